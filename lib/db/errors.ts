@@ -1,0 +1,78 @@
+// Typed errors with stable codes. Every error this package raises on purpose is an
+// AgentFarmStateError; `code` is what callers branch on, `message` is for people.
+
+export type ErrorCode =
+  | 'E_WASM_LOAD'
+  | 'E_BUSY'
+  | 'E_LOCK_LOST'
+  | 'E_CLOSED'
+  | 'E_NOT_SQLITE'
+  | 'E_CORRUPT'
+  | 'E_SCHEMA_TOO_NEW'
+  | 'E_CONSTRAINT'
+  | 'E_INVALID_JSON'
+  | 'E_INVALID_INPUT'
+  | 'E_READ_ONLY'
+  | 'E_PORTS_EXHAUSTED';
+
+export class AgentFarmStateError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The sql.js WebAssembly could not be read or compiled. */
+export class WasmLoadError extends AgentFarmStateError {
+  constructor(readonly wasmPath: string, cause: unknown) {
+    super('E_WASM_LOAD', `cannot load the SQLite WebAssembly from ${wasmPath}: ${describe(cause)}. Reinstall the package, or point the wasmPath option or AF_SQLJS_WASM at a sql-wasm.wasm from sql.js.`, { cause });
+  }
+}
+
+/** The file's lock stayed held by another process for the whole busy timeout. */
+export class BusyError extends AgentFarmStateError {
+  constructor(readonly lockPath: string, readonly waitedMs: number) {
+    super('E_BUSY', `database is busy: the lock ${lockPath} stayed held by another process for ${waitedMs} ms. Retry later, or raise the busyTimeout option.`);
+  }
+}
+
+/** This process lost its lock (it was paused past the stale threshold) more times than it retries. */
+export class LockLostError extends AgentFarmStateError {
+  constructor(readonly lockPath: string) {
+    super('E_LOCK_LOST', `lost the lock ${lockPath} before publishing (this process was paused longer than the stale threshold); nothing was written. Retry, or raise the staleThreshold option.`);
+  }
+}
+
+/** A call came after close(). */
+export class DatabaseClosedError extends AgentFarmStateError {
+  constructor(readonly filePath: string) {
+    super('E_CLOSED', `the database ${filePath} was closed in this process; open it again to use it.`);
+  }
+}
+
+/** The file is not an SQLite database at all. */
+export class NotSqliteError extends AgentFarmStateError {
+  constructor(readonly filePath: string, reason: string) {
+    super('E_NOT_SQLITE', `${filePath} is not an SQLite database (${reason}); it was left untouched. Move it aside if it is not yours.`);
+  }
+}
+
+/** The file is an SQLite database, but damaged: truncated, malformed, or unreadable by SQLite. */
+export class CorruptDatabaseError extends AgentFarmStateError {
+  constructor(readonly filePath: string, reason: string) {
+    super('E_CORRUPT', `${filePath} is damaged (${reason}); it was left untouched. Restore it from a backup or move it aside.`);
+  }
+}
+
+/** The file was written by a newer version of this package. */
+export class SchemaTooNewError extends AgentFarmStateError {
+  constructor(readonly filePath: string, readonly fileVersion: number, readonly knownVersion: number) {
+    super('E_SCHEMA_TOO_NEW', `${filePath} has schema version ${fileVersion}, but this version of the package knows only up to ${knownVersion}; it was left untouched. Upgrade the package.`);
+  }
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

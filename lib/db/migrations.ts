@@ -1,0 +1,53 @@
+// Schema versions: an ordered list of migrations, each applied in its own
+// transaction and recorded in `_migrations`, exactly once however many processes
+// open a fresh file at the same time (the check runs under the write lock).
+import type { SqlDatabase } from './sqljs.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly description: string;
+  /** Synchronous SQL on the database, inside the migration's transaction. */
+  up(db: SqlDatabase): void;
+  /** Runs after this process committed the migration, e.g. to keep a `.bak` of imported JSON. */
+  afterCommit?(): void | Promise<void>;
+}
+
+const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS _migrations (
+  version INTEGER PRIMARY KEY,
+  applied_at TEXT NOT NULL DEFAULT (datetime('now'))
+)`;
+
+export function latestVersion(migrations: readonly Migration[]): number {
+  return migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
+}
+
+/** The highest version recorded in the file, 0 for a file without `_migrations`. */
+export function recordedVersion(db: SqlDatabase): number {
+  const table = db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'");
+  if (table.length === 0) return 0;
+  const [result] = db.exec('SELECT coalesce(max(version), 0) FROM _migrations');
+  return Number(result?.values[0]?.[0] ?? 0);
+}
+
+export function isApplied(db: SqlDatabase, version: number): boolean {
+  if (recordedVersion(db) === 0) return false;
+  return db.exec('SELECT 1 FROM _migrations WHERE version = ?', [version]).length > 0;
+}
+
+/** Applies `migration` unless the file already records it; true when it was applied now. */
+export function applyMigration(db: SqlDatabase, migration: Migration): boolean {
+  if (isApplied(db, migration.version)) return false;
+  db.run(MIGRATIONS_TABLE);
+  migration.up(db);
+  db.run('INSERT INTO _migrations (version) VALUES (?)', [migration.version]);
+  return true;
+}
+
+export function sortedMigrations(migrations: readonly Migration[]): Migration[] {
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  sorted.forEach((migration, index) => {
+    if (!Number.isInteger(migration.version) || migration.version < 1) throw new RangeError(`migration version must be a positive integer, got ${migration.version}`);
+    if (index > 0 && sorted[index - 1]!.version === migration.version) throw new RangeError(`two migrations share version ${migration.version}`);
+  });
+  return sorted;
+}

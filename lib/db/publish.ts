@@ -1,0 +1,78 @@
+// Publishing a new database image: write a temporary file beside the database,
+// flush it as the durability setting asks, and rename it over the database. rename
+// is atomic, so a reader sees the whole old image or the whole new one.
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * - `none`: no fsync. Survives any crash of the process; after a power loss or OS
+ *   crash the file may be an older image, or on some filesystems empty or torn.
+ * - `normal` (default): fsync the new image before the rename. Survives power loss
+ *   with a whole image, old or new; the last commits before the loss may be missing.
+ * - `full`: also fsync the folder after the rename. A commit that returned survives power loss.
+ */
+export type Durability = 'none' | 'normal' | 'full';
+
+/** Names one version of the file on disk: a publish always makes a new inode. */
+export function identityOf(stats: BigIntStats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}`;
+}
+
+let sequence = 0;
+
+function temporaryPathFor(filePath: string): string {
+  return `${filePath}.${process.pid}-${++sequence}.tmp`;
+}
+
+/** Removes the temporary images that processes which died while publishing left beside `filePath`. */
+export function removeDeadTemporaries(filePath: string): void {
+  const folder = dirname(filePath);
+  const prefix = `${basename(filePath)}.`;
+  for (const name of readdirSync(folder)) {
+    const writerPid = name.startsWith(prefix) ? /^(\d+)-\d+\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined;
+    if (writerPid && !isAlive(Number(writerPid))) rmSync(join(folder, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Writes `bytes` as the new content of `filePath`. `beforeRename` runs last, right
+ * before the rename, and aborts the publish by throwing. Returns the new file's identity.
+ */
+export function publishImage(filePath: string, bytes: Uint8Array, durability: Durability, fileMode: number, beforeRename: () => void): string {
+  const temporaryPath = temporaryPathFor(filePath);
+  const fd = openSync(temporaryPath, 'wx', fileMode);
+  let renamed = false;
+  try {
+    fchmodSync(fd, fileMode); // the umask must not loosen or tighten the mode asked for
+    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
+    if (durability !== 'none') fsyncSync(fd);
+    const identity = identityOf(fstatSync(fd, { bigint: true }));
+    beforeRename();
+    renameSync(temporaryPath, filePath);
+    renamed = true;
+    if (durability === 'full') syncFolder(dirname(filePath));
+    return identity;
+  } finally {
+    closeSync(fd);
+    if (!renamed) rmSync(temporaryPath, { force: true });
+  }
+}
+
+function syncFolder(folder: string): void {
+  const fd = openSync(folder, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,10 @@
+// The few WebAssembly globals the loader uses. Every supported runtime has them;
+// TypeScript declares them only in its DOM libraries, which this package does not load.
+declare namespace WebAssembly {
+  type Imports = Record<string, Record<string, unknown>>;
+  interface Instance {
+    readonly exports: Record<string, unknown>;
+  }
+  function compile(bytes: Uint8Array): Promise<Module>;
+  function instantiate(module: Module, imports?: Imports): Promise<Instance>;
+}

@@ -1,0 +1,52 @@
+// A child process that drives the engine for the concurrency and crash tests.
+//   write <db> <writer> <count> [ackFile]  one transaction per row; appends each seq to ackFile once its call returned
+//   hold <db> <ms>                         a transaction that says "holding" and then blocks for ms inside fn
+//   reader <db>                            prints the row count now and again for every line on stdin
+//   open <db>                              opens (running migrations) and prints "opened"
+import { appendFileSync, writeSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { SharedDatabase } from '../../lib/db/index.js';
+import { itemsMigrations } from './items-schema.js';
+
+const [command, dbPath, ...args] = process.argv.slice(2);
+const options = {
+  migrations: itemsMigrations,
+  staleThreshold: Number(process.env.TEST_STALE_MS ?? 2000),
+  busyTimeout: Number(process.env.TEST_BUSY_MS ?? 20000),
+};
+const db = await SharedDatabase.open(dbPath!, options);
+const countRows = () => db.read((sql) => Number(sql.exec('SELECT count(*) FROM items')[0]!.values[0]![0]));
+
+switch (command) {
+  case 'write': {
+    const [writer, count, ackFile] = args;
+    for (let seq = 1; seq <= Number(count); seq++) {
+      await db.transaction((sql) => sql.run('INSERT INTO items (writer, seq) VALUES (?, ?)', [writer!, seq]));
+      if (ackFile) appendFileSync(ackFile, `${seq}\n`);
+    }
+    console.log('done');
+    break;
+  }
+  case 'hold': {
+    const blockMs = Number(args[0]);
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    await db.transaction((sql) => {
+      sql.run('INSERT OR REPLACE INTO items (writer, seq) VALUES (?, ?)', ['holder', 1]);
+      writeSync(1, 'holding\n');
+      Atomics.wait(pause, 0, 0, blockMs);
+    });
+    console.log('committed');
+    break;
+  }
+  case 'reader': {
+    console.log(String(await countRows()));
+    for await (const _line of createInterface({ input: process.stdin })) console.log(String(await countRows()));
+    break;
+  }
+  case 'open':
+    console.log('opened');
+    break;
+  default:
+    throw new Error(`unknown command ${command}`);
+}
+await db.close();

@@ -1,0 +1,57 @@
+// Real child processes for the tests: the engine worker, run to completion or
+// driven line by line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const register = join(root, 'test/helpers/register.mjs');
+
+export interface Finished { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Starts a TypeScript script of the tests as a child process. */
+export function startScript(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', register, join(root, script), ...args], {
+    env: { ...process.env, AF_TEST_WORKER: '1', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+export function startWorker(args: string[], env: Record<string, string> = {}): ChildProcess {
+  return startScript('test/helpers/engine-worker.ts', args, env);
+}
+
+export function finished(child: ChildProcess): Promise<Finished> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => { stdout += chunk; });
+  child.stderr?.on('data', (chunk) => { stderr += chunk; });
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+}
+
+export function runWorker(args: string[], env: Record<string, string> = {}): Promise<Finished> {
+  return finished(startWorker(args, env));
+}
+
+/** Resolves once the child printed a line equal to `line`; rejects if it exits first. */
+export function waitForLine(child: ChildProcess, line: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const onData = (chunk: Buffer) => {
+      buffer += chunk;
+      if (buffer.split('\n').includes(line)) {
+        child.stdout?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.once('close', (code) => reject(new Error(`child exited (${code}) before printing "${line}"; output so far: ${buffer}`)));
+  });
+}
+
+export function temporaryFolder(prefix = 'af-test-'): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
