@@ -4,39 +4,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AgentFarmStateError, SharedDatabase, type DatabaseOptions } from '../lib/db/index.js';
+import { SharedDatabase, type DatabaseOptions } from '../lib/db/index.js';
+import { rejectsWith } from './helpers/assertions.js';
 import { itemsMigrations } from './helpers/items-schema.js';
-import { temporaryFolder } from './helpers/processes.js';
+import { inFolder } from './helpers/processes.js';
 import { killShellWhenReady, sqliteShell } from './helpers/sqlite-shell.js';
 
 const options: DatabaseOptions = { migrations: itemsMigrations };
 const countItems = (db: SharedDatabase) => db.read((sql) => Number(sql.exec('SELECT count(*) FROM items')[0]!.values[0]![0]));
 
-async function rejectsWith(promise: Promise<unknown>, code: string, mention: string): Promise<AgentFarmStateError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, AgentFarmStateError);
-    const typed = error as AgentFarmStateError;
-    assert.is(typed.code, code, typed.message);
-    assert.ok(typed.message.includes(mention), `"${typed.message}" names ${mention}`);
-    return typed;
-  }
-  throw new assert.Assertion({ message: `expected a ${code} error`, operator: 'rejects', expects: code, actual: 'resolved', generated: false });
-}
-
-function withFolder(name: string, body: (folder: string) => Promise<void>): void {
-  test(name, async () => {
-    const folder = temporaryFolder();
-    try {
-      await body(folder.path);
-    } finally {
-      folder.remove();
-    }
-  });
-}
-
-withFolder('a throw inside a transaction rolls back and publishes nothing', async (folder) => {
+test('a throw inside a transaction rolls back and publishes nothing', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
   const db = await SharedDatabase.open(dbPath, options);
   await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('kept', 1)"));
@@ -56,18 +33,18 @@ withFolder('a throw inside a transaction rolls back and publishes nothing', asyn
   assert.is(await countItems(db), 1);
   assert.is(await db.transaction((sql) => sql.exec('SELECT writer FROM items')[0]!.values[0]![0]), 'kept');
   await db.close();
-});
+}));
 
-withFolder('a transaction that changes nothing does not rewrite the file, and returns its value', async (folder) => {
+test('a transaction that changes nothing does not rewrite the file, and returns its value', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
   const db = await SharedDatabase.open(dbPath, options);
   const before = statSync(dbPath, { bigint: true });
   assert.is(await db.transaction((sql) => sql.exec('SELECT 41 + 1')[0]!.values[0]![0]), 42);
   assert.is(statSync(dbPath, { bigint: true }).ino, before.ino);
   await db.close();
-});
+}));
 
-withFolder('read() cannot change the database', async (folder) => {
+test('read() cannot change the database', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
   const db = await SharedDatabase.open(dbPath, options);
   const before = readFileSync(dbPath);
@@ -81,9 +58,9 @@ withFolder('read() cannot change the database', async (folder) => {
   assert.is(await countItems(db), 1, 'the refused write never reached a later publish');
   assert.ok(!before.equals(readFileSync(dbPath)));
   await db.close();
-});
+}));
 
-withFolder('files that are not SQLite, empty or truncated are refused and left byte-identical', async (folder) => {
+test('files that are not SQLite, empty or truncated are refused and left byte-identical', inFolder(async (folder) => {
   const good = join(folder, 'good.db');
   const db = await SharedDatabase.open(good, options);
   await db.transaction((sql) => { for (let i = 0; i < 300; i++) sql.run('INSERT INTO items VALUES (?, ?)', ['padding'.repeat(20), i]); });
@@ -101,9 +78,9 @@ withFolder('files that are not SQLite, empty or truncated are refused and left b
     await rejectsWith(SharedDatabase.open(path, options), code, path);
     assert.ok(readFileSync(path).equals(bytes), `${name} is unchanged`);
   }
-});
+}));
 
-withFolder('a file with a newer schema version than the code knows is refused and left untouched', async (folder) => {
+test('a file with a newer schema version than the code knows is refused and left untouched', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
   const future = { migrations: [...itemsMigrations, { version: 3, description: 'from the future', up: () => undefined }] };
   await (await SharedDatabase.open(dbPath, future)).close();
@@ -111,32 +88,32 @@ withFolder('a file with a newer schema version than the code knows is refused an
   const error = await rejectsWith(SharedDatabase.open(dbPath, options), 'E_SCHEMA_TOO_NEW', dbPath);
   assert.match(error.message, /version 3/);
   assert.ok(readFileSync(dbPath).equals(before));
-});
+}));
 
-withFolder('files and folders get the modes the caller asks for', async (folder) => {
+test('files and folders get the modes the caller asks for', inFolder(async (folder) => {
   const dbPath = join(folder, 'home', '.agent-farm', 'global.db');
   const db = await SharedDatabase.open(dbPath, { ...options, fileMode: 0o600, folderMode: 0o700 });
   await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('x', 1)"));
   assert.is(statSync(dbPath).mode & 0o777, 0o600);
   assert.is(statSync(join(folder, 'home', '.agent-farm')).mode & 0o777, 0o700);
   await db.close();
-});
+}));
 
-withFolder('a missing or damaged .wasm fails with an error naming its path', async (folder) => {
+test('a missing or damaged .wasm fails with an error naming its path', inFolder(async (folder) => {
   const missing = join(folder, 'nowhere', 'sql-wasm.wasm');
   await rejectsWith(SharedDatabase.open(join(folder, 'a.db'), { ...options, wasmPath: missing }), 'E_WASM_LOAD', missing);
   const damaged = join(folder, 'damaged.wasm');
   writeFileSync(damaged, Buffer.from('not webassembly at all'));
   await rejectsWith(SharedDatabase.open(join(folder, 'b.db'), { ...options, wasmPath: damaged }), 'E_WASM_LOAD', damaged);
-});
+}));
 
-withFolder('closed databases refuse further calls with a typed error', async (folder) => {
+test('closed databases refuse further calls with a typed error', inFolder(async (folder) => {
   const db = await SharedDatabase.open(join(folder, 'state.db'), options);
   await db.close();
   await rejectsWith(db.transaction(() => undefined), 'E_CLOSED', 'state.db');
-});
+}));
 
-withFolder('a native WAL-mode file opens with the rows still in its -wal and is left as a plain file', async (folder) => {
+test('a native WAL-mode file opens with the rows still in its -wal and is left as a plain file', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
   await killShellWhenReady(dbPath, [
     'PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;',
@@ -154,6 +131,6 @@ withFolder('a native WAL-mode file opens with the rows still in its -wal and is 
   assert.is(sqliteShell(dbPath, 'PRAGMA journal_mode'), 'delete');
   assert.is(sqliteShell(dbPath, "SELECT group_concat(writer || seq) FROM items"), 'native1,native2');
   assert.is(sqliteShell(dbPath, 'SELECT group_concat(version) FROM _migrations'), '1,2', 'the remaining migration was applied on top');
-});
+}));
 
 test.run();

@@ -73,6 +73,41 @@ export class SchemaTooNewError extends AgentFarmStateError {
   }
 }
 
+/** A row broke a constraint of the schema: a taken port or id, a value outside its allowed set, a missing field. */
+export class ConstraintError extends AgentFarmStateError {
+  constructor(readonly table: string, readonly field: string, readonly value: unknown, readonly rule: 'unique' | 'check' | 'not null', detail: string) {
+    super('E_CONSTRAINT', `${table}.${field} = ${JSON.stringify(value ?? null)} ${detail}; nothing was written.`);
+  }
+}
+
+/** A JSON file to import is unreadable or does not have the expected shape. */
+export class InvalidJsonError extends AgentFarmStateError {
+  constructor(readonly filePath: string, reason: string) {
+    super('E_INVALID_JSON', `${filePath} cannot be imported: ${reason}. The file was left as it was and nothing was imported; fix or move it, then try again.`);
+  }
+}
+
+/** An argument or setting the caller passed is not usable. */
+export class InvalidInputError extends AgentFarmStateError {
+  constructor(message: string) {
+    super('E_INVALID_INPUT', message);
+  }
+}
+
+/** Every port block is allocated. */
+export class PortsExhaustedError extends AgentFarmStateError {
+  constructor(readonly blocks: number) {
+    super('E_PORTS_EXHAUSTED', `all ${blocks} port blocks are allocated. Free blocks with "af ports cleanup" (removes projects whose folder is gone) or "af ports remove <path>".`);
+  }
+}
+
+/** Every port of a range (a project's builder, util or annotation ports) is in use. */
+export class PortRangeFullError extends AgentFarmStateError {
+  constructor(readonly what: string, readonly first: number, readonly last: number) {
+    super('E_PORTS_EXHAUSTED', `all ${what} ports ${first}-${last} are in use. Stop or remove one (af cleanup, af stop) and try again.`);
+  }
+}
+
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

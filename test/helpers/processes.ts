@@ -55,3 +55,15 @@ export function temporaryFolder(prefix = 'af-test-'): { path: string; remove(): 
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
+
+/** A test body that runs in a fresh temporary folder, removed afterwards. */
+export function inFolder(body: (folder: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const folder = temporaryFolder();
+    try {
+      await body(folder.path);
+    } finally {
+      folder.remove();
+    }
+  };
+}

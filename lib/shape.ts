@@ -1,0 +1,64 @@
+// Reading untrusted values field by field (an imported JSON file, a caller's
+// argument), failing with the path of the field and what it should have been.
+import { InvalidInputError } from './db/errors.js';
+
+export abstract class Shape {
+  abstract fail(path: string, expected: string, value: unknown): never;
+
+  object(value: unknown, path: string): Record<string, unknown> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(path, 'an object', value);
+    return value as Record<string, unknown>;
+  }
+
+  /** A list that may be missing (treated as empty). */
+  list(value: unknown, path: string): unknown[] {
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) this.fail(path, 'a list', value);
+    return value;
+  }
+
+  string(value: unknown, path: string): string {
+    if (typeof value !== 'string') this.fail(path, 'a string', value);
+    return value;
+  }
+
+  optionalString(value: unknown, path: string): string | undefined {
+    return value === undefined || value === null ? undefined : this.string(value, path);
+  }
+
+  integer(value: unknown, path: string): number {
+    if (typeof value !== 'number' || !Number.isInteger(value)) this.fail(path, 'an integer', value);
+    return value;
+  }
+
+  optionalInteger(value: unknown, path: string): number | undefined {
+    return value === undefined || value === null ? undefined : this.integer(value, path);
+  }
+
+  oneOf<T extends string>(value: unknown, allowed: readonly T[], path: string): T {
+    if (!allowed.includes(value as T)) this.fail(path, `one of ${allowed.join(', ')}`, value);
+    return value as T;
+  }
+
+  /** An ISO time, returned in SQLite's `YYYY-MM-DD HH:MM:SS` UTC form. */
+  time(value: unknown, path: string): string {
+    const date = typeof value === 'string' ? new Date(value) : undefined;
+    if (!date || Number.isNaN(date.getTime())) this.fail(path, 'an ISO time', value);
+    return sqliteTime(date);
+  }
+}
+
+/** Reads a caller's argument, failing with an InvalidInputError that names the call. */
+export class ArgumentShape extends Shape {
+  constructor(private readonly call: string) {
+    super();
+  }
+
+  fail(path: string, expected: string, value: unknown): never {
+    throw new InvalidInputError(`${this.call}: ${path} should be ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`);
+  }
+}
+
+export function sqliteTime(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}

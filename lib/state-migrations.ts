@@ -1,0 +1,38 @@
+// The local state's schema versions. Version 1 is the native schema, and imports
+// the project's state.json in the same transaction when there is one.
+import { ConstraintError, InvalidJsonError } from './db/errors.js';
+import { JsonShape, keepAsBackup, readJsonIfPresent } from './db/json-import.js';
+import type { Migration } from './db/migrations.js';
+import type { SqlDatabase } from './db/sqljs.js';
+import { LOCAL_SCHEMA_V1 } from './schema/local.js';
+import { writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './state-rows.js';
+import { stateFrom } from './state-shapes.js';
+import type { StateInput } from './types.js';
+
+export function localMigrations(stateJsonPath: string): Migration[] {
+  let imported = false;
+  return [{
+    version: 1,
+    description: 'the native schema, with state.json imported',
+    up: (db) => {
+      db.exec(LOCAL_SCHEMA_V1);
+      const json = readJsonIfPresent(stateJsonPath);
+      imported = json !== undefined;
+      if (imported) importState(db, stateFrom(new JsonShape(stateJsonPath), json), stateJsonPath);
+    },
+    afterCommit: () => { if (imported) keepAsBackup(stateJsonPath); },
+  }];
+}
+
+function importState(db: SqlDatabase, state: StateInput, stateJsonPath: string): void {
+  try {
+    if (state.architect) writeArchitect(db, state.architect);
+    state.builders.forEach((builder) => writeBuilder(db, builder));
+    state.utils.forEach((util) => writeUtil(db, util));
+    state.annotations.forEach((annotation) => writeAnnotation(db, annotation));
+  } catch (error) {
+    // The schema rejected a record (unknown status, two builders on one port): the file is at fault.
+    if (error instanceof ConstraintError) throw new InvalidJsonError(stateJsonPath, error.message.replace(/; nothing was written\.$/, ''));
+    throw error;
+  }
+}

@@ -1,0 +1,158 @@
+// The local state API (state.db): the native version's operations on an explicit
+// store, plus the atomic reservations the native version lacked (a free port and
+// the row holding it, the next free builder id, in one transaction).
+import { dirname, join } from 'node:path';
+import { SharedDatabase, type DatabaseOptions } from './db/database.js';
+import { PortRangeFullError } from './db/errors.js';
+import { selectAll } from './db/rows.js';
+import type { SqlDatabase } from './db/sqljs.js';
+import { stateDbPath } from './paths.js';
+import { ArgumentShape } from './shape.js';
+import { LOCAL_TABLES } from './schema/local.js';
+import { localMigrations } from './state-migrations.js';
+import { readAnnotations, readArchitect, readBuilders, readUtils, writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './state-rows.js';
+import { annotationFrom, architectFrom, builderFrom, utilFrom } from './state-shapes.js';
+import type { Annotation, ArchitectInput, ArchitectState, Builder, BuilderStatus, DashboardState, PortRange, UtilTerminal } from './types.js';
+
+export interface StateStoreOptions extends Pick<DatabaseOptions, 'busyTimeout' | 'staleThreshold' | 'durability' | 'wasmPath'> {
+  /** The state.json imported on first open. Default: `state.json` beside the database. */
+  stateJsonPath?: string;
+}
+
+/** A builder to reserve: the id is optional (the next free `<type>-<n>` is taken), the port is chosen. */
+export type BuilderDraft = Omit<Builder, 'id' | 'port'> & { id?: string };
+
+export class StateStore {
+  private constructor(readonly database: SharedDatabase) {}
+
+  static async open(dbPath: string = stateDbPath(), options: StateStoreOptions = {}): Promise<StateStore> {
+    const { stateJsonPath = join(dirname(dbPath), 'state.json'), ...engine } = options;
+    return new StateStore(await SharedDatabase.open(dbPath, { ...engine, migrations: localMigrations(stateJsonPath) }));
+  }
+
+  get path(): string {
+    return this.database.path;
+  }
+
+  loadState(): Promise<DashboardState> {
+    return this.database.read((db) => ({ architect: readArchitect(db), builders: readBuilders(db), utils: readUtils(db), annotations: readAnnotations(db) }));
+  }
+
+  getArchitect(): Promise<ArchitectState | null> {
+    return this.database.read(readArchitect);
+  }
+
+  /** Records the architect (the singleton row); null removes it. */
+  async setArchitect(architect: ArchitectInput | null): Promise<void> {
+    const checked = architect === null ? null : architectFrom(new ArgumentShape('setArchitect'), architect, 'architect');
+    await this.database.transaction((db) => (checked ? writeArchitect(db, checked) : db.run('DELETE FROM architect')));
+  }
+
+  /** Inserts the builder, or updates every field of the builder with the same id. */
+  async upsertBuilder(builder: Builder): Promise<void> {
+    const checked = builderFrom(new ArgumentShape('upsertBuilder'), builder, 'builder');
+    await this.database.transaction((db) => writeBuilder(db, checked));
+  }
+
+  async removeBuilder(id: string): Promise<void> {
+    await this.database.transaction((db) => db.run('DELETE FROM builders WHERE id = ?', [id]));
+  }
+
+  getBuilder(id: string): Promise<Builder | null> {
+    return this.database.read((db) => readBuilders(db, 'WHERE id = ?', [id])[0] ?? null);
+  }
+
+  getBuilders(): Promise<Builder[]> {
+    return this.database.read((db) => readBuilders(db));
+  }
+
+  getBuildersByStatus(status: BuilderStatus): Promise<Builder[]> {
+    return this.database.read((db) => readBuilders(db, 'WHERE status = ?', [status]));
+  }
+
+  async addUtil(util: UtilTerminal): Promise<void> {
+    const checked = utilFrom(new ArgumentShape('addUtil'), util, 'util');
+    await this.database.transaction((db) => writeUtil(db, checked));
+  }
+
+  async removeUtil(id: string): Promise<void> {
+    await this.database.transaction((db) => db.run('DELETE FROM utils WHERE id = ?', [id]));
+  }
+
+  getUtils(): Promise<UtilTerminal[]> {
+    return this.database.read(readUtils);
+  }
+
+  async addAnnotation(annotation: Annotation): Promise<void> {
+    const checked = annotationFrom(new ArgumentShape('addAnnotation'), annotation, 'annotation');
+    await this.database.transaction((db) => writeAnnotation(db, checked));
+  }
+
+  async removeAnnotation(id: string): Promise<void> {
+    await this.database.transaction((db) => db.run('DELETE FROM annotations WHERE id = ?', [id]));
+  }
+
+  getAnnotations(): Promise<Annotation[]> {
+    return this.database.read(readAnnotations);
+  }
+
+  /** Empties all four tables in one transaction. */
+  async clearState(): Promise<void> {
+    await this.database.transaction((db) => LOCAL_TABLES.forEach((table) => db.run(`DELETE FROM ${table}`)));
+  }
+
+  /**
+   * Records a builder on the lowest free port of `ports`, with the next free id
+   * `<type>-<n>` unless the draft names one, in one transaction: two processes
+   * reserving at once never get the same port or id.
+   */
+  reserveBuilder(draft: BuilderDraft, ports: PortRange): Promise<Builder> {
+    const shape = new ArgumentShape('reserveBuilder');
+    return this.database.transaction((db) => {
+      const id = draft.id ?? nextFreeId(db, `${draft.type ?? 'spec'}-`);
+      const builder = builderFrom(shape, { ...draft, id, port: lowestFreePort(db, ports, 'builder') }, 'builder');
+      writeBuilder(db, builder, 'insert');
+      return builder;
+    });
+  }
+
+  /** Records a utility terminal on the lowest free port of `ports`, in one transaction. */
+  reserveUtil(draft: Omit<UtilTerminal, 'port'>, ports: PortRange): Promise<UtilTerminal> {
+    const shape = new ArgumentShape('reserveUtil');
+    return this.database.transaction((db) => {
+      const util = utilFrom(shape, { ...draft, port: lowestFreePort(db, ports, 'utility terminal') }, 'util');
+      writeUtil(db, util);
+      return util;
+    });
+  }
+
+  /** Records an annotation on the lowest free port of `ports`, in one transaction. */
+  reserveAnnotation(draft: Omit<Annotation, 'port'>, ports: PortRange): Promise<Annotation> {
+    const shape = new ArgumentShape('reserveAnnotation');
+    return this.database.transaction((db) => {
+      const annotation = annotationFrom(shape, { ...draft, port: lowestFreePort(db, ports, 'annotation') }, 'annotation');
+      writeAnnotation(db, annotation);
+      return annotation;
+    });
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+}
+
+/** The lowest port of `range` that no architect, builder, util or annotation holds. */
+function lowestFreePort(db: SqlDatabase, range: PortRange, what: string): number {
+  const taken = new Set(selectAll(db, `SELECT port FROM architect UNION SELECT port FROM builders
+    UNION SELECT port FROM utils UNION SELECT port FROM annotations`).map((row) => row.port));
+  for (let port = range.first; port <= range.last; port++) if (!taken.has(port)) return port;
+  throw new PortRangeFullError(what, range.first, range.last);
+}
+
+/** `<prefix><n>` for the smallest n >= 1 that no builder uses. */
+function nextFreeId(db: SqlDatabase, prefix: string): string {
+  const taken = new Set(selectAll(db, 'SELECT id FROM builders WHERE substr(id, 1, ?) = ?', [prefix.length, prefix]).map((row) => row.id));
+  let n = 1;
+  while (taken.has(`${prefix}${n}`)) n++;
+  return `${prefix}${n}`;
+}

@@ -1,0 +1,80 @@
+// The application types, camelCase, as the native version's API returns them.
+// Nullable columns come back as absent fields, never null.
+
+export const BUILDER_STATUSES = ['spawning', 'implementing', 'blocked', 'pr-ready', 'complete'] as const;
+export type BuilderStatus = (typeof BUILDER_STATUSES)[number];
+
+export const BUILDER_TYPES = ['spec', 'task', 'protocol', 'shell', 'worktree'] as const;
+export type BuilderType = (typeof BUILDER_TYPES)[number];
+
+export const ANNOTATION_PARENT_TYPES = ['architect', 'builder', 'util'] as const;
+export type AnnotationParentType = (typeof ANNOTATION_PARENT_TYPES)[number];
+
+export interface Builder {
+  id: string;
+  name: string;
+  port: number;
+  pid: number;
+  status: BuilderStatus;
+  phase: string;
+  worktree: string;
+  branch: string;
+  tmuxSession?: string;
+  type: BuilderType;
+  taskText?: string;
+  protocolName?: string;
+}
+
+export interface ArchitectState {
+  port: number;
+  pid: number;
+  cmd: string;
+  startedAt: string;
+  tmuxSession?: string;
+}
+
+/** An architect to record; `startedAt` defaults to now. */
+export type ArchitectInput = Omit<ArchitectState, 'startedAt'> & { startedAt?: string };
+
+/** The state as imported or recorded, where the architect's start time may still be open. */
+export interface StateInput extends Omit<DashboardState, 'architect'> {
+  architect: ArchitectInput | null;
+}
+
+export interface UtilTerminal {
+  id: string;
+  name: string;
+  port: number;
+  pid: number;
+  tmuxSession?: string;
+}
+
+export interface Annotation {
+  id: string;
+  file: string;
+  port: number;
+  pid: number;
+  parent: { type: AnnotationParentType; id?: string };
+}
+
+export interface DashboardState {
+  architect: ArchitectState | null;
+  builders: Builder[];
+  utils: UtilTerminal[];
+  annotations: Annotation[];
+}
+
+/** Ports inclusive at both ends. */
+export interface PortRange {
+  first: number;
+  last: number;
+}
+
+export interface PortAllocation {
+  path: string;
+  basePort: number;
+  registered: string;
+  lastUsed: string;
+  pid?: number;
+  pidAlive: boolean;
+}
