@@ -10,6 +10,8 @@ import { acquireLock, type HeldLock, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
 import { identityOf, publishImage, removeDeadTemporaries, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
+import { runReadOnlyQuery } from './read-only-query.js';
+import type { Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
 import { applyWal } from './wal.js';
 
@@ -93,6 +95,19 @@ export class SharedDatabase {
   async transaction<T>(fn: (db: SqlDatabase) => T): Promise<T> {
     this.assertOpen();
     return enqueue(this.path, () => this.runTransaction(fn));
+  }
+
+  /**
+   * Runs one SQL statement that must not change anything and returns its rows.
+   * Anything else fails with ReadOnlyError; the file is never written.
+   */
+  async query(sql: string): Promise<Row[]> {
+    const db = this.refresh();
+    try {
+      return guardCorruption(this.path, () => runReadOnlyQuery(db, sql, this.path));
+    } finally {
+      this.identity = UNKNOWN; // start the next call from the file, not from whatever the query left in memory
+    }
   }
 
   /** The schema version recorded in the file, 0 when none. */

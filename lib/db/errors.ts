@@ -52,6 +52,13 @@ export class DatabaseClosedError extends AgentFarmStateError {
   }
 }
 
+/** A read-only query tried to change the database, the connection, or ran more than one statement. */
+export class ReadOnlyError extends AgentFarmStateError {
+  constructor(readonly filePath: string, reason: string) {
+    super('E_READ_ONLY', `refused: ${reason}. Queries are read-only; ${filePath} was not changed.`);
+  }
+}
+
 /** The file is not an SQLite database at all. */
 export class NotSqliteError extends AgentFarmStateError {
   constructor(readonly filePath: string, reason: string) {
