@@ -6,7 +6,7 @@ import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, rmS
 import { dirname, resolve } from 'node:path';
 import { CorruptDatabaseError, DatabaseClosedError, LockLostError, SchemaTooNewError, describe } from './errors.js';
 import { readImageHeader, toRollbackMode } from './image.js';
-import { acquireLock, type HeldLock, type LockTiming } from './lock.js';
+import { acquireLock, DEFAULT_LOCK_TIMING, MIN_STALE_THRESHOLD, type HeldLock, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
 import { identityOf, publishImage, removeDeadTemporaries, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
@@ -32,9 +32,15 @@ export interface DatabaseOptions {
   wasmPath?: string;
 }
 
-const DEFAULTS = { busyTimeout: 5000, staleThreshold: 3000, durability: 'normal', fileMode: 0o644, folderMode: 0o755 } as const;
+const DEFAULTS = { durability: 'normal', fileMode: 0o644, folderMode: 0o755 } as const;
 /** How often a transaction whose lock was taken over is run again before giving up. */
 const LOCK_LOST_RETRIES = 3;
+/**
+ * A lock is kept for the next transaction of this process when that one starts
+ * before the event loop turns (a loop of awaited writes), for this long at most,
+ * so other processes still get their turn.
+ */
+const LEASE_MS = 20;
 /** The memory copy matches no file on disk: reload before the next use. */
 const UNKNOWN = undefined;
 /** There is no file: the memory copy is a new, empty database. */
@@ -51,12 +57,13 @@ export class SharedDatabase {
   /** The loaded image came from a native WAL-mode file: the next commit rewrites it and removes the side files. */
   private walSideFiles = false;
   private closed = false;
+  private lease: { lock: HeldLock; acquiredAt: number } | undefined;
 
   private constructor(filePath: string, private readonly sql: SqlJsStatic, options: DatabaseOptions) {
     this.path = filePath;
     this.timing = {
-      busyTimeout: options.busyTimeout ?? DEFAULTS.busyTimeout,
-      staleThreshold: Math.max(options.staleThreshold ?? DEFAULTS.staleThreshold, 2000),
+      busyTimeout: options.busyTimeout ?? DEFAULT_LOCK_TIMING.busyTimeout,
+      staleThreshold: Math.max(options.staleThreshold ?? DEFAULT_LOCK_TIMING.staleThreshold, MIN_STALE_THRESHOLD),
     };
     this.durability = options.durability ?? DEFAULTS.durability;
     this.fileMode = options.fileMode ?? DEFAULTS.fileMode;
@@ -120,13 +127,16 @@ export class SharedDatabase {
     this.closed = true;
     // Let queued transactions finish before freeing the memory they use.
     await enqueue(this.path, async () => undefined);
+    this.lease?.lock.release();
+    this.lease = undefined;
     this.db?.close();
     this.db = undefined;
   }
 
   private async runTransaction<T>(fn: (db: SqlDatabase) => T): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const lock = await acquireLock(this.path, this.timing);
+      const { lock, acquiredAt } = await this.takeLock();
+      let keep = false;
       try {
         const db = this.refresh();
         const baseIdentity = this.identity;
@@ -147,11 +157,33 @@ export class SharedDatabase {
           throw error;
         }
         if (this.walSideFiles) this.removeWalSideFiles();
+        keep = true;
         return result;
       } finally {
-        await lock.release();
+        if (keep) this.offerLease(lock, acquiredAt);
+        else lock.release();
       }
     }
+  }
+
+  /** The lock left by the previous transaction when still fresh, else a newly acquired one. */
+  private async takeLock(): Promise<{ lock: HeldLock; acquiredAt: number }> {
+    const lease = this.lease;
+    this.lease = undefined;
+    if (lease && Date.now() - lease.acquiredAt < LEASE_MS) return lease;
+    lease?.lock.release();
+    return { lock: await acquireLock(this.path, this.timing), acquiredAt: Date.now() };
+  }
+
+  /** Keeps the lock for a transaction that starts before the event loop turns; releases it otherwise. */
+  private offerLease(lock: HeldLock, acquiredAt: number): void {
+    const lease = { lock, acquiredAt };
+    this.lease = lease;
+    setImmediate(() => {
+      if (this.lease !== lease) return;
+      this.lease = undefined;
+      lock.release();
+    });
   }
 
   /** Refuses to publish when another process took the lock over or published meanwhile. */

@@ -1,10 +1,11 @@
 // The cross-process write lock of one database file: a `<file>.lock` directory
 // managed by proper-lockfile (atomic mkdir, mtime refreshed while held, taken over
 // once older than the stale threshold), acquired with backoff and jitter up to a
-// busy timeout.
+// busy timeout. A waiter also wakes as soon as the holder removes the directory.
 import lockfile from 'proper-lockfile';
 import { statSync } from 'node:fs';
 import { BusyError } from './errors.js';
+import { lockReleasedOrTimeout } from './release-signal.js';
 
 export interface LockTiming {
   /** How long to wait for a lock held by another process before failing with BusyError. */
@@ -17,11 +18,16 @@ export interface HeldLock {
   readonly lockPath: string;
   /** False once another process took the lock over (this one was paused past the stale threshold). */
   stillOwned(): boolean;
-  release(): Promise<void>;
+  release(): void;
 }
 
+/** Like the native version's busy_timeout; a killed holder blocks others for a few seconds at most. */
+export const DEFAULT_LOCK_TIMING: LockTiming = { busyTimeout: 5000, staleThreshold: 3000 };
+/** proper-lockfile refreshes a held lock every half threshold, at most every second. */
+export const MIN_STALE_THRESHOLD = 2000;
+
 const FIRST_BACKOFF_MS = 1;
-const MAX_BACKOFF_MS = 20;
+const MAX_BACKOFF_MS = 50;
 
 export function lockPathOf(filePath: string): string {
   return `${filePath}.lock`;
@@ -30,35 +36,44 @@ export function lockPathOf(filePath: string): string {
 export async function acquireLock(filePath: string, timing: LockTiming): Promise<HeldLock> {
   const lockPath = lockPathOf(filePath);
   const startedAt = Date.now();
-  let compromised = false;
   for (let attempt = 0; ; attempt++) {
-    try {
-      const release = await lockfile.lock(filePath, {
-        lockfilePath: lockPath,
-        realpath: false,
-        retries: 0,
-        stale: timing.staleThreshold,
-        // Called from proper-lockfile's refresh timer; publishing checks the flag.
-        onCompromised: () => { compromised = true; },
-      });
-      // The lock directory's inode identifies this holding: a takeover makes a new directory.
-      const ownInode = statSync(lockPath).ino;
-      return {
-        lockPath,
-        stillOwned: () => !compromised && inodeOf(lockPath) === ownInode,
-        release: async () => {
-          if (compromised) return;
-          try { await release(); } catch { /* already released or taken over: nothing left to free */ }
-        },
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      const waited = Date.now() - startedAt;
-      if (waited >= timing.busyTimeout) throw new BusyError(lockPath, waited);
-      const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random());
-      await sleep(Math.min(backoff, timing.busyTimeout - waited));
-    }
+    const held = tryLock(filePath, lockPath, timing.staleThreshold);
+    if (held) return held;
+    const waited = Date.now() - startedAt;
+    if (waited >= timing.busyTimeout) throw new BusyError(lockPath, waited);
+    // The backoff is only the fallback: removing the lock directory wakes the waiter at once.
+    const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random());
+    await lockReleasedOrTimeout(lockPath, Math.min(backoff, timing.busyTimeout - waited));
   }
+}
+
+/** One attempt, synchronous: a mkdir and a stat, without the thread-pool round trips of the async calls. */
+function tryLock(filePath: string, lockPath: string, staleThreshold: number): HeldLock | undefined {
+  let compromised = false;
+  let release: () => void;
+  try {
+    release = lockfile.lockSync(filePath, {
+      lockfilePath: lockPath,
+      realpath: false,
+      stale: staleThreshold,
+      // Called from proper-lockfile's refresh timer; publishing checks the flag.
+      onCompromised: () => { compromised = true; },
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
+    throw error;
+  }
+  // The lock directory's inode identifies this holding: a takeover makes a new directory.
+  const ownInode = inodeOf(lockPath);
+  return {
+    lockPath,
+    stillOwned: () => !compromised && ownInode !== undefined && inodeOf(lockPath) === ownInode,
+    release: () => {
+      // proper-lockfile would remove the directory even after a takeover: never free another holder's lock.
+      if (compromised || inodeOf(lockPath) !== ownInode) return;
+      try { release(); } catch { /* already released: nothing left to free */ }
+    },
+  };
 }
 
 function inodeOf(path: string): number | undefined {
@@ -69,6 +84,14 @@ function inodeOf(path: string): number | undefined {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+
+export type LockState = 'free' | 'held' | 'stale';
+
+/** Whether another process holds the file's lock right now, judged as a waiting writer would. */
+export function lockStateOf(filePath: string, staleThreshold: number): LockState {
+  try {
+    return Date.now() - statSync(lockPathOf(filePath)).mtimeMs > staleThreshold ? 'stale' : 'held';
+  } catch {
+    return 'free';
+  }
 }

@@ -4,6 +4,7 @@
 import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { isProcessAlive } from '../process-alive.js';
 
 /**
  * - `none`: no fsync. Survives any crash of the process; after a power loss or OS
@@ -25,23 +26,19 @@ function temporaryPathFor(filePath: string): string {
   return `${filePath}.${process.pid}-${++sequence}.tmp`;
 }
 
-/** Removes the temporary images that processes which died while publishing left beside `filePath`. */
-export function removeDeadTemporaries(filePath: string): void {
+/** The temporary images beside `filePath`, with the pid of the process that wrote each. */
+export function temporariesOf(filePath: string): Array<{ path: string; writerPid: number }> {
   const folder = dirname(filePath);
   const prefix = `${basename(filePath)}.`;
-  for (const name of readdirSync(folder)) {
+  return readdirSync(folder).flatMap((name) => {
     const writerPid = name.startsWith(prefix) ? /^(\d+)-\d+\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined;
-    if (writerPid && !isAlive(Number(writerPid))) rmSync(join(folder, name), { force: true });
-  }
+    return writerPid ? [{ path: join(folder, name), writerPid: Number(writerPid) }] : [];
+  });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** Removes the temporary images that processes which died while publishing left beside `filePath`. */
+export function removeDeadTemporaries(filePath: string): void {
+  for (const temporary of temporariesOf(filePath)) if (!isProcessAlive(temporary.writerPid)) rmSync(temporary.path, { force: true });
 }
 
 /**
