@@ -7,6 +7,7 @@ import { PortRangeFullError } from './db/errors.js';
 import { selectAll } from './db/rows.js';
 import type { SqlDatabase } from './db/sqljs.js';
 import { stateDbPath } from './paths.js';
+import { isProcessAlive } from './process-alive.js';
 import { ArgumentShape } from './shape.js';
 import { LOCAL_TABLES } from './schema/local.js';
 import { localMigrations } from './state-migrations.js';
@@ -48,6 +49,21 @@ export class StateStore {
     await this.database.transaction((db) => (checked ? writeArchitect(db, checked) : db.run('DELETE FROM architect')));
   }
 
+  /**
+   * Records `claim` as the architect unless a running one is recorded, in one
+   * transaction, so two starts at once launch one architect. Returns the running
+   * one (nothing written), or the dead one that `claim` replaced.
+   */
+  async claimArchitect(claim: ArchitectInput): Promise<{ running?: ArchitectState; replaced?: ArchitectState }> {
+    const checked = architectFrom(new ArgumentShape('claimArchitect'), claim, 'architect');
+    return this.database.transaction((db) => {
+      const current = readArchitect(db);
+      if (current && isProcessAlive(current.pid)) return { running: current };
+      writeArchitect(db, checked);
+      return current ? { replaced: current } : {};
+    });
+  }
+
   /** Inserts the builder, or updates every field of the builder with the same id. */
   async upsertBuilder(builder: Builder): Promise<void> {
     const checked = builderFrom(new ArgumentShape('upsertBuilder'), builder, 'builder');
@@ -79,6 +95,11 @@ export class StateStore {
     await this.database.transaction((db) => db.run('DELETE FROM utils WHERE id = ?', [id]));
   }
 
+  /** Fills in the process of a reserved utility terminal, keeping its port held throughout. */
+  async setUtilProcess(id: string, running: { pid: number; tmuxSession?: string }): Promise<void> {
+    await this.database.transaction((db) => db.run('UPDATE utils SET pid = ?, tmux_session = ? WHERE id = ?', [running.pid, running.tmuxSession ?? null, id]));
+  }
+
   getUtils(): Promise<UtilTerminal[]> {
     return this.database.read(readUtils);
   }
@@ -90,6 +111,11 @@ export class StateStore {
 
   async removeAnnotation(id: string): Promise<void> {
     await this.database.transaction((db) => db.run('DELETE FROM annotations WHERE id = ?', [id]));
+  }
+
+  /** Fills in the process of a reserved annotation, keeping its port held throughout. */
+  async setAnnotationProcess(id: string, pid: number): Promise<void> {
+    await this.database.transaction((db) => db.run('UPDATE annotations SET pid = ? WHERE id = ?', [pid, id]));
   }
 
   getAnnotations(): Promise<Annotation[]> {

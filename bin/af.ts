@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// The `af` command. `af db …` and `af ports …` are command groups with their own
+// help; everything else is a command of the main program.
+import { cac } from 'cac';
+import { dbProgram } from '../lib/cli/db.js';
+import { registerLifecycle } from '../lib/cli/lifecycle.js';
+import { portsProgram } from '../lib/cli/ports.js';
+import { registerStatus } from '../lib/cli/status.js';
+import { VERSION } from '../lib/cli/version.js';
+import { printError } from '../lib/cli/io.js';
+
+const groups = { db: dbProgram, ports: portsProgram } as const;
+
+function mainProgram() {
+  const cli = cac('af');
+  registerLifecycle(cli);
+  registerStatus(cli);
+  cli.command('db <command>', 'The state databases: dump, query, stats, reset (see af db --help)');
+  cli.command('ports <command>', 'The port registry: list, cleanup, remove (see af ports --help)');
+  cli.help();
+  cli.version(VERSION);
+  return cli;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [, , first, ...rest] = argv;
+  const group = first && Object.hasOwn(groups, first) ? groups[first as keyof typeof groups] : undefined;
+  const cli = group ? group() : mainProgram();
+  const args = group ? [argv[0]!, argv[1]!, ...rest] : argv;
+  cli.parse(args, { run: false });
+  if (cli.matchedCommand) return cli.runMatchedCommand() as Promise<void>;
+  if (cli.options.help || cli.options.version) return;
+  if (cli.args.length > 0) throw new Error(`unknown command "${cli.args[0]}". Run "${cli.name} --help" for the list.`);
+  cli.outputHelp();
+  if (group) process.exitCode = 1;
+}
+
+main(process.argv).catch((error: unknown) => {
+  printError(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,98 @@
+// `af db`: look inside the state databases, and delete them.
+import { cac, type CAC } from 'cac';
+import { existsSync, statSync } from 'node:fs';
+import { InvalidInputError } from '../db/errors.js';
+import { DEFAULT_LOCK_TIMING, lockPathOf, lockStateOf } from '../db/lock.js';
+import { recordedVersion } from '../db/migrations.js';
+import { removeDatabaseFiles } from '../db/remove.js';
+import { selectAll } from '../db/rows.js';
+import type { SqlDatabase } from '../db/sqljs.js';
+import { action } from './action.js';
+import { confirm, isInteractive, note, printJson, printLine, printTable } from './io.js';
+import { databasePath, withDatabase } from './stores.js';
+import { VERSION } from './version.js';
+
+interface GlobalFlag { global?: boolean }
+
+/** Every table but the bookkeeping ones, in creation order. */
+function userTables(db: SqlDatabase): string[] {
+  return selectAll(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_migrations' ORDER BY rowid")
+    .map((row) => String(row.name));
+}
+
+async function dump(options: GlobalFlag): Promise<void> {
+  const tables = await withDatabase(Boolean(options.global), (database) => database.read((db) =>
+    Object.fromEntries(userTables(db).map((table) => [table, selectAll(db, `SELECT * FROM "${table}"`)]))));
+  printJson(tables);
+}
+
+async function query(sql: string, options: GlobalFlag): Promise<void> {
+  printJson(await withDatabase(Boolean(options.global), (database) => database.query(sql)));
+}
+
+async function stats(options: GlobalFlag & { json?: boolean }): Promise<void> {
+  const global = Boolean(options.global);
+  const report = await withDatabase(global, (database) => database.read((db) => {
+    const pragma = (name: string) => Number(db.exec(`PRAGMA ${name}`)[0]!.values[0]![0]);
+    return {
+      path: database.path,
+      sizeBytes: statSync(database.path).size,
+      schemaVersion: recordedVersion(db),
+      tables: Object.fromEntries(userTables(db).map((table) => [table, Number(db.exec(`SELECT count(*) FROM "${table}"`)[0]!.values[0]![0])])),
+      pageSize: pragma('page_size'),
+      pageCount: pragma('page_count'),
+      lock: { path: lockPathOf(database.path), state: lockStateOf(database.path, DEFAULT_LOCK_TIMING.staleThreshold) },
+    };
+  }));
+  if (options.json) return printJson(report);
+  printLine(`path            ${report.path}`);
+  printLine(`size            ${report.sizeBytes} bytes (${report.pageCount} pages of ${report.pageSize} bytes)`);
+  printLine(`schema version  ${report.schemaVersion}`);
+  printLine(`lock            ${report.lock.state} (${report.lock.path})`);
+  printLine();
+  printTable(['table', 'rows'], Object.entries(report.tables));
+}
+
+async function reset(options: GlobalFlag & { force?: boolean }): Promise<void> {
+  const path = databasePath(Boolean(options.global));
+  if (!existsSync(path)) {
+    note(`nothing to delete: ${path} does not exist`);
+    return;
+  }
+  if (!options.force) {
+    if (!isInteractive()) throw new InvalidInputError(`not deleting ${path}: there is no terminal to confirm on. Run "af db reset${options.global ? ' --global' : ''} --force" to delete it without asking.`);
+    if (!(await confirm(`Delete ${path} and everything recorded in it?`))) {
+      note('nothing deleted');
+      return;
+    }
+  }
+  for (const removed of await removeDatabaseFiles(path, DEFAULT_LOCK_TIMING)) note(`deleted ${removed}`);
+}
+
+export function dbProgram(): CAC {
+  const cli = cac('af db');
+  cli.command('dump', 'Print every table (but _migrations) as one JSON object of arrays')
+    .option('--global', 'Use the global port registry (global.db) instead of the project state')
+    .example('af db dump > state.json')
+    .example('af db dump --global')
+    .action(action(dump));
+  cli.command('query <sql>', 'Run one read-only SQL statement and print its rows as JSON')
+    .option('--global', 'Query global.db instead of the project state')
+    .example(`af db query "SELECT id, status, port FROM builders WHERE status = 'blocked'"`)
+    .example('af db query "PRAGMA table_info(builders)"')
+    .action(action(query));
+  cli.command('stats', 'Show the file, its size, schema version, row counts and lock state')
+    .option('--global', 'Report on global.db instead of the project state')
+    .option('--json', 'Print the report as JSON')
+    .example('af db stats --json')
+    .action(action(stats));
+  cli.command('reset', 'Delete the database, its lock and side files (asks first)')
+    .option('--global', 'Delete global.db (every project loses its port block)')
+    .option('--force', 'Delete without asking (needed when not on a terminal)')
+    .example('af db reset')
+    .example('af db reset --global --force')
+    .action(action(reset));
+  cli.help();
+  cli.version(VERSION);
+  return cli;
+}

@@ -1,0 +1,224 @@
+// The farm's lifecycle commands: start, spawn, util, annotate, stop, cleanup, and
+// the options that choose the commands they launch. Each parses, calls lib/farm,
+// and prints; the work is done there.
+import type { CAC } from 'cac';
+import { resolve } from 'node:path';
+import { InvalidInputError } from '../db/errors.js';
+import { serveFile } from '../farm/annotation-server.js';
+import { startArchitect } from '../farm/architect.js';
+import { cleanupBuilder, spawnBuilder, type SpawnMode } from '../farm/builders.js';
+import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
+import { farmOf, type Farm } from '../farm/farm.js';
+import type { Launched } from '../farm/launch.js';
+import { stopFarm } from '../farm/stop.js';
+import { annotationParent, openAnnotation, openUtil } from '../farm/terminals.js';
+import { action } from './action.js';
+import { note, printJson, printLine } from './io.js';
+import { projectRoot, withRegistry, withState } from './stores.js';
+import { textOption } from './text-option.js';
+
+interface Options {
+  architectCmd?: unknown;
+  builderCmd?: unknown;
+  shellCmd?: unknown;
+  json?: boolean;
+}
+
+interface SpawnOptions extends Options {
+  project?: unknown;
+  task?: unknown;
+  protocol?: unknown;
+  shell?: boolean;
+  worktree?: boolean;
+}
+
+function overridesOf(options: Options): CommandOverrides {
+  return {
+    architectCmd: textOption(options.architectCmd, ['--architect-cmd']),
+    builderCmd: textOption(options.builderCmd, ['--builder-cmd']),
+    shellCmd: textOption(options.shellCmd, ['--shell-cmd']),
+  };
+}
+
+/**
+ * The project's farm on its port block. Only `af start` refreshes the block's last
+ * use; the others just read it (no write, so no wait on the user-wide lock) unless
+ * the project has none yet.
+ */
+async function openFarm(root: string, refreshBlock: boolean): Promise<Farm> {
+  const basePort = await withRegistry(async (registry) => {
+    const known = refreshBlock ? undefined : (await registry.listAllocations()).find((allocation) => allocation.path === root);
+    return known?.basePort ?? registry.getPortBlock(root);
+  });
+  return farmOf(root, basePort);
+}
+
+/** The project's farm and the command `role` runs there, checked to be installed before any port or row is taken. */
+async function prepare(role: CommandRole, options: Options): Promise<{ farm: Farm; command: string }> {
+  const root = projectRoot();
+  const command = farmCommand(root, role, overridesOf(options));
+  return { farm: await openFarm(root, role === 'architect'), command };
+}
+
+function whereItRuns(launched: Launched): string {
+  return launched.tmuxSession
+    ? `in tmux session ${launched.tmuxSession} (attach: tmux attach -t ${launched.tmuxSession})`
+    : `detached, output in ${launched.logFile}`;
+}
+
+async function start(options: Options): Promise<void> {
+  const { farm, command } = await prepare('architect', options);
+  const result = await withState((store) => startArchitect(farm, store, command));
+  const { architect } = result;
+  if (result.alreadyRunning) note(`the architect is already running (pid ${architect.pid}, port ${architect.port}); "af stop" ends it.`);
+  else if (result.replaced) note(`replaced the recorded architect (pid ${result.replaced.pid}), which was no longer running.`);
+  if (options.json) return printJson(architect);
+  if (!result.alreadyRunning) printLine(`architect started: pid ${architect.pid}, port ${architect.port}, ${whereItRuns(result.launched)}`);
+}
+
+function spawnMode(options: SpawnOptions): SpawnMode {
+  const project = textOption(options.project, ['--project', '-p']);
+  const task = textOption(options.task, ['--task']);
+  const protocol = textOption(options.protocol, ['--protocol']);
+  const candidates: Array<[flag: string, mode: SpawnMode | undefined]> = [
+    ['--project', project === undefined ? undefined : { type: 'spec', project }],
+    ['--task', task === undefined ? undefined : { type: 'task', task }],
+    ['--protocol', protocol === undefined ? undefined : { type: 'protocol', protocol }],
+    ['--shell', options.shell ? { type: 'shell' } : undefined],
+    ['--worktree', options.worktree ? { type: 'worktree' } : undefined],
+  ];
+  const given = candidates.filter(([, mode]) => mode !== undefined);
+  if (given.length !== 1) {
+    throw new InvalidInputError(`af spawn takes exactly one of --project <id>, --task <text>, --protocol <name>, --shell, --worktree; got ${given.length === 0 ? 'none' : given.map(([flag]) => flag).join(' and ')}.`);
+  }
+  const [flag, mode] = given[0]!;
+  if ([project, task, protocol].some((text) => text?.trim() === '')) throw new InvalidInputError(`${flag} needs a value.`);
+  return mode!;
+}
+
+async function spawn(options: SpawnOptions): Promise<void> {
+  const mode = spawnMode(options);
+  const { farm, command } = await prepare('builder', options);
+  const { builder, launched } = await withState((store) => spawnBuilder(farm, store, mode, command));
+  if (options.json) return printJson(builder);
+  printLine(`builder ${builder.id} started: pid ${builder.pid}, port ${builder.port}, ${whereItRuns(launched)}`);
+  if (builder.worktree) printLine(`  worktree ${builder.worktree} on branch ${builder.branch}`);
+}
+
+async function util(options: Options & { name?: unknown }): Promise<void> {
+  const { farm, command } = await prepare('shell', options);
+  const name = textOption(options.name, ['--name']) ?? 'shell';
+  const { util: terminal, launched } = await withState((store) => openUtil(farm, store, command, name));
+  if (options.json) return printJson(terminal);
+  printLine(`utility terminal ${terminal.id} started: pid ${terminal.pid}, port ${terminal.port}, ${whereItRuns(launched)}`);
+}
+
+const SERVE_COMMAND = '_serve';
+
+/** The annotation viewer's process: this same program, serving the file. */
+const annotationServer = (file: string, port: number) => [process.execPath, resolve(process.argv[1]!), SERVE_COMMAND, file, '--port', String(port)];
+
+async function annotate(file: unknown, options: Options & { builder?: unknown; util?: unknown }): Promise<void> {
+  const farm = await openFarm(projectRoot(), false);
+  const annotation = await withState(async (store) => {
+    const parent = await annotationParent(store, textOption(options.builder, ['--builder']), textOption(options.util, ['--util']));
+    return openAnnotation(farm, store, String(file), parent, annotationServer);
+  });
+  if (options.json) return printJson(annotation);
+  printLine(`annotation ${annotation.id}: ${annotation.file} at http://127.0.0.1:${annotation.port}/ (pid ${annotation.pid})`);
+}
+
+async function stop(options: Options): Promise<void> {
+  const stopped = await withState(stopFarm);
+  if (options.json) printJson(stopped);
+  else if (stopped.length === 0) printLine('nothing was recorded; the state is clear');
+  else for (const entry of stopped) printLine(`${entry.what} (pid ${entry.pid}): ${entry.outcome}`);
+  const survivors = stopped.filter((entry) => entry.outcome === 'survived');
+  if (survivors.length > 0) {
+    note(`still running after SIGKILL: ${survivors.map((entry) => `${entry.what} (pid ${entry.pid})`).join(', ')}`);
+    process.exitCode = 1;
+  }
+}
+
+async function cleanup(options: Options & { project?: unknown; force?: boolean }): Promise<void> {
+  const id = textOption(options.project, ['--project', '-p']);
+  if (id === undefined) throw new InvalidInputError('af cleanup needs the builder: --project <id> (see "af status").');
+  const result = await withState((store) => cleanupBuilder(projectRoot(), store, id, Boolean(options.force)));
+  if (options.json) return printJson(result);
+  const removed = result.worktree ? `; removed worktree ${result.worktree} and branch ${result.branch}` : '';
+  printLine(`builder ${id} cleaned up: process ${result.process}${removed}`);
+}
+
+async function serve(file: unknown, options: { port?: unknown }): Promise<void> {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidInputError(`--port should be a port number, got ${JSON.stringify(options.port)}.`);
+  const path = resolve(String(file));
+  try {
+    await serveFile(path, port);
+  } catch (error) {
+    // The channel to af annotate would keep this process alive.
+    if (process.connected) process.disconnect();
+    throw error;
+  }
+  note(`serving ${path} read-only on http://127.0.0.1:${port}/`);
+  process.send?.('ready');
+}
+
+export function registerLifecycle(cli: CAC): void {
+  cli.option('--architect-cmd <command>', 'The architect command (default: shell.architect of codev/config.json, else claude)')
+    .option('--builder-cmd <command>', 'The builder command (default: shell.builder of codev/config.json, else claude)')
+    .option('--shell-cmd <command>', 'The utility shell (default: shell.shell of codev/config.json, else $SHELL or bash)');
+
+  cli.command('start', 'Start the architect: in tmux when installed, else detached with a log in .agent-farm/logs')
+    .option('--json', 'Print the recorded architect as JSON')
+    .example('af start')
+    .example('af start --architect-cmd "claude --model opus"')
+    .action(action(start));
+
+  cli.command('spawn', 'Start a builder in its own worktree (.builders/<id>, branch builder/<id>); give one mode')
+    .option('-p, --project <id>', 'Build the spec <id> (codev/specs/<id>-*.md); the builder is named <id>')
+    .option('--task <text>', 'Work on a task described in words')
+    .option('--protocol <name>', 'Run a protocol')
+    .option('--shell', 'A builder without a worktree, in the project folder')
+    .option('--worktree', 'A worktree with the builder command and nothing else')
+    .option('--json', 'Print the recorded builder as JSON')
+    .example('af spawn --project 0042')
+    .example('af spawn --task "Fix the flaky login test" --json')
+    .example('af spawn --protocol spir --builder-cmd "claude --model sonnet"')
+    .action(action(spawn));
+
+  cli.command('util', 'Open a utility terminal running the shell, on a port of the utils range')
+    .option('--name <name>', 'What to call it (default: shell)')
+    .option('--json', 'Print the recorded terminal as JSON')
+    .example('af util --name logs')
+    .example('af util --shell-cmd zsh --json')
+    .action(action(util));
+
+  cli.command('annotate <file>', 'Serve a file read-only on 127.0.0.1, on a port of the annotations range')
+    .option('--builder <id>', 'The builder it belongs to (default: the architect)')
+    .option('--util <id>', 'The utility terminal it belongs to')
+    .option('--json', 'Print the recorded annotation as JSON')
+    .example('af annotate lib/state.ts')
+    .example('af annotate .builders/task-1/README.md --builder task-1 --json')
+    .action(action(annotate));
+
+  cli.command('stop', 'End every process of the farm (tmux sessions, process groups) and clear the state')
+    .option('--json', 'Print what was ended as JSON')
+    .example('af stop')
+    .action(action(stop));
+
+  cli.command('cleanup', 'End a builder, remove its worktree and branch and its record; refuses to lose unmerged work')
+    .option('-p, --project <id>', 'The builder to clean up')
+    .option('--force', 'Throw away uncommitted changes and unmerged commits')
+    .option('--json', 'Print what was removed as JSON')
+    .example('af cleanup --project 0042')
+    .example('af cleanup --project task-3 --force')
+    .action(action(cleanup));
+
+  // The annotation viewer's server, started by af annotate: registered only when called, so it stays out of the help.
+  if (process.argv[2] === SERVE_COMMAND) {
+    cli.command(`${SERVE_COMMAND} <file>`, 'Serve one file read-only on 127.0.0.1')
+      .option('--port <port>', 'The port to listen on')
+      .action(action(serve));
+  }
+}

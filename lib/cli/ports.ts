@@ -1,0 +1,54 @@
+// `af ports`: the user's port blocks, one per project.
+import { cac, type CAC } from 'cac';
+import { resolve } from 'node:path';
+import { action } from './action.js';
+import { note, paint, printJson, printLine, printTable } from './io.js';
+import { withRegistry } from './stores.js';
+import { VERSION } from './version.js';
+
+async function list(options: { json?: boolean }): Promise<void> {
+  const allocations = await withRegistry((registry) => registry.listAllocations());
+  if (options.json) return printJson(allocations);
+  if (allocations.length === 0) return printLine('no port blocks allocated');
+  printTable(['base', 'project', 'pid', 'last used'], allocations.map((allocation) => [
+    allocation.basePort,
+    allocation.path,
+    allocation.pid === undefined ? '-' : `${allocation.pid} ${allocation.pidAlive ? paint('alive', 'green') : paint('dead', 'dim')}`,
+    allocation.lastUsed,
+  ]));
+}
+
+async function cleanup(options: { json?: boolean }): Promise<void> {
+  const result = await withRegistry((registry) => registry.cleanupStaleEntries());
+  if (options.json) return printJson(result);
+  for (const path of result.removed) printLine(`removed ${path}`);
+  printLine(`${result.removed.length} removed, ${result.remaining} remaining`);
+}
+
+async function remove(path: string): Promise<void> {
+  const key = path.startsWith('remote:') ? path : resolve(path);
+  if (!(await withRegistry((registry) => registry.removeAllocation(key)))) {
+    note(`no port block is allocated to ${key}`);
+    process.exitCode = 1;
+    return;
+  }
+  printLine(`removed the port block of ${key}`);
+}
+
+export function portsProgram(): CAC {
+  const cli = cac('af ports');
+  cli.command('list', 'List the port blocks of all projects (allocates nothing)')
+    .option('--json', 'Print the allocations as JSON')
+    .example('af ports list --json')
+    .action(action(list));
+  cli.command('cleanup', 'Remove blocks of projects whose folder is gone, and forget dead pids')
+    .option('--json', 'Print { removed, remaining } as JSON')
+    .action(action(cleanup));
+  cli.command('remove <path>', 'Free the port block of one project')
+    .example('af ports remove ~/src/old-project')
+    .example('af ports remove remote:build-box')
+    .action(action(remove));
+  cli.help();
+  cli.version(VERSION);
+  return cli;
+}

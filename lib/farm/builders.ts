@@ -1,0 +1,158 @@
+// `af spawn` and `af cleanup`: builders. A builder's id and port are reserved in one
+// transaction before anything starts; then its checkout, then its process. A failure
+// at any step removes what the spawn made, reservation included.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidInputError, describe } from '../db/errors.js';
+import type { BuilderDraft, StateStore } from '../state.js';
+import type { Builder } from '../types.js';
+import type { Farm } from './farm.js';
+import { launchTerminal, recordOrStop, stopProcess, type Launched, type StopOutcome } from './launch.js';
+import { checkoutOf, hasLeftovers, prepareCheckout, removeCheckout, unmergedWork, type BuilderCheckout, type PreparedCheckout } from './worktree.js';
+
+/** The native version's spawn modes, one per builder type. */
+export type SpawnMode =
+  | { type: 'spec'; project: string }
+  | { type: 'task'; task: string }
+  | { type: 'protocol'; protocol: string }
+  | { type: 'shell' }
+  | { type: 'worktree' };
+
+/** Ids become branch names and folder names: keep them to plain words. */
+const BUILDER_ID = /^[A-Za-z0-9][\w.-]*$/;
+
+export interface SpawnedBuilder {
+  builder: Builder;
+  launched: Launched;
+}
+
+export async function spawnBuilder(farm: Farm, store: StateStore, mode: SpawnMode, command: string): Promise<SpawnedBuilder> {
+  const reserved = await reserve(farm, store, draftFor(farm.root, mode));
+  let checkout: PreparedCheckout | undefined;
+  try {
+    if (reserved.type !== 'shell') checkout = await prepareCheckout(farm.root, reserved.id);
+    const launched = await launchTerminal({
+      label: 'the builder command', command, cwd: checkout?.worktree ?? farm.root,
+      session: farm.sessionName(`builder-${reserved.id}`), logFile: farm.logFile(`builder-${reserved.id}`),
+    }, farm.useTmux);
+    const builder: Builder = {
+      ...reserved, worktree: checkout?.worktree ?? '', branch: checkout?.branch ?? '', pid: launched.pid, status: 'implementing',
+      ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}),
+    };
+    await recordOrStop(launched, () => store.upsertBuilder(builder));
+    return { builder, launched };
+  } catch (error) {
+    try {
+      await undoSpawn(farm, store, reserved.id, checkout);
+    } catch (undoError) {
+      throw new Error(`${describe(error)} Removing what the spawn made failed too: ${describe(undoError)}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+async function undoSpawn(farm: Farm, store: StateStore, id: string, checkout: PreparedCheckout | undefined): Promise<void> {
+  try {
+    if (checkout) await removeCheckout(farm.root, checkout, checkout.created);
+  } finally {
+    await store.removeBuilder(id);
+  }
+}
+
+function draftFor(root: string, mode: SpawnMode): BuilderDraft {
+  // The real pid, worktree and branch are filled in once they exist; until then the row holds the id and port.
+  const pending = { pid: process.pid, status: 'spawning', phase: '', worktree: '', branch: '' } as const;
+  switch (mode.type) {
+    case 'spec':
+      if (!BUILDER_ID.test(mode.project)) throw new InvalidInputError(`"${mode.project}" is not a usable project id: use letters, digits, ".", "_" and "-", starting with a letter or digit (e.g. 0042).`);
+      return { ...pending, id: mode.project, name: specName(root, mode.project), type: 'spec' };
+    case 'task':
+      return { ...pending, name: summary(mode.task), type: 'task', taskText: mode.task };
+    case 'protocol':
+      return { ...pending, name: `protocol ${mode.protocol}`, type: 'protocol', protocolName: mode.protocol };
+    case 'shell':
+    case 'worktree':
+      return { ...pending, name: mode.type, type: mode.type };
+  }
+}
+
+/** The spec's file name (`codev/specs/0042-name.md` gives `0042-name`), else the id. */
+function specName(root: string, id: string): string {
+  try {
+    const spec = readdirSync(join(root, 'codev', 'specs')).find((file) => file.startsWith(`${id}-`) && file.endsWith('.md'));
+    return spec ? spec.slice(0, -'.md'.length) : id;
+  } catch {
+    return id;
+  }
+}
+
+function summary(text: string): string {
+  const line = text.trim().split('\n')[0]!;
+  return line.length > 60 ? `${line.slice(0, 59)}…` : line;
+}
+
+/**
+ * Reserves the builder. A taken id the caller named is explained; a free id that an
+ * earlier builder's branch or worktree still uses is held while the next is tried,
+ * then let go, so a new task never lands in an old task's checkout.
+ */
+async function reserve(farm: Farm, store: StateStore, draft: BuilderDraft): Promise<Builder> {
+  if (draft.id !== undefined) {
+    const existing = await store.getBuilder(draft.id);
+    if (existing) throw new InvalidInputError(`builder ${draft.id} already exists (pid ${existing.pid}, ${existing.status}); see "af status", or end it with "af cleanup --project ${draft.id}".`);
+    return store.reserveBuilder(draft, farm.layout.builders);
+  }
+  const held: string[] = [];
+  try {
+    for (;;) {
+      const builder = await store.reserveBuilder(draft, farm.layout.builders);
+      if (builder.type === 'shell' || !(await hasLeftovers(farm.root, builder.id))) return builder;
+      held.push(builder.id);
+    }
+  } finally {
+    for (const id of held) await store.removeBuilder(id);
+  }
+}
+
+export interface CleanedUp {
+  id: string;
+  process: StopOutcome | 'none recorded';
+  worktree?: string;
+  branch?: string;
+}
+
+/**
+ * Ends the builder and its annotations, removes its worktree and branch and its row.
+ * Refuses, changing nothing, while it holds work not merged into the project's
+ * current branch, unless forced. Also clears what a builder left after `af stop`.
+ */
+export async function cleanupBuilder(root: string, store: StateStore, id: string, force: boolean): Promise<CleanedUp> {
+  const builder = await store.getBuilder(id);
+  const checkout = builder ? recordedCheckout(root, builder) : await leftCheckout(root, id);
+  if (!builder && !checkout) throw new InvalidInputError(`there is no builder ${id}: none is recorded and it left no branch or worktree. See "af status".`);
+  if (checkout && !force) {
+    const work = await unmergedWork(root, checkout);
+    if (work.length > 0) {
+      throw new InvalidInputError(`not cleaning up builder ${id}: it has work that would be lost (${work.join('; ')}). Commit and merge it first, or run "af cleanup --project ${id} --force" to throw it away.`);
+    }
+  }
+  const outcome = builder ? await stopProcess(builder) : 'none recorded';
+  const annotations = (await store.getAnnotations()).filter((annotation) => annotation.parent.type === 'builder' && annotation.parent.id === id);
+  for (const annotation of annotations) {
+    await stopProcess(annotation);
+    await store.removeAnnotation(annotation.id);
+  }
+  if (checkout) await removeCheckout(root, checkout, { worktree: true, branch: true });
+  await store.removeBuilder(id);
+  return { id, process: outcome, ...checkout };
+}
+
+/** A shell builder, or one recorded before its checkout existed, has none to remove. */
+function recordedCheckout(root: string, builder: Builder): BuilderCheckout | undefined {
+  if (builder.type === 'shell' || builder.worktree === '' || builder.worktree === root) return undefined;
+  return { worktree: builder.worktree, branch: builder.branch };
+}
+
+async function leftCheckout(root: string, id: string): Promise<BuilderCheckout | undefined> {
+  return BUILDER_ID.test(id) && (await hasLeftovers(root, id)) ? checkoutOf(root, id) : undefined;
+}

@@ -1,0 +1,177 @@
+// Starting and ending the farm's processes. A terminal program (architect, builder,
+// utility shell) runs in its own tmux session when tmux is installed, else detached
+// in its own process group with its output in a log file. Either way its pid leads
+// a process group, so ending the group ends everything it started.
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { describe } from '../db/errors.js';
+import { isProcessAlive } from '../process-alive.js';
+import { findExecutable } from './which.js';
+
+/** How long a new program must stay up to count as started: one that fails at once is reported, not recorded. */
+const SETTLE_MS = 300;
+/** How long a server may take to say it is listening. */
+const READY_TIMEOUT_MS = 5000;
+/** Between SIGTERM and SIGKILL. */
+const STOP_GRACE_MS = 2000;
+const POLL_MS = 25;
+
+export class LaunchError extends Error {
+  override name = 'LaunchError';
+}
+
+export interface Launched {
+  pid: number;
+  tmuxSession?: string;
+  /** Where a detached program's output goes. */
+  logFile?: string;
+}
+
+export interface DetachedSpec {
+  /** Who it is, for messages: "the architect command". */
+  label: string;
+  /** What it runs, for messages. */
+  command: string;
+  cwd: string;
+  logFile: string;
+}
+
+export interface TerminalSpec extends DetachedSpec {
+  /** The tmux session's name. */
+  session: string;
+}
+
+export function tmuxInstalled(): boolean {
+  return findExecutable('tmux') !== undefined;
+}
+
+function tmux(...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('tmux', args, (error, stdout, stderr) => (error ? reject(new Error((stderr || error.message).trim())) : resolve(stdout)));
+  });
+}
+
+/** `=name` makes tmux match the session name exactly, never a longer name that starts with it. */
+const exactly = (session: string) => `=${session}`;
+
+export async function launchTerminal(spec: TerminalSpec, useTmux: boolean): Promise<Launched> {
+  return useTmux ? launchInTmux(spec) : launchDetached(spec, ['sh', '-c', spec.command], 'settle');
+}
+
+async function launchInTmux(spec: TerminalSpec): Promise<Launched> {
+  let output: string;
+  try {
+    output = await tmux('new-session', '-d', '-s', spec.session, '-c', spec.cwd, '-P', '-F', '#{pane_pid}', spec.command);
+  } catch (error) {
+    throw new LaunchError(`cannot start ${spec.label} in the tmux session ${spec.session}: ${describe(error)}`);
+  }
+  const pid = Number(output.trim());
+  await delay(SETTLE_MS);
+  if (!isProcessAlive(pid)) {
+    await tmux('kill-session', '-t', exactly(spec.session)).catch(() => undefined);
+    throw new LaunchError(`${spec.label} "${spec.command}" exited at once in tmux; run it by hand in ${spec.cwd} to see why.`);
+  }
+  return { pid, tmuxSession: spec.session };
+}
+
+/**
+ * Runs `argv` detached, its output appended to the spec's log. 'settle' waits to see
+ * it stay up; 'ready' waits for it to send "ready" over its IPC channel.
+ */
+async function launchDetached(spec: DetachedSpec, argv: string[], until: 'settle' | 'ready'): Promise<Launched> {
+  mkdirSync(dirname(spec.logFile), { recursive: true });
+  const log = openSync(spec.logFile, 'a');
+  // The log is shared with earlier runs under the same name: quote only this run's part.
+  const logStart = fstatSync(log).size;
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0]!, argv.slice(1), { cwd: spec.cwd, detached: true, stdio: ['ignore', log, log, ...(until === 'ready' ? ['ipc' as const] : [])] });
+  } finally {
+    closeSync(log);
+  }
+  const failure = await startupFailure(child, until);
+  if (failure !== undefined) {
+    if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+    const tmuxHint = until === 'settle' ? ' Without tmux a program gets no terminal: interactive programs need tmux installed.' : '';
+    throw new LaunchError(`${spec.label} "${spec.command}" ${failure}.${tmuxHint}${logTail(spec.logFile, logStart)}`);
+  }
+  if (child.connected) child.disconnect();
+  child.unref();
+  return { pid: child.pid!, logFile: spec.logFile };
+}
+
+/** Why the child did not start, or undefined when it did. */
+function startupFailure(child: ChildProcess, until: 'settle' | 'ready'): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(until === 'settle' ? undefined : `did not start listening within ${READY_TIMEOUT_MS} ms`), until === 'settle' ? SETTLE_MS : READY_TIMEOUT_MS);
+    const settle = (outcome: string | undefined) => {
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    child.once('error', (error) => settle(`could not be started: ${error.message}`));
+    child.once('exit', (code, signal) => settle(`exited at once (${signal ? `signal ${signal}` : `exit code ${code}`})`));
+    child.once('message', (message) => settle(message === 'ready' ? undefined : `sent an unexpected message ${JSON.stringify(message)}`));
+  });
+}
+
+function logTail(logFile: string, from: number): string {
+  try {
+    const text = readFileSync(logFile).subarray(from).toString('utf8').trimEnd();
+    return text === '' ? ` It wrote nothing to its log ${logFile}.` : `\nThe end of its log ${logFile}:\n${text.slice(-1000)}`;
+  } catch {
+    return '';
+  }
+}
+
+/** Starts a small server (argv) detached, and returns once it said it is listening. */
+export async function launchServer(spec: DetachedSpec, argv: string[]): Promise<number> {
+  return (await launchDetached(spec, argv, 'ready')).pid;
+}
+
+export type StopOutcome = 'stopped' | 'not running' | 'not a farm process' | 'survived';
+
+/**
+ * Ends a process the farm started: its tmux session, then its process group
+ * (SIGTERM, SIGKILL after a grace). A live pid that leads no process group was
+ * not started by the farm (its pid was reused) and is left alone.
+ */
+export async function stopProcess(entry: { pid: number; tmuxSession?: string }): Promise<StopOutcome> {
+  const wasRunning = isProcessAlive(entry.pid);
+  if (entry.tmuxSession && tmuxInstalled()) await tmux('kill-session', '-t', exactly(entry.tmuxSession)).catch(() => undefined);
+  if (!wasRunning) return 'not running';
+  // Closing its tmux session may have ended it already, and taken its group along.
+  if (!signalGroup(entry.pid, 'SIGTERM')) return isProcessAlive(entry.pid) ? 'not a farm process' : 'stopped';
+  if (!(await ended(entry.pid, STOP_GRACE_MS))) {
+    signalGroup(entry.pid, 'SIGKILL');
+    await ended(entry.pid, STOP_GRACE_MS);
+  }
+  return isProcessAlive(entry.pid) ? 'survived' : 'stopped';
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function ended(pid: number, withinMs: number): Promise<boolean> {
+  for (const deadline = Date.now() + withinMs; Date.now() < deadline; await delay(POLL_MS)) {
+    if (!isProcessAlive(pid)) return true;
+  }
+  return !isProcessAlive(pid);
+}
+
+/** Records a launched process with `record`; when recording fails the process is ended, so nothing runs unrecorded. */
+export async function recordOrStop<T>(launched: Launched, record: () => Promise<T>): Promise<T> {
+  try {
+    return await record();
+  } catch (error) {
+    await stopProcess(launched);
+    throw error;
+  }
+}

@@ -1,0 +1,103 @@
+// A project for the lifecycle tests: a git repository with one commit in a
+// temporary folder, `af` run there with a home, a tmux server and (for the runs
+// without tmux) a PATH of its own, and a teardown that ends whatever was started.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isProcessAlive } from '../../lib/process-alive.js';
+import { findExecutable } from '../../lib/farm/which.js';
+import { runAf } from './af.js';
+import type { Finished } from './processes.js';
+
+/** Programs the runs without tmux may use: git and what the tests launch. */
+const TOOLS_WITHOUT_TMUX = ['git', 'sh', 'bash', 'sleep'];
+
+const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com',
+};
+
+export interface TestFarm {
+  folder: string;
+  project: string;
+  basePort: number;
+  env: Record<string, string>;
+  af(args: string[], cwd?: string): Promise<Finished>;
+  /** `af … --json`, parsed; fails with af's stderr when it exits non-zero. */
+  afJson<T = any>(args: string[]): Promise<T>;
+  git(...args: string[]): string;
+  tmuxSessions(): string[];
+}
+
+/** A fresh project in `folder` on a random port block; with `tmux: false`, PATH holds only a few tools and no tmux. */
+export function testFarm(folder: string, options: { tmux: boolean }): TestFarm {
+  if (options.tmux && !findExecutable('tmux')) throw new Error('this test runs the farm in tmux: install tmux (the Debian package tmux)');
+  const project = join(folder, 'project');
+  mkdirSync(project);
+  // A tmux server of this test's own: its sessions cannot meet any other run's.
+  // A port block of its own too: the annotation viewers really listen, and other runs may be listening at once.
+  const basePort = 100 * (200 + Math.floor(Math.random() * 300));
+  const env: Record<string, string> = { ...GIT_IDENTITY, TMUX_TMPDIR: folder, TMUX: '', AF_BASE_PORT: String(basePort) };
+  if (!options.tmux) env.PATH = toolsFolder(folder);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: project, env: { ...process.env, ...env, PATH: process.env.PATH! }, encoding: 'utf8' });
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(project, 'README.md'), '# the project\n');
+  git('add', 'README.md');
+  git('commit', '-q', '-m', 'first commit');
+  const af = (args: string[], cwd = project) => runAf(args, { cwd, home: join(folder, 'home'), env });
+  return {
+    folder, project, basePort, env, af, git,
+    async afJson(args) {
+      const result = await af([...args, '--json']);
+      if (result.code !== 0) throw new Error(`af ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+      return JSON.parse(result.stdout);
+    },
+    tmuxSessions: () => {
+      const listing = spawnSync('tmux', ['list-sessions', '-F', '#{session_name}'], { env: { ...process.env, TMUX_TMPDIR: folder, TMUX: '' }, encoding: 'utf8' });
+      return listing.status === 0 ? listing.stdout.split('\n').filter(Boolean) : [];
+    },
+  };
+}
+
+function toolsFolder(folder: string): string {
+  const bin = join(folder, 'bin');
+  mkdirSync(bin);
+  for (const tool of TOOLS_WITHOUT_TMUX) symlinkSync(findExecutable(tool)!, join(bin, tool));
+  return bin;
+}
+
+/** Ends everything the test started, even when it failed half-way: af stop, the tmux server, any process still working in the folder. */
+export async function tearDown(farm: TestFarm): Promise<void> {
+  await farm.af(['stop']);
+  spawnSync('tmux', ['kill-server'], { env: { ...process.env, TMUX_TMPDIR: farm.folder, TMUX: '' } });
+  for (const pid of processesWorkingIn(farm.folder)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Processes whose current folder is inside `folder` (Linux; elsewhere none are found). */
+function processesWorkingIn(folder: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return [];
+  }
+  return entries.map(Number).filter((pid) => {
+    try {
+      return pid !== process.pid && readlinkSync(`/proc/${pid}/cwd`).startsWith(folder) && isProcessAlive(pid);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A pid that belonged to a process that has ended. */
+export function deadPid(): number {
+  return spawnSync('true').pid!;
+}
+
