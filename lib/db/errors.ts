@@ -13,7 +13,9 @@ export type ErrorCode =
   | 'E_INVALID_JSON'
   | 'E_INVALID_INPUT'
   | 'E_READ_ONLY'
-  | 'E_PORTS_EXHAUSTED';
+  | 'E_PORTS_EXHAUSTED'
+  | 'E_LAUNCH'
+  | 'E_GIT';
 
 export class AgentFarmStateError extends Error {
   readonly code: ErrorCode;

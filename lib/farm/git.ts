@@ -5,6 +5,7 @@
 // from these failures).
 import { execFile } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
+import { AgentFarmStateError } from '../db/errors.js';
 
 const ATTEMPTS = 12;
 const FIRST_PAUSE_MS = 40;
@@ -13,10 +14,10 @@ const LONGEST_PAUSE_MS = 800;
 /** Git's words for "another git holds a lock", and for a worktree that another `git worktree add` is still writing. */
 const CONCURRENT_GIT = /\.lock'?:? File exists|Unable to create '[^']*\.lock'|cannot lock ref|could not lock|unable to lock|another git process seems to be running|failed to read \S*worktrees\/[^/\s]+\/\w+/i;
 
-export class GitError extends Error {
+/** A git command the farm runs (branch, worktree) failed. */
+export class GitError extends AgentFarmStateError {
   constructor(readonly args: string[], readonly stderr: string, readonly exitCode: number | null) {
-    super(`git ${args.join(' ')} failed: ${stderr.trim() || `exit code ${exitCode}`}`);
-    this.name = 'GitError';
+    super('E_GIT', `git ${args.join(' ')} failed: ${stderr.trim() || `exit code ${exitCode}`}`);
   }
 
   /** Failed because another git was busy in the same repository: worth running again. */

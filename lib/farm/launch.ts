@@ -6,7 +6,7 @@ import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { describe } from '../db/errors.js';
+import { AgentFarmStateError, describe } from '../db/errors.js';
 import { isProcessAlive } from '../process-alive.js';
 import { findExecutable } from './which.js';
 
@@ -18,8 +18,11 @@ const READY_TIMEOUT_MS = 5000;
 const STOP_GRACE_MS = 2000;
 const POLL_MS = 25;
 
-export class LaunchError extends Error {
-  override name = 'LaunchError';
+/** A program the farm starts (architect, builder, terminal, annotation server) did not start. */
+export class LaunchError extends AgentFarmStateError {
+  constructor(message: string) {
+    super('E_LAUNCH', message);
+  }
 }
 
 export interface Launched {
