@@ -45,6 +45,8 @@ const LEASE_MS = 20;
 const UNKNOWN = undefined;
 /** There is no file: the memory copy is a new, empty database. */
 const ABSENT = 'absent';
+/** A transaction that was no longer needed when its turn came. */
+const UNNEEDED = Symbol('unneeded');
 
 export class SharedDatabase {
   readonly path: string;
@@ -80,8 +82,13 @@ export class SharedDatabase {
     const database = new SharedDatabase(absolutePath, sql, options);
     const pending = await database.read((db) => migrations.filter((migration) => !isApplied(db, migration.version)));
     for (const migration of pending) {
-      const applied = await database.transaction((db) => applyMigration(db, migration));
-      if (applied) await migration.afterCommit?.();
+      // Many processes opening a new file at once all queue for the lock here; each
+      // stops waiting as soon as it sees that another one applied the migration.
+      const applied = await enqueue(absolutePath, () => database.runTransaction(
+        (db) => applyMigration(db, migration),
+        () => isApplied(database.refresh(), migration.version),
+      ));
+      if (applied === true) await migration.afterCommit?.();
     }
     // A native WAL-mode file is rewritten once as a plain file, and its side files go.
     if (database.walSideFiles) await database.transaction(() => undefined);
@@ -133,9 +140,14 @@ export class SharedDatabase {
     this.db = undefined;
   }
 
-  private async runTransaction<T>(fn: (db: SqlDatabase) => T): Promise<T> {
+  /** With `unneeded`, resolves to UNNEEDED without running `fn` when that turns true while waiting for the lock. */
+  private async runTransaction<T>(fn: (db: SqlDatabase) => T): Promise<T>;
+  private async runTransaction<T>(fn: (db: SqlDatabase) => T, unneeded: () => boolean): Promise<T | typeof UNNEEDED>;
+  private async runTransaction<T>(fn: (db: SqlDatabase) => T, unneeded?: () => boolean): Promise<T | typeof UNNEEDED> {
     for (let attempt = 1; ; attempt++) {
-      const { lock, acquiredAt } = await this.takeLock();
+      const taken = await this.takeLock(unneeded);
+      if (!taken) return UNNEEDED;
+      const { lock, acquiredAt } = taken;
       let keep = false;
       try {
         const db = this.refresh();
@@ -148,7 +160,10 @@ export class SharedDatabase {
           throw error;
         }
         const { result, changed } = outcome;
-        if (!changed && !this.walSideFiles) return result;
+        if (!changed && !this.walSideFiles) {
+          keep = true;
+          return result;
+        }
         try {
           this.identity = publishImage(this.path, db.export(), this.durability, this.fileMode, () => this.assertStillCurrent(lock, baseIdentity));
         } catch (error) {
@@ -167,12 +182,13 @@ export class SharedDatabase {
   }
 
   /** The lock left by the previous transaction when still fresh, else a newly acquired one. */
-  private async takeLock(): Promise<{ lock: HeldLock; acquiredAt: number }> {
+  private async takeLock(unneeded?: () => boolean): Promise<{ lock: HeldLock; acquiredAt: number } | undefined> {
     const lease = this.lease;
     this.lease = undefined;
     if (lease && Date.now() - lease.acquiredAt < LEASE_MS) return lease;
     lease?.lock.release();
-    return { lock: await acquireLock(this.path, this.timing), acquiredAt: Date.now() };
+    const lock = unneeded ? await acquireLock(this.path, this.timing, unneeded) : await acquireLock(this.path, this.timing);
+    return lock && { lock, acquiredAt: Date.now() };
   }
 
   /** Keeps the lock for a transaction that starts before the event loop turns; releases it otherwise. */

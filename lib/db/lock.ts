@@ -33,12 +33,19 @@ export function lockPathOf(filePath: string): string {
   return `${filePath}.lock`;
 }
 
-export async function acquireLock(filePath: string, timing: LockTiming): Promise<HeldLock> {
+/**
+ * Waits for the lock. With `unneeded`, asked after every wake-up, the wait ends
+ * early (resolving to undefined) once the caller no longer needs the lock.
+ */
+export async function acquireLock(filePath: string, timing: LockTiming): Promise<HeldLock>;
+export async function acquireLock(filePath: string, timing: LockTiming, unneeded: () => boolean): Promise<HeldLock | undefined>;
+export async function acquireLock(filePath: string, timing: LockTiming, unneeded?: () => boolean): Promise<HeldLock | undefined> {
   const lockPath = lockPathOf(filePath);
   const startedAt = Date.now();
   for (let attempt = 0; ; attempt++) {
     const held = tryLock(filePath, lockPath, timing.staleThreshold);
     if (held) return held;
+    if (attempt > 0 && unneeded?.()) return undefined;
     const waited = Date.now() - startedAt;
     if (waited >= timing.busyTimeout) throw new BusyError(lockPath, waited);
     // The backoff is only the fallback: removing the lock directory wakes the waiter at once.
