@@ -1,13 +1,221 @@
-// Builds the package: copies sql.js's WebAssembly into wasm/ and bundles the library
-// and the `af` bin with esbuild.
+// Builds the package with esbuild. Everything the code imports is bundled in, so the
+// published package has no runtime dependencies:
+//   dist/index.js, dist/index.cjs          the library, as an ES module and as CommonJS
+//   dist/embedded.js, dist/embedded.cjs    `agent-farm-state/embedded`: the library with
+//   dist/sql-wasm.embedded.cjs             the `.wasm` inside (gzip + base64, one copy for both)
+//   dist/af.js                             the `af` bin, one file
+//   dist/types/, dist/types-cjs/           declarations for ES module and CommonJS importers
+//   wasm/sql-wasm.wasm                     sql.js's WebAssembly, found beside the bundles at run time
+//   THIRD_PARTY_NOTICES.md                 the licences of every bundled package
+// and dist/demo.js for `npm run demo` (not published).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 
+const root = dirname(fileURLToPath(import.meta.url));
+process.chdir(root);
 const require = createRequire(import.meta.url);
-mkdirSync('wasm', { recursive: true });
-copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), 'wasm/sql-wasm.wasm');
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
-const common = { bundle: true, platform: 'node', target: 'node18', packages: 'external', logLevel: 'warning' };
-await build({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js', format: 'esm' });
-await build({ ...common, entryPoints: ['scripts/demo.ts'], outfile: 'dist/demo.js', format: 'esm' });
+// sql.js's WebAssembly, shipped in wasm/ (left alone when unchanged: running processes may be reading it).
+const wasmSource = require.resolve('sql.js/dist/sql-wasm.wasm');
+mkdirSync('wasm', { recursive: true });
+if (!sameBytes(wasmSource, 'wasm/sql-wasm.wasm')) copyFileSync(wasmSource, 'wasm/sql-wasm.wasm');
+
+/**
+ * In an ES module there is no `require`: the CommonJS packages bundled in (sql.js,
+ * proper-lockfile, graceful-fs, signal-exit) would fail on `require('fs')`. Their
+ * `require` of a Node built-in becomes an import, so the ES bundles hold no
+ * `require` at all and still work when a consumer bundles them again (as an ES
+ * module or as CommonJS). The built-in's default export is the module object itself,
+ * which graceful-fs patches as it would under CommonJS.
+ */
+const builtins = new Set(builtinModules);
+const builtinRequiresAsImports = {
+  name: 'builtin-requires-as-imports',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind !== 'require-call') return undefined;
+      const name = args.path.replace(/^node:/, '');
+      return builtins.has(name) ? { path: name, namespace: 'node-builtin' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
+      contents: `import builtin from ${JSON.stringify(`node:${args.path}`)};\nmodule.exports = builtin;\n`,
+      loader: 'js',
+    }));
+  },
+};
+
+/** The embedded entry imports the library entry beside it instead of a second copy of the library. */
+const libraryEntryBeside = (file) => ({
+  name: 'library-entry-beside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/index\.js$/ }, (args) =>
+      args.importer === join(root, 'lib', 'embedded.ts') ? { path: `./${file}`, external: true } : undefined);
+  },
+});
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node18',
+  logLevel: 'warning',
+  metafile: true,
+  define: { AF_VERSION: JSON.stringify(pkg.version) },
+  legalComments: 'none',
+};
+const esm = {
+  ...common,
+  format: 'esm',
+  plugins: [builtinRequiresAsImports],
+  // sql.js reads __dirname when it runs under Node, only to find a `.wasm` it is never asked to load.
+  define: { ...common.define, __dirname: '""' },
+};
+// The CommonJS build finds its folder through __filename; the import.meta branch is never taken there.
+const cjs = { ...common, format: 'cjs', logOverride: { 'empty-import-meta': 'silent' } };
+
+const results = await Promise.all([
+  build({ ...esm, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' }),
+  build({ ...cjs, entryPoints: ['lib/index.ts'], outfile: 'dist/index.cjs' }),
+  build({
+    ...esm,
+    entryPoints: ['lib/embedded.ts'],
+    outfile: 'dist/embedded.js',
+    plugins: [libraryEntryBeside('index.js'), builtinRequiresAsImports],
+    banner: { js: "import AF_EMBEDDED_WASM from './sql-wasm.embedded.cjs';" },
+  }),
+  build({
+    ...cjs,
+    entryPoints: ['lib/embedded.ts'],
+    outfile: 'dist/embedded.cjs',
+    plugins: [libraryEntryBeside('index.cjs')],
+    banner: { js: "'use strict';\nconst AF_EMBEDDED_WASM = require('./sql-wasm.embedded.cjs');" },
+  }),
+  build({ ...esm, entryPoints: ['bin/af.ts'], outfile: 'dist/af.js' }),
+]);
+chmodSync('dist/af.js', 0o755);
+await build({ ...esm, metafile: false, entryPoints: ['scripts/demo.ts'], outfile: 'dist/demo.js' });
+
+// The embedded copy of the `.wasm`, gzip-compressed: the package ships the `.wasm`
+// file as well, and two uncompressed copies would not fit in a 1 MiB package.
+const sqlJsVersion = readPackageJson(dirname(dirname(wasmSource))).version;
+const packed = gzipSync(readFileSync(wasmSource), { level: 9 }).toString('base64');
+writeFileSync('dist/sql-wasm.embedded.cjs', [
+  `// sql.js ${sqlJsVersion} sql-wasm.wasm, gzip-compressed and base64-encoded (MIT, see THIRD_PARTY_NOTICES.md).`,
+  `module.exports = ${JSON.stringify(packed)};`,
+  '',
+].join('\n'));
+
+buildDeclarations();
+writeNotices(bundledPackages(results));
+
+/**
+ * `tsc --emitDeclarationOnly` into dist/types (ES module importers), and the same
+ * tree in dist/types-cjs marked CommonJS for `require` importers (under node16 a
+ * declaration's format follows its nearest package.json). sql.js's types are not a
+ * dependency of the package: its declarations are vendored into both trees.
+ */
+function buildDeclarations() {
+  for (const folder of ['dist/types', 'dist/types-cjs']) rmSync(folder, { recursive: true, force: true });
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  if (tsc.status !== 0) throw new Error('tsc could not emit the declarations');
+  mkdirSync('dist/types/vendor', { recursive: true });
+  writeFileSync('dist/types/vendor/sql-js.d.ts', vendoredSqlJsTypes());
+  for (const file of walk('dist/types')) {
+    if (!file.endsWith('.d.ts') || file.includes(`${sep}vendor${sep}`)) continue;
+    const toVendor = relative(dirname(file), 'dist/types/vendor/sql-js.js').split(sep).join('/');
+    const text = readFileSync(file, 'utf8').replace(/(['"])sql\.js\1/g, JSON.stringify(toVendor.startsWith('.') ? toVendor : `./${toVendor}`));
+    for (const [, specifier] of text.matchAll(/(?:from\s+|import\()["']([^"']+)["']/g)) {
+      if (!specifier.startsWith('.') && !specifier.startsWith('node:')) throw new Error(`${file} refers to the package ${specifier}, which the published package does not have`);
+    }
+    writeFileSync(file, text);
+  }
+  cpSync('dist/types', 'dist/types-cjs', { recursive: true });
+  writeFileSync('dist/types-cjs/package.json', `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+}
+
+/** @types/sql.js as an ES-module-shaped declaration that needs no Emscripten types. */
+function vendoredSqlJsTypes() {
+  const source = readFileSync(join(typesFolder('sql.js'), 'index.d.ts'), 'utf8');
+  const body = source.slice(0, source.indexOf('declare namespace initSqlJs'));
+  if (!body.includes('declare class Database')) throw new Error('@types/sql.js changed shape: update vendoredSqlJsTypes() in build.mjs');
+  const { version } = readPackageJson(typesFolder('sql.js'));
+  return [
+    `// From @types/sql.js ${version} (MIT, see THIRD_PARTY_NOTICES.md), the types of sql.js's`,
+    '// Database and Statement that this package exposes.',
+    body
+      .replace('/// <reference types="emscripten" />\n', '')
+      .replace('type SqlJsConfig = Partial<EmscriptenModule>;', 'type SqlJsConfig = Record<string, unknown>;'),
+    'export type { BindParams, InitSqlJsStatic, ParamsCallback, ParamsObject, QueryExecResult, SqlJsConfig, SqlJsStatic, SqlValue, StatementIteratorResult, UpdateHookCallback, UpdateHookOperation };',
+    'export type { Database, Statement, StatementIterator };',
+    '',
+  ].join('\n');
+}
+
+/** The packages whose code esbuild put into the published bundles: name → folder. */
+function bundledPackages(buildResults) {
+  const folders = new Map();
+  for (const { metafile } of buildResults) {
+    for (const input of Object.keys(metafile.inputs)) {
+      const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+      if (match) folders.set(match[2], join(root, match[1]));
+    }
+  }
+  return new Map([...folders].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function typesFolder(name) {
+  return join(root, 'node_modules', '@types', name);
+}
+
+function readPackageJson(folder) {
+  return JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
+}
+
+function writeNotices(bundled) {
+  const sections = [...bundled, ['@types/sql.js', typesFolder('sql.js')]].map(([name, folder]) => {
+    const meta = readPackageJson(folder);
+    const licenceFile = readdirSync(folder).find((file) => /^licen[cs]e/i.test(file));
+    if (!licenceFile) throw new Error(`${name} has no licence file to put in THIRD_PARTY_NOTICES.md`);
+    const repository = typeof meta.repository === 'string' ? meta.repository : meta.repository?.url;
+    const usage = name === '@types/sql.js' ? 'its declarations, in dist/types*/vendor/sql-js.d.ts' : name === 'sql.js' ? 'its JavaScript in the bundles, its WebAssembly in wasm/ and dist/sql-wasm.embedded.cjs' : 'bundled into dist/';
+    return [
+      `## ${name} ${meta.version}`,
+      '',
+      `License: ${meta.license}${repository ? ` · ${repository.replace(/^git\+/, '')}` : ''}`,
+      `Used: ${usage}`,
+      '',
+      '```',
+      readFileSync(join(folder, licenceFile), 'utf8').trim(),
+      '```',
+    ].join('\n');
+  });
+  writeFileSync('THIRD_PARTY_NOTICES.md', [
+    '# Third-party notices',
+    '',
+    `${pkg.name} ${pkg.version} has no runtime dependencies: the packages below are bundled into it. Generated by build.mjs.`,
+    '',
+    sections.join('\n\n'),
+    '',
+  ].join('\n'));
+}
+
+function sameBytes(a, b) {
+  try {
+    return readFileSync(a).equals(readFileSync(b));
+  } catch {
+    return false;
+  }
+}
+
+function walk(folder) {
+  return readdirSync(folder).flatMap((name) => {
+    const path = join(folder, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
