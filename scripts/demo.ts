@@ -1,22 +1,45 @@
-// The quick-start demo: a temporary project whose state file is written by several
-// processes' worth of transactions, then read back and printed.
-import { mkdtempSync } from 'node:fs';
+// The quick-start demo: the `af` command on a demo project made in a temporary
+// folder (a git repository with one commit, its own port registry), from start to stop.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SharedDatabase, type Migration } from '../lib/index.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const migrations: Migration[] = [{
-  version: 1,
-  description: 'a notes table',
-  up: (db) => db.run("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL, at TEXT NOT NULL DEFAULT (datetime('now')))"),
-}];
+const af = join(dirname(fileURLToPath(import.meta.url)), 'af.js');
+const folder = mkdtempSync(join(tmpdir(), 'af-demo-'));
+const project = join(folder, 'demo-project');
+// The farm's programs stand in for the real agents: they say hello and wait.
+const stayUp = (who: string) => `sh -c 'echo ${who} ready; sleep 600'`;
+const env = { ...process.env, AF_GLOBAL_DIR: join(folder, 'home', '.agent-farm') };
 
-const project = mkdtempSync(join(tmpdir(), 'af-demo-'));
-const dbPath = join(project, '.agent-farm', 'state.db');
-const db = await SharedDatabase.open(dbPath, { migrations });
-await Promise.all(['architect started', 'builder 0001 spawned', 'builder 0002 spawned'].map((text) =>
-  db.transaction((sql) => sql.run('INSERT INTO notes (text) VALUES (?)', [text]))));
-const notes = await db.read((sql) => sql.exec('SELECT id, text, at FROM notes ORDER BY id')[0]?.values ?? []);
-console.log(`state file: ${dbPath} (schema version ${await db.schemaVersion()})`);
-for (const [id, text, at] of notes) console.log(`  #${id} ${at}  ${text}`);
-await db.close();
+mkdirSync(join(project, 'codev'), { recursive: true });
+writeFileSync(join(project, 'codev', 'config.json'), JSON.stringify({ shell: { architect: stayUp('architect'), builder: stayUp('builder'), shell: stayUp('shell') } }, null, 2));
+writeFileSync(join(project, 'README.md'), '# demo project\n');
+for (const args of [['init', '-q'], ['add', '.'], ['-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'commit', '-qm', 'start']]) {
+  spawnSync('git', args, { cwd: project, stdio: 'inherit' });
+}
+
+let failed = false;
+function run(...args: string[]): void {
+  console.log(`\n$ af ${args.map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg)).join(' ')}`);
+  const result = spawnSync(process.execPath, [af, ...args], { cwd: project, env, stdio: 'inherit' });
+  if (result.status !== 0) failed = true;
+}
+
+console.log(`demo project: ${project}`);
+try {
+  run('start');
+  run('spawn', '--task', 'Write the README');
+  run('spawn', '--shell');
+  run('util', '--name', 'logs');
+  run('annotate', 'README.md');
+  run('status');
+  run('db', 'query', 'SELECT id, type, port, status FROM builders');
+  run('db', 'stats');
+  run('ports', 'list');
+} finally {
+  run('stop');
+  rmSync(folder, { recursive: true, force: true });
+}
+process.exitCode = failed ? 1 : 0;
