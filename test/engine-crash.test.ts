@@ -86,7 +86,10 @@ test('writers killed at random moments: the file always opens whole and holds ev
     }
     const totalAcks = [...acknowledged.values()].filter(existsSync).reduce((sum, file) => sum + readFileSync(file, 'utf8').split('\n').filter(Boolean).length, 0);
     assert.ok(totalAcks > 0, 'the writers acknowledged some writes before they were killed');
-    // The last open removed the temporary images of the dead writers.
+    // The next write removes the temporary images the dead writers left.
+    const db = await SharedDatabase.open(dbPath, { migrations: itemsMigrations, staleThreshold: STALE_MS, busyTimeout: 20_000 });
+    await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('tidy', 1)"));
+    await db.close();
     assert.equal(readdirSync(folder.path).filter((name) => name.endsWith('.tmp')), []);
   } finally {
     folder.remove();

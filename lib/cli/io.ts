@@ -1,6 +1,5 @@
 // What the `af` commands print: results on stdout (JSON for scripts), messages and
 // errors on stderr, colour only on a terminal and never with NO_COLOR.
-import { createInterface } from 'node:readline/promises';
 import { AgentFarmStateError } from '../db/errors.js';
 
 const COLOURS = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
@@ -45,6 +44,8 @@ export function printTable(headers: string[], rows: Array<Array<string | number>
 
 /** Asks a yes/no question on the terminal; false unless the answer starts with y. */
 export async function confirm(question: string): Promise<boolean> {
+  // Loaded here, not at start-up: only a confirmation on a terminal needs it.
+  const { createInterface } = await import('node:readline/promises');
   const prompt = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return /^y/i.test((await prompt.question(`${question} [y/N] `)).trim());

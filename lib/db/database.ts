@@ -60,6 +60,7 @@ export class SharedDatabase {
   private walSideFiles = false;
   private closed = false;
   private lease: { lock: HeldLock; acquiredAt: number } | undefined;
+  private tidied = false;
 
   private constructor(filePath: string, private readonly sql: SqlJsStatic, options: DatabaseOptions) {
     this.path = filePath;
@@ -78,7 +79,6 @@ export class SharedDatabase {
     const migrations = sortedMigrations(options.migrations ?? []);
     const sql = await loadSqlJs(options.wasmPath);
     ensureFolder(dirname(absolutePath), options.folderMode ?? DEFAULTS.folderMode);
-    removeDeadTemporaries(absolutePath);
     const database = new SharedDatabase(absolutePath, sql, options);
     const pending = await database.read((db) => migrations.filter((migration) => !isApplied(db, migration.version)));
     for (const migration of pending) {
@@ -144,6 +144,11 @@ export class SharedDatabase {
   private async runTransaction<T>(fn: (db: SqlDatabase) => T): Promise<T>;
   private async runTransaction<T>(fn: (db: SqlDatabase) => T, unneeded: () => boolean): Promise<T | typeof UNNEEDED>;
   private async runTransaction<T>(fn: (db: SqlDatabase) => T, unneeded?: () => boolean): Promise<T | typeof UNNEEDED> {
+    // Reads never need it: the first write of this process tidies what dead writers left.
+    if (!this.tidied) {
+      removeDeadTemporaries(this.path);
+      this.tidied = true;
+    }
     for (let attempt = 1; ; attempt++) {
       const taken = await this.takeLock(unneeded);
       if (!taken) return UNNEEDED;

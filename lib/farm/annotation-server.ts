@@ -1,9 +1,11 @@
 // The annotation viewer's server: one file, read-only, on 127.0.0.1. The file is
 // read again for every request, so the viewer shows its current content.
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 
-export function serveFile(file: string, port: number): Promise<Server> {
+export async function serveFile(file: string, port: number): Promise<Server> {
+  // Loaded here, not at start-up: no other af command needs an HTTP server.
+  const { createServer } = await import('node:http');
   const server = createServer(async (request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { Allow: 'GET, HEAD' }).end();
