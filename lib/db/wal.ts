@@ -1,7 +1,7 @@
-// Replays the committed part of an SQLite write-ahead log onto a database image, so a
-// file left by a native SQLite writer in WAL mode (killed before it checkpointed, its
-// latest rows only in the `-wal` file) reads with every committed row. sql.js cannot
-// open WAL-mode files itself, so the result is a plain rollback-journal-mode image.
+// SQLite's write-ahead log format: reading the committed part of a log (the engine's
+// own, or one a native SQLite writer left when it was killed before checkpointing)
+// onto a database image, and writing new frames that SQLite itself accepts. sql.js
+// cannot open WAL-mode files, so images come out in rollback-journal mode.
 // Format: https://www.sqlite.org/fileformat2.html, "The Write-Ahead Log".
 
 import { CorruptDatabaseError } from './errors.js';
@@ -13,8 +13,8 @@ export interface WalApplication {
   framesApplied: number;
 }
 
-const WAL_HEADER_SIZE = 32;
-const FRAME_HEADER_SIZE = 24;
+export const WAL_HEADER_SIZE = 32;
+export const FRAME_HEADER_SIZE = 24;
 const WAL_MAGIC = 0x377f0682; // the low bit, when set, means big-endian checksum words
 const WAL_FORMAT_VERSION = 3007000;
 
@@ -29,7 +29,7 @@ const ROLLBACK_JOURNAL_MODE = 1;
 
 type Checksum = readonly [number, number];
 
-interface WalHeader {
+export interface WalHeader {
   pageSize: number;
   salt1: number;
   salt2: number;
@@ -37,9 +37,17 @@ interface WalHeader {
   bigEndianChecksum: boolean;
 }
 
-/** Where the valid log ends: the frames of its last complete transaction, and the database size it left. */
-interface CommittedLog {
-  frameCount: number;
+/** A point in the log just past a commit frame (or the header), with the running checksum there. */
+export interface LogPosition {
+  offset: number;
+  checksum: Checksum;
+}
+
+/** The committed frames found after a position: where they start, where the last commit ends, the size it left. */
+export interface CommittedFrames {
+  frameOffsets: number[];
+  end: LogPosition;
+  /** The database size in pages after the last commit; 0 when no commit was found. */
   pageCount: number;
 }
 
@@ -58,26 +66,39 @@ export function applyWal(image: Uint8Array, wal: Uint8Array, filePath: string): 
     throw new CorruptDatabaseError(filePath, `its -wal file has ${header.pageSize}-byte pages but the database has ${pageSize}-byte pages`);
   }
 
-  const committed = findCommittedLog(wal, header);
-  if (committed.frameCount === 0) return { image: inRollbackMode(copyOf(image)), framesApplied: 0 };
+  const committed = scanCommitted(wal, 0, header, startOf(header));
+  if (committed.pageCount === 0) return { image: inRollbackMode(copyOf(image)), framesApplied: 0 };
+  const result = applyFrames(image, wal, 0, committed, pageSize);
+  markHeaderConsistent(result, committed.pageCount);
+  return { image: result, framesApplied: committed.frameOffsets.length };
+}
 
-  const result = new Uint8Array(committed.pageCount * pageSize); // truncates, or extends with zero pages
+/** The position right after the header, where the first frame goes. */
+export function startOf(header: WalHeader): LogPosition {
+  return { offset: WAL_HEADER_SIZE, checksum: header.checksum };
+}
+
+/**
+ * Copies the committed frames onto a copy of `image`, sized to the committed page
+ * count (truncated, or extended with zero pages), in rollback-journal mode.
+ * `wal` holds the log's bytes from file offset `walOffset` on.
+ */
+export function applyFrames(image: Uint8Array, wal: Uint8Array, walOffset: number, committed: CommittedFrames, pageSize: number): Uint8Array {
+  const result = new Uint8Array(committed.pageCount * pageSize);
   result.set(image.subarray(0, result.length));
   const walBytes = view(wal);
-  for (let frame = 0; frame < committed.frameCount; frame++) {
-    const frameStart = WAL_HEADER_SIZE + frame * (FRAME_HEADER_SIZE + pageSize);
-    const pageNumber = walBytes.getUint32(frameStart);
+  for (const frameOffset of committed.frameOffsets) {
+    const start = frameOffset - walOffset;
+    const pageNumber = walBytes.getUint32(start);
     // Pages past the committed size were dropped by the transaction (e.g. a vacuum).
     if (pageNumber > committed.pageCount) continue;
-    const page = wal.subarray(frameStart + FRAME_HEADER_SIZE, frameStart + FRAME_HEADER_SIZE + pageSize);
-    result.set(page, (pageNumber - 1) * pageSize);
+    result.set(wal.subarray(start + FRAME_HEADER_SIZE, start + FRAME_HEADER_SIZE + pageSize), (pageNumber - 1) * pageSize);
   }
-  markHeaderConsistent(result, committed.pageCount);
-  return { image: inRollbackMode(result), framesApplied: committed.frameCount };
+  return inRollbackMode(result);
 }
 
 /** The log header, or undefined when SQLite would ignore the log (too short, unknown magic, bad checksum). */
-function readWalHeader(wal: Uint8Array, filePath: string): WalHeader | undefined {
+export function readWalHeader(wal: Uint8Array, filePath: string): WalHeader | undefined {
   if (wal.length < WAL_HEADER_SIZE) return undefined;
   const bytes = view(wal);
   const magic = bytes.getUint32(0);
@@ -96,14 +117,18 @@ function readWalHeader(wal: Uint8Array, filePath: string): WalHeader | undefined
   return { pageSize, salt1: bytes.getUint32(16), salt2: bytes.getUint32(20), checksum, bigEndianChecksum };
 }
 
-/** Walks the frames while their salts and cumulative checksums hold; remembers the last commit frame. */
-function findCommittedLog(wal: Uint8Array, header: WalHeader): CommittedLog {
+/**
+ * Walks the frames from `from` while their salts and cumulative checksums hold, and
+ * keeps those up to the last commit frame. `wal` holds the log from file offset `walOffset` on.
+ */
+export function scanCommitted(wal: Uint8Array, walOffset: number, header: WalHeader, from: LogPosition): CommittedFrames {
   const bytes = view(wal);
   const frameSize = FRAME_HEADER_SIZE + header.pageSize;
-  let checksum = header.checksum;
-  let committed: CommittedLog = { frameCount: 0, pageCount: 0 };
-
-  for (let frame = 0, start = WAL_HEADER_SIZE; start + frameSize <= wal.length; frame++, start += frameSize) {
+  let checksum = from.checksum;
+  const frameOffsets: number[] = [];
+  let committed: CommittedFrames = { frameOffsets: [], end: from, pageCount: 0 };
+  for (let offset = from.offset; offset + frameSize <= walOffset + wal.length; offset += frameSize) {
+    const start = offset - walOffset;
     const pageNumber = bytes.getUint32(start);
     const pageCountAfterCommit = bytes.getUint32(start + 4);
     // Other salts mark frames left over from before the log was restarted: the valid log ends here.
@@ -111,9 +136,50 @@ function findCommittedLog(wal: Uint8Array, header: WalHeader): CommittedLog {
     checksum = walChecksum(bytes, start, start + 8, header.bigEndianChecksum, checksum);
     checksum = walChecksum(bytes, start + FRAME_HEADER_SIZE, start + frameSize, header.bigEndianChecksum, checksum);
     if (checksum[0] !== bytes.getUint32(start + 16) || checksum[1] !== bytes.getUint32(start + 20)) break;
-    if (pageCountAfterCommit !== 0) committed = { frameCount: frame + 1, pageCount: pageCountAfterCommit };
+    frameOffsets.push(offset);
+    if (pageCountAfterCommit !== 0) committed = { frameOffsets: [...frameOffsets], end: { offset: offset + frameSize, checksum }, pageCount: pageCountAfterCommit };
   }
   return committed;
+}
+
+/** A new log header (little-endian checksums, as SQLite writes on x86 and ARM) for `pageSize`-byte pages. */
+export function encodeWalHeader(pageSize: number, salt1: number, salt2: number): Uint8Array {
+  const header = new Uint8Array(WAL_HEADER_SIZE);
+  const bytes = view(header);
+  bytes.setUint32(0, WAL_MAGIC);
+  bytes.setUint32(4, WAL_FORMAT_VERSION);
+  bytes.setUint32(8, pageSize);
+  bytes.setUint32(12, 0); // checkpoint sequence
+  bytes.setUint32(16, salt1);
+  bytes.setUint32(20, salt2);
+  const [s1, s2] = walChecksum(bytes, 0, 24, false, [0, 0]);
+  bytes.setUint32(24, s1);
+  bytes.setUint32(28, s2);
+  return header;
+}
+
+/**
+ * Frames for `pages` (page number and content), the last one a commit frame leaving
+ * the database `pageCountAfter` pages long, chained onto the log at `from`.
+ */
+export function encodeFrames(header: WalHeader, from: LogPosition, pages: Array<[number, Uint8Array]>, pageCountAfter: number): { bytes: Uint8Array; end: LogPosition } {
+  const frameSize = FRAME_HEADER_SIZE + header.pageSize;
+  const frames = new Uint8Array(pages.length * frameSize);
+  const bytes = view(frames);
+  let checksum = from.checksum;
+  pages.forEach(([pageNumber, content], index) => {
+    const start = index * frameSize;
+    bytes.setUint32(start, pageNumber);
+    bytes.setUint32(start + 4, index === pages.length - 1 ? pageCountAfter : 0);
+    bytes.setUint32(start + 8, header.salt1);
+    bytes.setUint32(start + 12, header.salt2);
+    frames.set(content, start + FRAME_HEADER_SIZE);
+    checksum = walChecksum(bytes, start, start + 8, header.bigEndianChecksum, checksum);
+    checksum = walChecksum(bytes, start + FRAME_HEADER_SIZE, start + frameSize, header.bigEndianChecksum, checksum);
+    bytes.setUint32(start + 16, checksum[0]);
+    bytes.setUint32(start + 20, checksum[1]);
+  });
+  return { bytes: frames, end: { offset: from.offset + frames.length, checksum } };
 }
 
 /** SQLite's walChecksumBytes: Fletcher-like sums over pairs of 32-bit words, continuing from `seed`. */
@@ -146,7 +212,7 @@ function markHeaderConsistent(image: Uint8Array, pageCount: number): void {
 }
 
 /** Header bytes 18 and 19 are 2 in WAL mode; 1 makes readers (sql.js included) use the file alone. */
-function inRollbackMode(image: Uint8Array): Uint8Array {
+export function inRollbackMode(image: Uint8Array): Uint8Array {
   if (image.length >= DB_HEADER_SIZE) {
     image[DB_WRITE_VERSION_OFFSET] = ROLLBACK_JOURNAL_MODE;
     image[DB_READ_VERSION_OFFSET] = ROLLBACK_JOURNAL_MODE;
