@@ -58,6 +58,31 @@ test('a read in another process that starts after a commit returned sees it', as
   }
 });
 
+test('readers in other processes never see a torn state while writers append and checkpoint', async () => {
+  const folder = temporaryFolder();
+  try {
+    const dbPath = join(folder.path, 'bank.db');
+    const accounts = 50;
+    const setup = await SharedDatabase.open(dbPath, { migrations: itemsMigrations });
+    await setup.transaction((sql) => { for (let i = 0; i < accounts; i++) sql.run('INSERT INTO items VALUES (?, 100)', [`account-${i}`]); });
+    await setup.close();
+    // Checkpoints every few commits, so readers race in-place copies and log restarts too.
+    const env = { TEST_CHECKPOINT_FRAMES: '8' };
+    const auditors = [0, 1].map(() => runWorker(['audit', dbPath, '4000'], env));
+    const writers = [0, 1, 2].map(() => runWorker(['transfer', dbPath, '150'], env));
+    for (const run of await Promise.all(writers)) assert.is(run.code, 0, run.stderr);
+    for (const run of await Promise.all(auditors)) {
+      assert.is(run.code, 0, run.stderr);
+      const { reads, totals } = JSON.parse(run.stdout) as { reads: number; totals: number[] };
+      assert.ok(reads > 100, `the auditor read ${reads} times`);
+      assert.equal(totals, [accounts * 100], 'every read saw a whole state');
+    }
+    assert.is(sqliteShell(dbPath, "PRAGMA integrity_check; SELECT sum(seq) FROM items WHERE writer LIKE 'account-%'"), `ok\n${accounts * 100}`);
+  } finally {
+    folder.remove();
+  }
+});
+
 test('calls on one file from one process are queued, not contending for the lock', async () => {
   const folder = temporaryFolder();
   try {

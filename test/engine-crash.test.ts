@@ -10,7 +10,8 @@ import { finished, runWorker, startWorker, temporaryFolder, waitForLine } from '
 import { sqliteShell } from './helpers/sqlite-shell.js';
 
 const STALE_MS = 2000;
-const env = { TEST_STALE_MS: String(STALE_MS) };
+// Frequent checkpoints, so kills also land in the middle of copying the log into the database.
+const env = { TEST_STALE_MS: String(STALE_MS), TEST_CHECKPOINT_FRAMES: '16' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('a lock holder killed with SIGKILL: another process takes the lock after the stale threshold and its write lands', async () => {

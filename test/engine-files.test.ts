@@ -47,7 +47,6 @@ test('a transaction that changes nothing does not rewrite the file, and returns 
 test('read() cannot change the database', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
   const db = await SharedDatabase.open(dbPath, options);
-  const before = readFileSync(dbPath);
   try {
     await db.read((sql) => sql.run("INSERT INTO items VALUES ('sneaky', 1)"));
     assert.unreachable('a write inside read() should fail');
@@ -56,8 +55,8 @@ test('read() cannot change the database', inFolder(async (folder) => {
   }
   await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('real', 1)"));
   assert.is(await countItems(db), 1, 'the refused write never reached a later publish');
-  assert.ok(!before.equals(readFileSync(dbPath)));
   await db.close();
+  assert.is(sqliteShell(dbPath, 'SELECT group_concat(writer) FROM items'), 'real', 'on disk too');
 }));
 
 test('files that are not SQLite, empty or truncated are refused and left byte-identical', inFolder(async (folder) => {

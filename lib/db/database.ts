@@ -1,11 +1,12 @@
-// One SQLite database file shared safely by many processes. The file on disk is
-// the truth; each process keeps an in-memory sql.js copy that it reloads whenever
-// the file changed. Writes hold the file's lock from before the reload to after
-// the publish; reads take no lock.
-import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+// One SQLite database file shared safely by many processes. The files on disk are
+// the truth: the database and its write-ahead log. Each process keeps an in-memory
+// sql.js copy that it brings up to date whenever they changed, reading only the new
+// part of the log when it can. Writes hold the file's lock from before that update
+// to after the commit's frames are appended; reads take no lock.
+import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CorruptDatabaseError, DatabaseClosedError, LockLostError, SchemaTooNewError, describe } from './errors.js';
-import { readImageHeader, toRollbackMode } from './image.js';
+import { readImageHeader } from './image.js';
 import { acquireLock, DEFAULT_LOCK_TIMING, MIN_STALE_THRESHOLD, type HeldLock, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
 import { identityOf, publishImage, removeDeadTemporaries, type Durability } from './publish.js';
@@ -13,7 +14,8 @@ import { enqueue } from './queue.js';
 import { runReadOnlyQuery } from './read-only-query.js';
 import type { Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
-import { applyWal } from './wal.js';
+import { appendFrames, createLog, logPathOf, readFrom, readLogHeader, removeLog, sameBytes, syncFile, writeInPlace, type LogState } from './log-file.js';
+import { applyFrames, encodeFrames, FRAME_HEADER_SIZE, inRollbackMode, readWalHeader, scanCommitted, startOf, WAL_HEADER_SIZE } from './wal.js';
 
 export interface DatabaseOptions {
   /** Milliseconds to wait for another process's lock before failing with BusyError. Default 5000. */
@@ -30,9 +32,11 @@ export interface DatabaseOptions {
   migrations?: readonly Migration[];
   /** The sql.js `.wasm` to load instead of the package's own. */
   wasmPath?: string;
+  /** Frames the write-ahead log may hold before a commit copies it into the database. Default 1000 (about 4 MiB of 4 KiB pages). */
+  checkpointFrames?: number;
 }
 
-const DEFAULTS = { durability: 'normal', fileMode: 0o644, folderMode: 0o755 } as const;
+const DEFAULTS = { durability: 'normal', fileMode: 0o644, folderMode: 0o755, checkpointFrames: 1000 } as const;
 /** How often a transaction whose lock was taken over is run again before giving up. */
 const LOCK_LOST_RETRIES = 3;
 /**
@@ -41,10 +45,22 @@ const LOCK_LOST_RETRIES = 3;
  * so other processes still get their turn.
  */
 const LEASE_MS = 20;
-/** The memory copy matches no file on disk: reload before the next use. */
-const UNKNOWN = undefined;
 /** There is no file: the memory copy is a new, empty database. */
 const ABSENT = 'absent';
+/** How often a read retries when a checkpoint changed the files while it read them. */
+const READ_RETRIES = 100;
+
+/** What the memory copy was made from. */
+interface Snapshot {
+  /** The database file's identity, or ABSENT. */
+  file: string;
+  /** The database with the log's committed frames applied, in rollback-journal mode. */
+  image: Uint8Array;
+  /** The log as far as it was read; undefined when there was none (or none valid). */
+  log: LogState | undefined;
+  /** The file is the native version's WAL-mode database: the next write checkpoints it into a plain file. */
+  nativeWal: boolean;
+}
 /** A transaction that was no longer needed when its turn came. */
 const UNNEEDED = Symbol('unneeded');
 
@@ -54,16 +70,20 @@ export class SharedDatabase {
   private readonly durability: Durability;
   private readonly fileMode: number;
   private readonly knownVersion: number | undefined;
+  private readonly checkpointFrames: number;
+  private readonly logPath: string;
   private db: SqlDatabase | undefined;
-  private identity: string | undefined = UNKNOWN;
-  /** The loaded image came from a native WAL-mode file: the next commit rewrites it and removes the side files. */
-  private walSideFiles = false;
+  /** Undefined when the memory copy matches nothing on disk: reload before the next use. */
+  private snapshot: Snapshot | undefined;
+  /** This process appended to the log: closing checkpoints it, leaving a plain database file. */
+  private appended = false;
   private closed = false;
   private lease: { lock: HeldLock; acquiredAt: number } | undefined;
   private tidied = false;
 
   private constructor(filePath: string, private readonly sql: SqlJsStatic, options: DatabaseOptions) {
     this.path = filePath;
+    this.logPath = logPathOf(filePath);
     this.timing = {
       busyTimeout: options.busyTimeout ?? DEFAULT_LOCK_TIMING.busyTimeout,
       staleThreshold: Math.max(options.staleThreshold ?? DEFAULT_LOCK_TIMING.staleThreshold, MIN_STALE_THRESHOLD),
@@ -71,6 +91,7 @@ export class SharedDatabase {
     this.durability = options.durability ?? DEFAULTS.durability;
     this.fileMode = options.fileMode ?? DEFAULTS.fileMode;
     this.knownVersion = options.migrations ? latestVersion(options.migrations) : undefined;
+    this.checkpointFrames = options.checkpointFrames ?? DEFAULTS.checkpointFrames;
   }
 
   /** Opens (creating when absent) the database at `filePath` and brings its schema up to date. */
@@ -90,13 +111,14 @@ export class SharedDatabase {
       ));
       if (applied === true) await migration.afterCommit?.();
     }
-    // A native WAL-mode file is rewritten once as a plain file, and its side files go.
-    if (database.walSideFiles) await database.transaction(() => undefined);
+    // A native WAL-mode file is checkpointed once into a plain file, and its side files go.
+    if (database.snapshot?.nativeWal) await database.transaction(() => undefined);
     return database;
   }
 
   /** Runs `fn` on the latest committed image, without taking the lock. `fn` cannot change the database. */
   async read<T>(fn: (db: SqlDatabase) => T): Promise<T> {
+    this.assertOpen();
     const db = this.refresh();
     return guardCorruption(this.path, () => fn(db));
   }
@@ -116,11 +138,12 @@ export class SharedDatabase {
    * Anything else fails with ReadOnlyError; the file is never written.
    */
   async query(sql: string): Promise<Row[]> {
+    this.assertOpen();
     const db = this.refresh();
     try {
       return guardCorruption(this.path, () => runReadOnlyQuery(db, sql, this.path));
     } finally {
-      this.identity = UNKNOWN; // start the next call from the file, not from whatever the query left in memory
+      this.snapshot = undefined; // start the next call from the files, not from whatever the query left in memory
     }
   }
 
@@ -133,7 +156,9 @@ export class SharedDatabase {
     if (this.closed) return;
     this.closed = true;
     // Let queued transactions finish before freeing the memory they use.
-    await enqueue(this.path, async () => undefined);
+    await enqueue(this.path, async () => {
+      if (this.appended) await this.checkpointOnClose();
+    });
     this.lease?.lock.release();
     this.lease = undefined;
     this.db?.close();
@@ -156,33 +181,82 @@ export class SharedDatabase {
       let keep = false;
       try {
         const db = this.refresh();
-        const baseIdentity = this.identity;
+        const base = this.snapshot!;
         let outcome: { result: T; changed: boolean };
         try {
           outcome = runInTransaction(this.path, db, fn);
         } catch (error) {
-          this.identity = UNKNOWN; // whatever fn left in memory is not trusted: reload next time
+          this.snapshot = undefined; // whatever fn left in memory is not trusted: reload next time
           throw error;
         }
         const { result, changed } = outcome;
-        if (!changed && !this.walSideFiles) {
-          keep = true;
-          return result;
-        }
         try {
-          this.identity = publishImage(this.path, db.export(), this.durability, this.fileMode, () => this.assertStillCurrent(lock, baseIdentity));
+          if (changed) this.commit(base, db.export(), lock);
+          if (this.snapshot!.nativeWal || (this.snapshot!.log && frameCount(this.snapshot!.log) >= this.checkpointFrames)) this.checkpoint(lock);
         } catch (error) {
-          this.identity = UNKNOWN; // memory is ahead of the disk now
+          this.snapshot = undefined; // memory may be ahead of the disk now
           if (error instanceof LockLostError && attempt < LOCK_LOST_RETRIES) continue;
           throw error;
         }
-        if (this.walSideFiles) this.removeWalSideFiles();
         keep = true;
         return result;
       } finally {
         if (keep) this.offerLease(lock, acquiredAt);
         else lock.release();
       }
+    }
+  }
+
+  /**
+   * Makes `next` the committed image: a new file is published whole (a temporary
+   * file renamed over the path); an existing one gets the changed pages appended to
+   * its log as SQLite frames, the last one marking the commit.
+   */
+  private commit(base: Snapshot, next: Uint8Array, lock: HeldLock): void {
+    if (base.file === ABSENT) {
+      const file = publishImage(this.path, next, this.durability, this.fileMode, () => {
+        this.assertStillCurrent(lock, base);
+        removeLog(this.path); // a log without its database is left over from a deleted one
+      });
+      this.snapshot = { file, image: next, log: undefined, nativeWal: false };
+      return;
+    }
+    const pageSize = readImageHeader(next, this.path).pageSize;
+    const pages = changedPages(base.image, next, pageSize);
+    if (pages.length === 0) return;
+    this.assertStillCurrent(lock, base);
+    const log = base.log ?? createLog(this.logPath, pageSize, this.fileMode, this.path);
+    const frames = encodeFrames(log.header, log.end, pages, next.length / pageSize);
+    appendFrames(this.logPath, frames.bytes, log.end.offset, this.durability === 'full');
+    this.appended = true;
+    this.snapshot = { ...base, image: next, log: { ...log, end: frames.end } };
+  }
+
+  /**
+   * Copies the image into the database file in place and deletes the log. Readers
+   * stay whole meanwhile: every page that changes is also in the log they apply,
+   * and the log's header tells them when it went.
+   */
+  private checkpoint(lock: HeldLock): void {
+    const snapshot = this.snapshot!;
+    this.assertStillCurrent(lock, snapshot);
+    const sync = this.durability !== 'none';
+    // The log must be on disk before the database changes, the database before the log goes.
+    if (sync && snapshot.log) syncFile(this.logPath);
+    writeInPlace(this.path, snapshot.image, readImageHeader(snapshot.image, this.path).pageSize, sync);
+    removeLog(this.path);
+    this.snapshot = { file: currentIdentity(this.path), image: snapshot.image, log: undefined, nativeWal: false };
+  }
+
+  /** Leaves a plain database file behind this process, unless another process is busy with it. */
+  private async checkpointOnClose(): Promise<void> {
+    const taken = await this.takeLock(() => readLogHeader(this.logPath) === undefined).catch(() => undefined);
+    if (!taken) return;
+    try {
+      this.refresh();
+      if (this.snapshot!.log) this.checkpoint(taken.lock);
+    } finally {
+      taken.lock.release();
     }
   }
 
@@ -207,39 +281,80 @@ export class SharedDatabase {
     });
   }
 
-  /** Refuses to publish when another process took the lock over or published meanwhile. */
-  private assertStillCurrent(lock: HeldLock, baseIdentity: string | undefined): void {
-    if (!lock.stillOwned() || currentIdentity(this.path) !== baseIdentity) throw new LockLostError(lock.lockPath);
+  /** Refuses to write when another process took the lock over or wrote meanwhile. */
+  private assertStillCurrent(lock: HeldLock, base: Snapshot): void {
+    if (!lock.stillOwned() || currentIdentity(this.path) !== base.file || !sameBytes(readLogHeader(this.logPath), base.log?.headerBytes)) {
+      throw new LockLostError(lock.lockPath);
+    }
   }
 
-  /** Makes the memory copy match the file on disk, reading it only when it changed. */
+  /** Makes the memory copy match the files on disk, reading only what changed. */
   private refresh(): SqlDatabase {
-    this.assertOpen();
+    for (let attempt = 1; ; attempt++) {
+      const updated = this.readChanges();
+      if (updated) return updated;
+      // A checkpoint changed the files while they were read: read them again.
+      if (attempt >= READ_RETRIES) throw new CorruptDatabaseError(this.path, 'its write-ahead log kept changing while it was read');
+      if (attempt > 10) Atomics.wait(PAUSE, 0, 0, 1);
+    }
+  }
+
+  /** The up-to-date database, or undefined when the files changed under the read and it must be retried. */
+  private readChanges(): SqlDatabase | undefined {
+    const headerBefore = readLogHeader(this.logPath);
     let fd: number;
     try {
       fd = openSync(this.path, 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      if (this.identity !== ABSENT || !this.db) this.replace(this.configure(new this.sql.Database()), ABSENT);
+      // No database: a log beside it belongs to a deleted one and means nothing.
+      if (this.snapshot?.file !== ABSENT || !this.db) this.replace(this.configure(new this.sql.Database()), { file: ABSENT, image: new Uint8Array(0), log: undefined, nativeWal: false });
       return this.db!;
     }
     try {
-      const identity = identityOf(fstatSync(fd, { bigint: true }));
-      if (identity !== this.identity || !this.db) this.replace(this.loadImage(readFileSync(fd)), identity);
+      const file = identityOf(fstatSync(fd, { bigint: true }));
+      const cached = this.snapshot;
+      if (cached && this.db && cached.file === file && sameBytes(cached.log?.headerBytes, headerBefore)) {
+        return cached.log ? this.readNewFrames(cached, cached.log, headerBefore!) : this.db;
+      }
+      const bytes = readFileSync(fd);
+      const logBytes = readFrom(this.logPath, 0);
+      if (!sameBytes(readLogHeader(this.logPath), headerBefore) || !sameBytes(logBytes?.subarray(0, headerBefore?.length ?? 0), headerBefore)) return undefined;
+      this.replace(...this.loadImage(bytes, logBytes, file));
+      return this.db!;
     } finally {
       closeSync(fd);
     }
-    return this.db!;
   }
 
-  private loadImage(bytes: Uint8Array): SqlDatabase {
-    const header = readImageHeader(bytes, this.path);
-    let image = bytes;
-    this.walSideFiles = header.walMode;
-    if (header.walMode) {
-      const wal = readIfPresent(`${this.path}-wal`);
-      image = wal ? applyWal(bytes, wal, this.path).image : toRollbackMode(bytes);
+  /** Applies the frames committed since `log.end`, reading nothing else. */
+  private readNewFrames(cached: Snapshot, log: LogState, headerBefore: Uint8Array): SqlDatabase | undefined {
+    const tail = readFrom(this.logPath, log.end.offset);
+    if (!tail || !sameBytes(readLogHeader(this.logPath), headerBefore)) return undefined;
+    const committed = scanCommitted(tail, log.end.offset, log.header, log.end);
+    if (committed.pageCount === 0) return this.db;
+    const image = applyFrames(cached.image, tail, log.end.offset, committed, log.header.pageSize);
+    this.replace(this.openImage(image), { ...cached, image, log: { ...log, end: committed.end } });
+    return this.db;
+  }
+
+  /** The database file with its log applied, checked before sql.js sees it. */
+  private loadImage(bytes: Uint8Array, logBytes: Uint8Array | undefined, file: string): [SqlDatabase, Snapshot] {
+    const fileHeader = readImageHeader(bytes, this.path, { partial: true });
+    const header = logBytes && readWalHeader(logBytes, this.path);
+    let image = inRollbackMode(new Uint8Array(bytes));
+    let log: LogState | undefined;
+    if (header) {
+      if (header.pageSize !== fileHeader.pageSize) throw new CorruptDatabaseError(this.path, `its -wal file has ${header.pageSize}-byte pages but the database has ${fileHeader.pageSize}-byte pages`);
+      const committed = scanCommitted(logBytes, 0, header, startOf(header));
+      if (committed.pageCount > 0) image = applyFrames(image, logBytes, 0, committed, header.pageSize);
+      log = { header, headerBytes: logBytes.slice(0, WAL_HEADER_SIZE), end: committed.pageCount > 0 ? committed.end : startOf(header) };
     }
+    readImageHeader(image, this.path);
+    return [this.openImage(image), { file, image, log, nativeWal: fileHeader.walMode }];
+  }
+
+  private openImage(image: Uint8Array): SqlDatabase {
     let db: SqlDatabase;
     try {
       db = new this.sql.Database(image);
@@ -263,16 +378,10 @@ export class SharedDatabase {
     return db;
   }
 
-  private replace(db: SqlDatabase, identity: string): void {
-    this.db?.close();
+  private replace(db: SqlDatabase, snapshot: Snapshot): void {
+    if (this.db !== db) this.db?.close();
     this.db = db;
-    this.identity = identity;
-  }
-
-  private removeWalSideFiles(): void {
-    rmSync(`${this.path}-wal`, { force: true });
-    rmSync(`${this.path}-shm`, { force: true });
-    this.walSideFiles = false;
+    this.snapshot = snapshot;
   }
 
   private assertOpen(): void {
@@ -319,6 +428,25 @@ function guardCorruption<T>(filePath: string, fn: () => T): T {
   }
 }
 
+/** Lets a read that must retry wait a millisecond without giving up its synchronous flow. */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/** The pages of `next` that differ from `base`, with their page numbers (counting from 1). */
+function changedPages(base: Uint8Array, next: Uint8Array, pageSize: number): Array<[number, Uint8Array]> {
+  const pages: Array<[number, Uint8Array]> = [];
+  for (let offset = 0; offset < next.length; offset += pageSize) {
+    const page = next.subarray(offset, offset + pageSize);
+    if (offset + pageSize > base.length || !sameBytes(page, base.subarray(offset, offset + pageSize))) pages.push([offset / pageSize + 1, page]);
+  }
+  // A commit that only shrank the database still needs a commit frame: page 1 records the new size.
+  if (pages.length === 0 && next.length !== base.length) pages.push([1, next.subarray(0, pageSize)]);
+  return pages;
+}
+
+function frameCount(log: LogState): number {
+  return (log.end.offset - WAL_HEADER_SIZE) / (FRAME_HEADER_SIZE + log.header.pageSize);
+}
+
 function currentIdentity(filePath: string): string {
   try {
     return identityOf(statSync(filePath, { bigint: true }));
@@ -328,14 +456,6 @@ function currentIdentity(filePath: string): string {
   }
 }
 
-function readIfPresent(filePath: string): Uint8Array | undefined {
-  try {
-    return readFileSync(filePath);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 function ensureFolder(folder: string, mode: number): void {
   const firstCreated = mkdirSync(folder, { recursive: true, mode });

@@ -12,7 +12,12 @@ export interface ImageHeader {
   walMode: boolean;
 }
 
-export function readImageHeader(bytes: Uint8Array, filePath: string): ImageHeader {
+/**
+ * The header's facts, after checking the file is a whole SQLite database. With
+ * `partial`, the size checks are left out: a database file whose log is still to be
+ * applied may be caught in the middle of a checkpoint.
+ */
+export function readImageHeader(bytes: Uint8Array, filePath: string, { partial = false } = {}): ImageHeader {
   if (bytes.length === 0) throw new CorruptDatabaseError(filePath, 'the file exists but is empty; this package never leaves an empty database');
   if (bytes.length < HEADER_SIZE || String.fromCharCode(...bytes.subarray(0, 16)) !== MAGIC) {
     throw new NotSqliteError(filePath, 'its first bytes are not the SQLite header');
@@ -21,11 +26,11 @@ export function readImageHeader(bytes: Uint8Array, filePath: string): ImageHeade
   const rawPageSize = view.getUint16(16);
   const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
   if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0) throw new CorruptDatabaseError(filePath, `invalid page size ${rawPageSize} in the header`);
-  if (bytes.length % pageSize !== 0) throw new CorruptDatabaseError(filePath, `size ${bytes.length} is not a whole number of ${pageSize}-byte pages (truncated?)`);
+  if (!partial && bytes.length % pageSize !== 0) throw new CorruptDatabaseError(filePath, `size ${bytes.length} is not a whole number of ${pageSize}-byte pages (truncated?)`);
   // The header's page count is trustworthy only when its "valid-for" stamp matches the change counter.
   const changeCounter = view.getUint32(24);
   const pageCount = view.getUint32(28);
-  if (view.getUint32(92) === changeCounter && pageCount > 0 && pageCount * pageSize > bytes.length) {
+  if (!partial && view.getUint32(92) === changeCounter && pageCount > 0 && pageCount * pageSize > bytes.length) {
     throw new CorruptDatabaseError(filePath, `truncated: the header says ${pageCount} pages, the file holds ${bytes.length / pageSize}`);
   }
   const writeVersion = bytes[18];
@@ -34,11 +39,4 @@ export function readImageHeader(bytes: Uint8Array, filePath: string): ImageHeade
     throw new CorruptDatabaseError(filePath, `unknown file format version ${writeVersion}/${readVersion}`);
   }
   return { pageSize, walMode: writeVersion === 2 || readVersion === 2 };
-}
-
-/** Marks an image as a rollback-journal database (sql.js has no WAL support). */
-export function toRollbackMode(bytes: Uint8Array): Uint8Array {
-  bytes[18] = 1;
-  bytes[19] = 1;
-  return bytes;
 }

@@ -3,16 +3,21 @@
 //   hold <db> <ms>                         a transaction that says "holding" and then blocks for ms inside fn
 //   reader <db>                            prints the row count now and again for every line on stdin
 //   open <db>                              opens (running migrations) and prints "opened"
+//   transfer <db> <count>                  moves 1 between two random accounts per transaction, keeping the total
+//   audit <db> <ms>                        reads the total again and again for ms; prints reads and every total seen
 import { appendFileSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SharedDatabase } from '../../lib/db/index.js';
 import { itemsMigrations } from './items-schema.js';
 
 const [command, dbPath, ...args] = process.argv.slice(2);
+/** The transfer test's accounts are rows `account-<n>` whose seq is the balance. */
+const ACCOUNTS = 50;
 const options = {
   migrations: itemsMigrations,
   staleThreshold: Number(process.env.TEST_STALE_MS ?? 2000),
   busyTimeout: Number(process.env.TEST_BUSY_MS ?? 20000),
+  checkpointFrames: Number(process.env.TEST_CHECKPOINT_FRAMES ?? 1000),
 };
 const db = await SharedDatabase.open(dbPath!, options);
 const countRows = () => db.read((sql) => Number(sql.exec('SELECT count(*) FROM items')[0]!.values[0]![0]));
@@ -46,6 +51,27 @@ switch (command) {
   case 'open':
     console.log('opened');
     break;
+  case 'transfer': {
+    for (let i = 0; i < Number(args[0]); i++) {
+      await db.transaction((sql) => {
+        const from = Math.floor(Math.random() * ACCOUNTS);
+        const to = (from + 1 + Math.floor(Math.random() * (ACCOUNTS - 1))) % ACCOUNTS;
+        sql.run('UPDATE items SET seq = seq - 1 WHERE writer = ?', [`account-${from}`]);
+        sql.run('UPDATE items SET seq = seq + 1 WHERE writer = ?', [`account-${to}`]);
+      });
+    }
+    console.log('done');
+    break;
+  }
+  case 'audit': {
+    const totals = new Set<number>();
+    let reads = 0;
+    for (const until = Date.now() + Number(args[0]); Date.now() < until; reads++) {
+      totals.add(await db.read((sql) => Number(sql.exec("SELECT sum(seq) FROM items WHERE writer LIKE 'account-%'")[0]!.values[0]![0])));
+    }
+    console.log(JSON.stringify({ reads, totals: [...totals] }));
+    break;
+  }
   default:
     throw new Error(`unknown command ${command}`);
 }
