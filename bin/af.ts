@@ -2,7 +2,6 @@
 // The `af` command. `af db …` and `af ports …` are command groups with their own
 // help; everything else is a command of the main program.
 import { cac } from 'cac';
-import { setFlagsFromString } from 'node:v8';
 import { dbProgram } from '../lib/cli/db.js';
 import { registerLifecycle } from '../lib/cli/lifecycle.js';
 import { portsProgram } from '../lib/cli/ports.js';
@@ -23,22 +22,7 @@ function mainProgram() {
   return cli;
 }
 
-/**
- * A command lives for a moment: compiling SQLite's WebAssembly once with the
- * baseline compiler costs half the start-up time and a third of the memory of also
- * tiering it up to optimised code that would hardly run. Runtimes without V8's
- * flags keep their defaults.
- */
-function compileWasmForShortRuns(): void {
-  try {
-    setFlagsFromString('--liftoff-only');
-  } catch {
-    // not V8, or flags are fixed: nothing to change
-  }
-}
-
 async function main(argv: string[]): Promise<void> {
-  compileWasmForShortRuns();
   const [, , first, ...rest] = argv;
   const group = first && Object.hasOwn(groups, first) ? groups[first as keyof typeof groups] : undefined;
   const cli = group ? group() : mainProgram();

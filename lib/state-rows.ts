@@ -1,7 +1,7 @@
 // The local state's rows: how each application type is written to and read from
 // its table. Shared by the state API and the state.json import.
 import { withConstraintErrors } from './db/constraints.js';
-import { optional, selectAll, type Row, type SqlValue } from './db/rows.js';
+import { execute, optional, selectAll, type Row, type SqlValue } from './db/rows.js';
 import type { SqlDatabase } from './db/sqljs.js';
 import type { Annotation, AnnotationParentType, ArchitectInput, ArchitectState, Builder, BuilderStatus, BuilderType, UtilTerminal } from './types.js';
 
@@ -9,7 +9,7 @@ function insert(db: SqlDatabase, table: string, row: Record<string, SqlValue | u
   // Absent fields are left out, so the column's default (or NULL) applies.
   const columns = Object.keys(row).filter((column) => row[column] !== undefined);
   const values = columns.map((column) => row[column] as SqlValue);
-  withConstraintErrors(table, row, () => db.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${conflict}`, values));
+  withConstraintErrors(table, row, () => execute(db, `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${conflict}`, values));
 }
 
 export function writeArchitect(db: SqlDatabase, architect: ArchitectInput): void {

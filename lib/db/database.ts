@@ -12,7 +12,7 @@ import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApp
 import { identityOf, publishImage, removeDeadTemporaries, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
 import { runReadOnlyQuery } from './read-only-query.js';
-import type { Row } from './rows.js';
+import { selectAll, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
 import { appendFrames, createLog, logPathOf, readFrom, readLogHeader, removeLog, sameBytes, syncFile, writeInPlace, type LogState } from './log-file.js';
 import { applyFrames, encodeFrames, FRAME_HEADER_SIZE, inRollbackMode, readWalHeader, scanCommitted, startOf, WAL_HEADER_SIZE } from './wal.js';
@@ -414,8 +414,8 @@ function runInTransaction<T>(filePath: string, db: SqlDatabase, fn: (db: SqlData
 
 /** Row changes, schema changes and the user version, in one comparable string. */
 function changeMarker(db: SqlDatabase): string {
-  const [row] = db.exec('SELECT total_changes(), (SELECT schema_version FROM pragma_schema_version()), (SELECT user_version FROM pragma_user_version())');
-  return row!.values[0]!.join('/');
+  const [row] = selectAll(db, 'SELECT total_changes() AS rows, (SELECT schema_version FROM pragma_schema_version()) AS schema, (SELECT user_version FROM pragma_user_version()) AS user');
+  return `${row!.rows}/${row!.schema}/${row!.user}`;
 }
 
 /** SQLite's "malformed" and "not a database" errors mean the file is damaged. */

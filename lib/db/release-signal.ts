@@ -2,7 +2,7 @@
 // directory, instead of at their next backoff tick: one file-system watcher per
 // folder, shared by all of this process's waiters, closed when none is left. Where
 // watching is not available the wait simply lasts its full backoff.
-import { watch, type FSWatcher } from 'node:fs';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 interface FolderWatch {
@@ -31,6 +31,8 @@ export function lockReleasedOrTimeout(lockPath: string, timeoutMs: number): Prom
     const waiters = watched.waiters.get(name) ?? new Set();
     waiters.add(wake);
     watched.waiters.set(name, waiters);
+    // Released between the caller's failed attempt and the watch starting: no event will come.
+    if (!existsSync(lockPath)) wake();
   });
 }
 

@@ -1,19 +1,38 @@
-// Rows as objects keyed by column name, from sql.js's column/value arrays.
+// Running the package's own SQL: statements prepared once per database copy and
+// kept (SQLite parses and plans a statement in about the time it runs a small one),
+// rows as objects keyed by column name.
+import type { Statement } from 'sql.js';
 import type { SqlDatabase } from './sqljs.js';
 
 export type SqlValue = number | string | Uint8Array | null;
 export type Row = Record<string, SqlValue>;
 
+// A database copy that is closed frees its statements, and its entry goes with it.
+const prepared = new WeakMap<SqlDatabase, Map<string, Statement>>();
+
+function statementFor(db: SqlDatabase, sql: string): Statement {
+  let statements = prepared.get(db);
+  if (!statements) prepared.set(db, (statements = new Map()));
+  let statement = statements.get(sql);
+  if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}
+
 export function selectAll(db: SqlDatabase, sql: string, params: SqlValue[] = []): Row[] {
-  const statement = db.prepare(sql);
+  const statement = statementFor(db, sql);
   try {
     statement.bind(params);
     const rows: Row[] = [];
     while (statement.step()) rows.push(statement.getAsObject() as Row);
     return rows;
   } finally {
-    statement.free();
+    statement.reset(); // an unfinished statement would keep its read open
   }
+}
+
+/** Runs one writing statement of the package's own. */
+export function execute(db: SqlDatabase, sql: string, params: SqlValue[] = []): void {
+  statementFor(db, sql).run(params);
 }
 
 export function selectOne(db: SqlDatabase, sql: string, params: SqlValue[] = []): Row | undefined {

