@@ -133,32 +133,28 @@ export class StateStore {
    * reserving at once never get the same port or id.
    */
   reserveBuilder(draft: BuilderDraft, ports: PortRange): Promise<Builder> {
-    const shape = new ArgumentShape('reserveBuilder');
-    return this.database.transaction((db) => {
-      const id = draft.id ?? nextFreeId(db, `${draft.type ?? 'spec'}-`);
-      const builder = builderFrom(shape, { ...draft, id, port: lowestFreePort(db, ports, 'builder') }, 'builder');
-      writeBuilder(db, builder, 'insert');
-      return builder;
-    });
+    return this.reserve('reserveBuilder', 'builder', ports, (db, port) => ({ ...draft, id: draft.id ?? nextFreeId(db, `${draft.type ?? 'spec'}-`), port }),
+      builderFrom, (db, builder) => writeBuilder(db, builder, 'insert'));
   }
 
   /** Records a utility terminal on the lowest free port of `ports`, in one transaction. */
   reserveUtil(draft: Omit<UtilTerminal, 'port'>, ports: PortRange): Promise<UtilTerminal> {
-    const shape = new ArgumentShape('reserveUtil');
-    return this.database.transaction((db) => {
-      const util = utilFrom(shape, { ...draft, port: lowestFreePort(db, ports, 'utility terminal') }, 'util');
-      writeUtil(db, util);
-      return util;
-    });
+    return this.reserve('reserveUtil', 'utility terminal', ports, (_db, port) => ({ ...draft, port }), utilFrom, writeUtil);
   }
 
   /** Records an annotation on the lowest free port of `ports`, in one transaction. */
   reserveAnnotation(draft: Omit<Annotation, 'port'>, ports: PortRange): Promise<Annotation> {
-    const shape = new ArgumentShape('reserveAnnotation');
+    return this.reserve('reserveAnnotation', 'annotation', ports, (_db, port) => ({ ...draft, port }), annotationFrom, writeAnnotation);
+  }
+
+  /** In one transaction: the lowest free port of `ports`, the record that holds it, checked and written. */
+  private reserve<T>(call: string, what: string, ports: PortRange, withPort: (db: SqlDatabase, port: number) => unknown,
+    check: (shape: ArgumentShape, value: unknown, at: string) => T, write: (db: SqlDatabase, record: T) => void): Promise<T> {
+    const shape = new ArgumentShape(call);
     return this.database.transaction((db) => {
-      const annotation = annotationFrom(shape, { ...draft, port: lowestFreePort(db, ports, 'annotation') }, 'annotation');
-      writeAnnotation(db, annotation);
-      return annotation;
+      const record = check(shape, withPort(db, lowestFreePort(db, ports, what)), what);
+      write(db, record);
+      return record;
     });
   }
 
