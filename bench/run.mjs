@@ -437,8 +437,8 @@ const NOTES = {
     + `and ${PLAN.reloadReads} reads each right after a second process committed one upsert; median per read`,
   5: `a file prefilled with N builders in one transaction (by this runner), then one process per engine opens it and times `
     + `${PLAN.commits} single-row upserts (20 ids, inserted then updated), each awaited to its commit; median and nearest-rank p95; `
-    + `ours: durability 'normal' (fsync of every new image), native: WAL with synchronous=NORMAL (no fsync per commit); `
-    + `ours commits at ${BIG_ROWS.toLocaleString('en-US').replace(/,/g, ' ')} rows or more are capped at ${PLAN.bigCommits}, each rewriting the whole file; `
+    + `ours: durability 'normal' (changed pages appended to the write-ahead log, synced at checkpoints), native: WAL with synchronous=NORMAL (no fsync per commit); `
+    + `ours commits at ${BIG_ROWS.toLocaleString('en-US').replace(/,/g, ' ')} rows or more are capped at ${PLAN.bigCommits}, each exporting and comparing the whole image; `
     + `RSS is process.memoryUsage().rss of that process after its commits`,
   6: `the two dumps of workload 1, max RSS of the process by ${existsSync(TIME) ? '`/usr/bin/time -f %M`' : 'process.resourceUsage().maxRSS at exit'}; `
     + `median of ${plural(PLAN.rss, 'run')} each, alternating`,
