@@ -320,29 +320,35 @@ async function dumpMemory(setup) {
 
 // ---------------------------------------------------------------- 2 and 3: writers as whole processes
 
+/** Row counts the parallel writers also run against: an empty file (the target) and prefilled ones. */
+const PARALLEL_ROWS = (process.env.BENCH_PARALLEL_ROWS ?? (QUICK ? '0' : '0,10,1000,10000')).split(',').map(Number);
+
 async function parallelWriters() {
-  const samples = { ours: [], native: [] };
-  for (let rep = 0; rep < PLAN.parallel; rep++) {
-    for (const engine of ['ours', 'native']) {
-      const path = join(tmp, 'parallel', `${engine}-${rep}.db`);
-      await createFile(engine, path);
-      const start = performance.now();
-      const settled = await Promise.allSettled(Array.from({ length: PROCESSES }, (_, p) =>
-        task(engine, 'write', { path, prefix: `w${p}`, count: PER_PROCESS, portBase: 10_000 + p * PER_PROCESS }, 180_000)));
-      const wall = performance.now() - start;
-      const written = await countRows(engine, path);
-      const failed = settled.filter((outcome) => outcome.status === 'rejected');
-      if (failed.length || written !== PROCESSES * PER_PROCESS) {
-        const writers = failed.length ? `${failed.length} of ${PROCESSES} writers failed (${reason(failed[0].reason)})` : 'rows lost';
-        throw new Error(`${engine}, run ${rep + 1}: ${writers}; ${written} of ${PROCESSES * PER_PROCESS} rows written`);
+  for (const rows of PARALLEL_ROWS) {
+    const samples = { ours: [], native: [] };
+    for (let rep = 0; rep < PLAN.parallel; rep++) {
+      for (const engine of ['ours', 'native']) {
+        const path = join(tmp, 'parallel', `${engine}-${rep}.db`);
+        await createFile(engine, path, builders('prefill', rows, 100_000));
+        const start = performance.now();
+        const settled = await Promise.allSettled(Array.from({ length: PROCESSES }, (_, p) =>
+          task(engine, 'write', { path, prefix: `w${p}`, count: PER_PROCESS, portBase: 10_000 + p * PER_PROCESS }, 180_000)));
+        const wall = performance.now() - start;
+        const written = (await countRows(engine, path)) - rows;
+        const failed = settled.filter((outcome) => outcome.status === 'rejected');
+        if (failed.length || written !== PROCESSES * PER_PROCESS) {
+          const writers = failed.length ? `${failed.length} of ${PROCESSES} writers failed (${reason(failed[0].reason)})` : 'rows lost';
+          throw new Error(`${engine}, run ${rep + 1}: ${writers}; ${written} of ${PROCESSES * PER_PROCESS} rows written`);
+        }
+        samples[engine].push(wall);
+        rmSync(join(tmp, 'parallel'), { recursive: true, force: true });
       }
-      samples[engine].push(wall);
-      rmSync(join(tmp, 'parallel'), { recursive: true, force: true });
+      progress(`  ${rows} rows before, rep ${rep + 1}: ours ${(samples.ours.at(-1) / 1000).toFixed(2)} s, native ${(samples.native.at(-1) / 1000).toFixed(2)} s (${PROCESSES * PER_PROCESS} rows each)`);
     }
-    progress(`  rep ${rep + 1}: ours ${(samples.ours.at(-1) / 1000).toFixed(2)} s, native ${(samples.native.at(-1) / 1000).toFixed(2)} s (${PROCESSES * PER_PROCESS} rows each)`);
+    details[`parallel${rows}`] = samples;
+    if (rows === 0) record(2, LABELS[2], 's', median(samples.ours), median(samples.native), TARGETS[2]);
+    else record(2, `${LABELS[2]}, file holding ${rows.toLocaleString('en-US').replace(/,/g, ' ')} rows`, 's', median(samples.ours), median(samples.native));
   }
-  details.parallel = samples;
-  record(2, LABELS[2], 's', median(samples.ours), median(samples.native), TARGETS[2]);
 }
 
 async function singleWriter() {
@@ -427,7 +433,7 @@ const NOTES = {
   1: `\`node dist/af.js db dump\` in a project with an architect, 5 builders, 2 utility terminals and 2 annotations, `
     + `vs \`node bench/native/dump.mjs\` on the same content written by better-sqlite3; from spawn to exit, output checked; `
     + `median of ${plural(PLAN.dumps, 'run')} each, alternating, after one uncounted warm-up run each`,
-  2: `${PROCESSES} processes started at once, each opening the same fresh file (schema already applied) and committing `
+  2: `${PROCESSES} processes started at once, each opening the same file (schema already applied; empty, and prefilled with ${PARALLEL_ROWS.filter(Boolean).join(', ') || 'no other'} rows) and committing `
     + `${PER_PROCESS} single-row builder upserts (distinct ids and ports): StateStore.upsertBuilder vs a prepared better-sqlite3 upsert; `
     + `wall time from the first spawn to the last exit; then the rows are counted (must be ${PROCESSES * PER_PROCESS}); median of ${plural(PLAN.parallel, 'run')}, alternating`,
   3: `one process opening a fresh file (schema already applied) and committing ${SINGLE} single-row upserts, from spawn to exit; `

@@ -9,7 +9,7 @@ import { CorruptDatabaseError, DatabaseClosedError, LockLostError, SchemaTooNewE
 import { readImageHeader } from './image.js';
 import { acquireLock, DEFAULT_LOCK_TIMING, MIN_STALE_THRESHOLD, type HeldLock, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
-import { identityOf, publishImage, removeDeadTemporaries, type Durability } from './publish.js';
+import { identityOf, publishImage, removeDeadTemporaries, syncFolder, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
 import { runReadOnlyQuery } from './read-only-query.js';
 import { selectAll, type Row } from './rows.js';
@@ -61,6 +61,7 @@ interface Snapshot {
   /** The file is the native version's WAL-mode database: the next write checkpoints it into a plain file. */
   nativeWal: boolean;
 }
+
 /** A transaction that was no longer needed when its turn came. */
 const UNNEEDED = Symbol('unneeded');
 
@@ -225,11 +226,18 @@ export class SharedDatabase {
     const pages = changedPages(base.image, next, pageSize);
     if (pages.length === 0) return;
     this.assertStillCurrent(lock, base);
-    const log = base.log ?? createLog(this.logPath, pageSize, this.fileMode, this.path);
+    const log = base.log ?? this.startLog(pageSize);
     const frames = encodeFrames(log.header, log.end, pages, next.length / pageSize);
     appendFrames(this.logPath, frames.bytes, log.end.offset, this.durability === 'full');
     this.appended = true;
     this.snapshot = { ...base, image: next, log: { ...log, end: frames.end } };
+  }
+
+  private startLog(pageSize: number): LogState {
+    const log = createLog(this.logPath, pageSize, this.fileMode, this.path);
+    // 'full' promises that a returned commit survives power loss: the log's folder entry too.
+    if (this.durability === 'full') syncFolder(dirname(this.path));
+    return log;
   }
 
   /**

@@ -8,10 +8,12 @@ import { isProcessAlive } from '../process-alive.js';
 
 /**
  * - `none`: no fsync. Survives any crash of the process; after a power loss or OS
- *   crash the file may be an older image, or on some filesystems empty or torn.
- * - `normal` (default): fsync the new image before the rename. Survives power loss
- *   with a whole image, old or new; the last commits before the loss may be missing.
- * - `full`: also fsync the folder after the rename. A commit that returned survives power loss.
+ *   crash the files may be older, or on some filesystems torn.
+ * - `normal` (default): a new database is synced before it is renamed into place; the
+ *   log is synced before a checkpoint copies it into the database, and the database
+ *   before the log is deleted. A power loss may lose the last commits, never tears the file.
+ * - `full`: also syncs the log at every commit, and folders after new entries: a
+ *   commit that returned survives power loss.
  */
 export type Durability = 'none' | 'normal' | 'full';
 
@@ -65,7 +67,8 @@ export function publishImage(filePath: string, bytes: Uint8Array, durability: Du
   }
 }
 
-function syncFolder(folder: string): void {
+/** Makes a new or renamed entry of `folder` survive power loss. */
+export function syncFolder(folder: string): void {
   const fd = openSync(folder, 'r');
   try {
     fsyncSync(fd);

@@ -1,8 +1,8 @@
 // Wakes writers waiting for a lock the moment its holder removes the lock
 // directory, instead of at their next backoff tick: one file-system watcher per
-// folder, shared by all of this process's waiters and kept for the next wait (it
-// does not keep the process alive). Where watching is not available the wait simply
-// lasts its full backoff.
+// folder, shared by all of this process's waiters, closed when none is left (not
+// every runtime lets an idle watcher leave the process free to exit). Where watching
+// is not available the wait simply lasts its full backoff.
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
@@ -25,6 +25,7 @@ export function lockReleasedOrTimeout(lockPath: string, timeoutMs: number): Prom
       const waiters = watched.waiters.get(name);
       waiters?.delete(wake);
       if (waiters?.size === 0) watched.waiters.delete(name);
+      if (watched.waiters.size === 0) stopWatching(folder, watched);
       resolve();
     };
     const timer = setTimeout(wake, timeoutMs);
