@@ -132,4 +132,21 @@ test('a native WAL-mode file opens with the rows still in its -wal and is left a
   assert.is(sqliteShell(dbPath, 'SELECT group_concat(version) FROM _migrations'), '1,2', 'the remaining migration was applied on top');
 }));
 
+test('a log a killed writer left without a whole header is ignored by reads and replaced by the next write', inFolder(async (folder) => {
+  const dbPath = join(folder, 'state.db');
+  const db = await SharedDatabase.open(dbPath, options);
+  await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('before', 1)"));
+  await db.close();
+  for (const leftover of [Buffer.alloc(0), Buffer.from('half a header')]) {
+    writeFileSync(`${dbPath}-wal`, leftover);
+    const again = await SharedDatabase.open(dbPath, options);
+    assert.is(await countItems(again), 1, 'the leftover log adds nothing');
+    await again.transaction((sql) => sql.run('INSERT INTO items VALUES (?, ?)', ['after', leftover.length]));
+    assert.is(await countItems(again), 2);
+    await again.close();
+    assert.not.ok(existsSync(`${dbPath}-wal`), 'checkpointed and gone');
+    assert.is(sqliteShell(dbPath, "PRAGMA integrity_check; DELETE FROM items WHERE writer = 'after'; SELECT count(*) FROM items"), 'ok\n1');
+  }
+}));
+
 test.run();

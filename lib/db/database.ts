@@ -15,7 +15,7 @@ import { runReadOnlyQuery } from './read-only-query.js';
 import { selectAll, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
 import { appendFrames, createLog, logPathOf, readFrom, readLogHeader, removeLog, sameBytes, syncFile, writeInPlace, type LogState } from './log-file.js';
-import { applyFrames, encodeFrames, FRAME_HEADER_SIZE, inRollbackMode, readWalHeader, scanCommitted, startOf, WAL_HEADER_SIZE } from './wal.js';
+import { applyFrames, applyWal, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './wal.js';
 
 export interface DatabaseOptions {
   /** Milliseconds to wait for another process's lock before failing with BusyError. Default 5000. */
@@ -58,6 +58,8 @@ interface Snapshot {
   image: Uint8Array;
   /** The log as far as it was read; undefined when there was none (or none valid). */
   log: LogState | undefined;
+  /** The first bytes of the log file as last seen, valid or not: a change means someone wrote it. */
+  logHeader: Uint8Array | undefined;
   /** The file is the native version's WAL-mode database: the next write checkpoints it into a plain file. */
   nativeWal: boolean;
 }
@@ -219,7 +221,7 @@ export class SharedDatabase {
         this.assertStillCurrent(lock, base);
         removeLog(this.path); // a log without its database is left over from a deleted one
       });
-      this.snapshot = { file, image: next, log: undefined, nativeWal: false };
+      this.snapshot = { file, image: next, log: undefined, logHeader: undefined, nativeWal: false };
       return;
     }
     const pageSize = readImageHeader(next, this.path).pageSize;
@@ -230,7 +232,7 @@ export class SharedDatabase {
     const frames = encodeFrames(log.header, log.end, pages, next.length / pageSize);
     appendFrames(this.logPath, frames.bytes, log.end.offset, this.durability === 'full');
     this.appended = true;
-    this.snapshot = { ...base, image: next, log: { ...log, end: frames.end } };
+    this.snapshot = { ...base, image: next, log: { ...log, end: frames.end }, logHeader: log.headerBytes };
   }
 
   private startLog(pageSize: number): LogState {
@@ -253,7 +255,7 @@ export class SharedDatabase {
     if (sync && snapshot.log) syncFile(this.logPath);
     writeInPlace(this.path, snapshot.image, readImageHeader(snapshot.image, this.path).pageSize, sync);
     removeLog(this.path);
-    this.snapshot = { file: currentIdentity(this.path), image: snapshot.image, log: undefined, nativeWal: false };
+    this.snapshot = { file: currentIdentity(this.path), image: snapshot.image, log: undefined, logHeader: undefined, nativeWal: false };
   }
 
   /** Leaves a plain database file behind this process, unless another process is busy with it. */
@@ -291,7 +293,7 @@ export class SharedDatabase {
 
   /** Refuses to write when another process took the lock over or wrote meanwhile. */
   private assertStillCurrent(lock: HeldLock, base: Snapshot): void {
-    if (!lock.stillOwned() || currentIdentity(this.path) !== base.file || !sameBytes(readLogHeader(this.logPath), base.log?.headerBytes)) {
+    if (!lock.stillOwned() || currentIdentity(this.path) !== base.file || !sameBytes(readLogHeader(this.logPath), base.logHeader)) {
       throw new LockLostError(lock.lockPath);
     }
   }
@@ -316,19 +318,19 @@ export class SharedDatabase {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // No database: a log beside it belongs to a deleted one and means nothing.
-      if (this.snapshot?.file !== ABSENT || !this.db) this.replace(this.configure(new this.sql.Database()), { file: ABSENT, image: new Uint8Array(0), log: undefined, nativeWal: false });
+      if (this.snapshot?.file !== ABSENT || !this.db) this.replace(this.configure(new this.sql.Database()), { file: ABSENT, image: new Uint8Array(0), log: undefined, logHeader: headerBefore, nativeWal: false });
       return this.db!;
     }
     try {
       const file = identityOf(fstatSync(fd, { bigint: true }));
       const cached = this.snapshot;
-      if (cached && this.db && cached.file === file && sameBytes(cached.log?.headerBytes, headerBefore)) {
-        return cached.log ? this.readNewFrames(cached, cached.log, headerBefore!) : this.db;
+      if (cached && this.db && cached.file === file && sameBytes(cached.logHeader, headerBefore)) {
+        return cached.log && headerBefore ? this.readNewFrames(cached, cached.log, headerBefore) : this.db;
       }
       const bytes = readFileSync(fd);
       const logBytes = readFrom(this.logPath, 0);
       if (!sameBytes(readLogHeader(this.logPath), headerBefore) || !sameBytes(logBytes?.subarray(0, headerBefore?.length ?? 0), headerBefore)) return undefined;
-      this.replace(...this.loadImage(bytes, logBytes, file));
+      this.replace(...this.loadImage(bytes, logBytes, file, headerBefore));
       return this.db!;
     } finally {
       closeSync(fd);
@@ -347,19 +349,13 @@ export class SharedDatabase {
   }
 
   /** The database file with its log applied, checked before sql.js sees it. */
-  private loadImage(bytes: Uint8Array, logBytes: Uint8Array | undefined, file: string): [SqlDatabase, Snapshot] {
+  private loadImage(bytes: Uint8Array, logBytes: Uint8Array | undefined, file: string, logHeader: Uint8Array | undefined): [SqlDatabase, Snapshot] {
+    // The file alone may be caught mid-checkpoint; only the image with its log applied must be whole.
     const fileHeader = readImageHeader(bytes, this.path, { partial: true });
-    const header = logBytes && readWalHeader(logBytes, this.path);
-    let image = inRollbackMode(new Uint8Array(bytes));
-    let log: LogState | undefined;
-    if (header) {
-      if (header.pageSize !== fileHeader.pageSize) throw new CorruptDatabaseError(this.path, `its -wal file has ${header.pageSize}-byte pages but the database has ${fileHeader.pageSize}-byte pages`);
-      const committed = scanCommitted(logBytes, 0, header, startOf(header));
-      if (committed.pageCount > 0) image = applyFrames(image, logBytes, 0, committed, header.pageSize);
-      log = { header, headerBytes: logBytes.slice(0, WAL_HEADER_SIZE), end: committed.pageCount > 0 ? committed.end : startOf(header) };
-    }
+    const { image, log } = applyWal(bytes, logBytes ?? new Uint8Array(0), this.path);
     readImageHeader(image, this.path);
-    return [this.openImage(image), { file, image, log, nativeWal: fileHeader.walMode }];
+    const logState = log && { ...log, headerBytes: logBytes!.slice(0, WAL_HEADER_SIZE) };
+    return [this.openImage(image), { file, image, log: logState, logHeader, nativeWal: fileHeader.walMode }];
   }
 
   private openImage(image: Uint8Array): SqlDatabase {

@@ -11,6 +11,8 @@ export interface WalApplication {
   image: Uint8Array;
   /** How many log frames were copied in: every frame up to the last valid commit frame. */
   framesApplied: number;
+  /** The log's header and the end of its last commit, where new frames go; undefined when the log is not valid. */
+  log?: { header: WalHeader; end: LogPosition };
 }
 
 export const WAL_HEADER_SIZE = 32;
@@ -67,10 +69,10 @@ export function applyWal(image: Uint8Array, wal: Uint8Array, filePath: string): 
   }
 
   const committed = scanCommitted(wal, 0, header, startOf(header));
-  if (committed.pageCount === 0) return { image: inRollbackMode(copyOf(image)), framesApplied: 0 };
+  if (committed.pageCount === 0) return { image: inRollbackMode(copyOf(image)), framesApplied: 0, log: { header, end: startOf(header) } };
   const result = applyFrames(image, wal, 0, committed, pageSize);
   markHeaderConsistent(result, committed.pageCount);
-  return { image: result, framesApplied: committed.frameOffsets.length };
+  return { image: result, framesApplied: committed.frameOffsets.length, log: { header, end: committed.end } };
 }
 
 /** The position right after the header, where the first frame goes. */
@@ -212,7 +214,7 @@ function markHeaderConsistent(image: Uint8Array, pageCount: number): void {
 }
 
 /** Header bytes 18 and 19 are 2 in WAL mode; 1 makes readers (sql.js included) use the file alone. */
-export function inRollbackMode(image: Uint8Array): Uint8Array {
+function inRollbackMode(image: Uint8Array): Uint8Array {
   if (image.length >= DB_HEADER_SIZE) {
     image[DB_WRITE_VERSION_OFFSET] = ROLLBACK_JOURNAL_MODE;
     image[DB_READ_VERSION_OFFSET] = ROLLBACK_JOURNAL_MODE;
