@@ -108,6 +108,7 @@ test('af db stats reports the file, schema version, row counts, pages and the lo
   assert.is(free.schemaVersion, 1);
   assert.equal(free.tables, { architect: 1, builders: 1, utils: 1, annotations: 0 });
   assert.is(free.pageSize * free.pageCount, free.sizeBytes);
+  assert.is(free.logBytes, 0, 'every writer closed, so its log was copied in and removed');
   assert.is(free.lock.state, 'free');
   mkdirSync(`${dbPath}.lock`);
   assert.is((await stats()).lock.state, 'held');

@@ -3,6 +3,7 @@ import { cac, type CAC } from 'cac';
 import { existsSync, statSync } from 'node:fs';
 import { InvalidInputError } from '../db/errors.js';
 import { DEFAULT_LOCK_TIMING, lockPathOf, lockStateOf } from '../db/lock.js';
+import { logPathOf } from '../db/log-file.js';
 import { recordedVersion } from '../db/migrations.js';
 import { removeDatabaseFiles } from '../db/remove.js';
 import { selectAll } from '../db/rows.js';
@@ -37,6 +38,8 @@ async function stats(options: GlobalFlag & { json?: boolean }): Promise<void> {
     return {
       path: database.path,
       sizeBytes: statSync(database.path).size,
+      // Commits of processes still open (or killed) that are not yet copied into the file.
+      logBytes: existsSync(logPathOf(database.path)) ? statSync(logPathOf(database.path)).size : 0,
       schemaVersion: recordedVersion(db),
       tables: Object.fromEntries(userTables(db).map((table) => [table, Number(db.exec(`SELECT count(*) FROM "${table}"`)[0]!.values[0]![0])])),
       pageSize: pragma('page_size'),
@@ -47,6 +50,7 @@ async function stats(options: GlobalFlag & { json?: boolean }): Promise<void> {
   if (options.json) return printJson(report);
   printLine(`path            ${report.path}`);
   printLine(`size            ${report.sizeBytes} bytes (${report.pageCount} pages of ${report.pageSize} bytes)`);
+  printLine(`write-ahead log ${report.logBytes} bytes`);
   printLine(`schema version  ${report.schemaVersion}`);
   printLine(`lock            ${report.lock.state} (${report.lock.path})`);
   printLine();
