@@ -9,12 +9,12 @@ import { CorruptDatabaseError, DatabaseClosedError, LockLostError, SchemaTooNewE
 import { readImageHeader } from './image.js';
 import { acquireLock, DEFAULT_LOCK_TIMING, MIN_STALE_THRESHOLD, type HeldLock, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
-import { identityOf, publishImage, removeDeadTemporaries, syncFolder, type Durability } from './publish.js';
+import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
 import { runReadOnlyQuery } from './read-only-query.js';
 import { selectAll, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
-import { appendFrames, createLog, logPathOf, readFrom, readLogHeader, removeLog, sameBytes, syncFile, writeInPlace, type LogState } from './log-file.js';
+import { appendFrames, createLog, logPathOf, readFrom, readLogHeader, removeLog, sameBytes, writeInPlace, type LogState } from './log-file.js';
 import { applyFrames, applyWal, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './wal.js';
 
 export interface DatabaseOptions {
@@ -180,10 +180,12 @@ export class SharedDatabase {
     for (let attempt = 1; ; attempt++) {
       const taken = await this.takeLock(unneeded);
       if (!taken) return UNNEEDED;
-      const { lock, acquiredAt } = taken;
+      const { lock, acquiredAt, leased } = taken;
       let keep = false;
       try {
-        const db = this.refresh();
+        // Holding the lock since this process's own last commit, nobody else wrote meanwhile
+        // (a takeover after a pause is caught before the write).
+        const db = leased && this.db && this.snapshot ? this.db : this.refresh();
         const base = this.snapshot!;
         let outcome: { result: T; changed: boolean };
         try {
@@ -238,7 +240,7 @@ export class SharedDatabase {
   private startLog(pageSize: number): LogState {
     const log = createLog(this.logPath, pageSize, this.fileMode, this.path);
     // 'full' promises that a returned commit survives power loss: the log's folder entry too.
-    if (this.durability === 'full') syncFolder(dirname(this.path));
+    if (this.durability === 'full') syncPath(dirname(this.path));
     return log;
   }
 
@@ -252,7 +254,7 @@ export class SharedDatabase {
     this.assertStillCurrent(lock, snapshot);
     const sync = this.durability !== 'none';
     // The log must be on disk before the database changes, the database before the log goes.
-    if (sync && snapshot.log) syncFile(this.logPath);
+    if (sync && snapshot.log) syncPath(this.logPath);
     writeInPlace(this.path, snapshot.image, readImageHeader(snapshot.image, this.path).pageSize, sync);
     removeLog(this.path);
     this.snapshot = { file: currentIdentity(this.path), image: snapshot.image, log: undefined, logHeader: undefined, nativeWal: false };
@@ -271,13 +273,13 @@ export class SharedDatabase {
   }
 
   /** The lock left by the previous transaction when still fresh, else a newly acquired one. */
-  private async takeLock(unneeded?: () => boolean): Promise<{ lock: HeldLock; acquiredAt: number } | undefined> {
+  private async takeLock(unneeded?: () => boolean): Promise<{ lock: HeldLock; acquiredAt: number; leased: boolean } | undefined> {
     const lease = this.lease;
     this.lease = undefined;
-    if (lease && Date.now() - lease.acquiredAt < LEASE_MS) return lease;
+    if (lease && Date.now() - lease.acquiredAt < LEASE_MS) return { ...lease, leased: true };
     lease?.lock.release();
     const lock = unneeded ? await acquireLock(this.path, this.timing, unneeded) : await acquireLock(this.path, this.timing);
-    return lock && { lock, acquiredAt: Date.now() };
+    return lock && { lock, acquiredAt: Date.now(), leased: false };
   }
 
   /** Keeps the lock for a transaction that starts before the event loop turns; releases it otherwise. */

@@ -92,15 +92,6 @@ export function writeInPlace(dbPath: string, image: Uint8Array, pageSize: number
   }
 }
 
-export function syncFile(path: string): void {
-  const fd = openSync(path, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Deletes the log and the native version's shared-memory index beside it. */
 export function removeLog(dbPath: string): void {
   rmSync(logPathOf(dbPath), { force: true });

@@ -59,7 +59,7 @@ export function publishImage(filePath: string, bytes: Uint8Array, durability: Du
     beforeRename();
     renameSync(temporaryPath, filePath);
     renamed = true;
-    if (durability === 'full') syncFolder(dirname(filePath));
+    if (durability === 'full') syncPath(dirname(filePath));
     return identity;
   } finally {
     closeSync(fd);
@@ -67,9 +67,9 @@ export function publishImage(filePath: string, bytes: Uint8Array, durability: Du
   }
 }
 
-/** Makes a new or renamed entry of `folder` survive power loss. */
-export function syncFolder(folder: string): void {
-  const fd = openSync(folder, 'r');
+/** Flushes a file's content, or a folder's entries, to the disk. */
+export function syncPath(path: string): void {
+  const fd = openSync(path, 'r');
   try {
     fsyncSync(fd);
   } finally {
