@@ -180,12 +180,11 @@ export class SharedDatabase {
     for (let attempt = 1; ; attempt++) {
       const taken = await this.takeLock(unneeded);
       if (!taken) return UNNEEDED;
-      const { lock, acquiredAt, leased } = taken;
+      const { lock, acquiredAt } = taken;
       let keep = false;
       try {
-        // Holding the lock since this process's own last commit, nobody else wrote meanwhile
-        // (a takeover after a pause is caught before the write).
-        const db = leased && this.db && this.snapshot ? this.db : this.refresh();
+        // Re-read even under a lease: a tool that ignores the lock (the sqlite3 shell) may have written.
+        const db = this.refresh();
         const base = this.snapshot!;
         let outcome: { result: T; changed: boolean };
         try {
@@ -273,13 +272,13 @@ export class SharedDatabase {
   }
 
   /** The lock left by the previous transaction when still fresh, else a newly acquired one. */
-  private async takeLock(unneeded?: () => boolean): Promise<{ lock: HeldLock; acquiredAt: number; leased: boolean } | undefined> {
+  private async takeLock(unneeded?: () => boolean): Promise<{ lock: HeldLock; acquiredAt: number } | undefined> {
     const lease = this.lease;
     this.lease = undefined;
-    if (lease && Date.now() - lease.acquiredAt < LEASE_MS) return { ...lease, leased: true };
+    if (lease && Date.now() - lease.acquiredAt < LEASE_MS) return lease;
     lease?.lock.release();
     const lock = unneeded ? await acquireLock(this.path, this.timing, unneeded) : await acquireLock(this.path, this.timing);
-    return lock && { lock, acquiredAt: Date.now(), leased: false };
+    return lock && { lock, acquiredAt: Date.now() };
   }
 
   /** Keeps the lock for a transaction that starts before the event loop turns; releases it otherwise. */
