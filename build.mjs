@@ -35,6 +35,19 @@ if (!sameBytes(wasmSource, 'wasm/sql-wasm.wasm')) copyFileSync(wasmSource, 'wasm
  * which graceful-fs patches as it would under CommonJS.
  */
 const builtins = new Set(builtinModules);
+/**
+ * sql.js asks node:crypto for random bytes only (SQLite's randomness), and only when
+ * it needs some; importing the module would cost every process 2 MiB at start-up.
+ * Every supported runtime (Node.js 18 on, Bun, Deno) has Web Crypto's
+ * getRandomValues, which fills at most 65 536 bytes a call.
+ */
+const WEB_CRYPTO_RANDOM = `module.exports = {
+  randomFillSync(bytes) {
+    for (let start = 0; start < bytes.length; start += 65536) globalThis.crypto.getRandomValues(bytes.subarray(start, start + 65536));
+    return bytes;
+  },
+};
+`;
 const builtinRequiresAsImports = {
   name: 'builtin-requires-as-imports',
   setup(b) {
@@ -44,7 +57,7 @@ const builtinRequiresAsImports = {
       return builtins.has(name) ? { path: name, namespace: 'node-builtin' } : undefined;
     });
     b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
-      contents: `import builtin from ${JSON.stringify(`node:${args.path}`)};\nmodule.exports = builtin;\n`,
+      contents: args.path === 'crypto' ? WEB_CRYPTO_RANDOM : `import builtin from ${JSON.stringify(`node:${args.path}`)};\nmodule.exports = builtin;\n`,
       loader: 'js',
     }));
   },

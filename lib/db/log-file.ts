@@ -3,7 +3,6 @@
 // one write instead of rewriting and renaming the whole file; a checkpoint copies
 // the log's content into the database in place and deletes the log.
 import { closeSync, fchmodSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { encodeWalHeader, readWalHeader, startOf, WAL_HEADER_SIZE, type LogPosition, type WalHeader } from './wal.js';
 
 export function logPathOf(dbPath: string): string {
@@ -52,8 +51,8 @@ export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined):
 
 /** Starts a new, empty log with fresh salts (so anyone who read an older log sees it changed). */
 export function createLog(logPath: string, pageSize: number, fileMode: number, filePath: string): LogState {
-  const salts = randomBytes(8);
-  const headerBytes = encodeWalHeader(pageSize, salts.readUInt32BE(0), salts.readUInt32BE(4));
+  // Salts only have to differ from the last log's, as SQLite's own do; no need to load node:crypto for them.
+  const headerBytes = encodeWalHeader(pageSize, randomUint32(), randomUint32());
   const fd = openSync(logPath, 'w', fileMode);
   try {
     fchmodSync(fd, fileMode);
@@ -96,6 +95,10 @@ export function writeInPlace(dbPath: string, image: Uint8Array, pageSize: number
 export function removeLog(dbPath: string): void {
   rmSync(logPathOf(dbPath), { force: true });
   rmSync(`${dbPath}-shm`, { force: true });
+}
+
+function randomUint32(): number {
+  return Math.floor(Math.random() * 0x1_0000_0000);
 }
 
 function writeAll(fd: number, bytes: Uint8Array, position: number): void {

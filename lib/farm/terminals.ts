@@ -1,7 +1,6 @@
 // `af util` and `af annotate`: utility terminals and annotation viewers. Each is
 // reserved with its port in one transaction, then launched, then its process
 // recorded; a failed launch removes the reservation.
-import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidInputError } from '../db/errors.js';
@@ -11,7 +10,8 @@ import type { Farm } from './farm.js';
 import { launchServer, launchTerminal, recordOrStop, type Launched } from './launch.js';
 
 /** Ids random enough that two commands at once never pick the same one. */
-const newId = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
+// Six hex digits: unique enough among one project's terminals, and no node:crypto to load at start-up.
+const newId = (prefix: string) => `${prefix}-${Math.floor(Math.random() * 0x100_0000).toString(16).padStart(6, '0')}`;
 
 /** Runs `launch` for a reserved row: a failed launch removes the row. */
 async function launchReserved<T>(remove: () => Promise<void>, launch: () => Promise<T>): Promise<T> {
