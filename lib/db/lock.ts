@@ -56,6 +56,8 @@ export async function acquireLock(filePath: string, timing: LockTiming, unneeded
 
 /** One attempt, synchronous: a mkdir and a stat, without the thread-pool round trips of the async calls. */
 function tryLock(filePath: string, lockPath: string, staleThreshold: number): HeldLock | undefined {
+  // Held and fresh: say so after one stat, without proper-lockfile's attempt (its mkdir and thrown error).
+  if (lockStateOf(filePath, staleThreshold) === 'held') return undefined;
   let compromised = false;
   let release: () => void;
   try {
