@@ -51,6 +51,9 @@ export async function acquireLock(filePath: string, timing: LockTiming, unneeded
     // The backoff is only the fallback: removing the lock directory wakes the waiter at once.
     const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random());
     await lockReleasedOrTimeout(lockPath, Math.min(backoff, timing.busyTimeout - waited));
+    // Every waiter wakes at the same release: a moment's jitter lets one take the lock
+    // and the others find it held with a single stat.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
   }
 }
 
