@@ -83,6 +83,25 @@ test('readers in other processes never see a torn state while writers append and
   }
 });
 
+test('a process committing back to back does not starve another writer', async () => {
+  const folder = temporaryFolder();
+  try {
+    const dbPath = join(folder.path, 'state.db');
+    await (await SharedDatabase.open(dbPath, { migrations: itemsMigrations })).close();
+    const hog = runWorker(['hog', dbPath, '4000']);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const startedAt = Date.now();
+    const writer = await runWorker(['write', dbPath, 'patient', '3'], { TEST_BUSY_MS: '2000' });
+    assert.is(writer.code, 0, `starved: ${writer.stderr}`);
+    assert.ok(Date.now() - startedAt < 3500, 'its three commits went through while the other kept committing');
+    const hogged = await hog;
+    assert.is(hogged.code, 0, hogged.stderr);
+    assert.is(sqliteShell(dbPath, "SELECT count(*) FROM items WHERE writer = 'patient'"), '3');
+  } finally {
+    folder.remove();
+  }
+});
+
 test('calls on one file from one process are queued, not contending for the lock', async () => {
   const folder = temporaryFolder();
   try {

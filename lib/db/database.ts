@@ -7,7 +7,7 @@ import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, sta
 import { dirname, resolve } from 'node:path';
 import { CorruptDatabaseError, DatabaseClosedError, LockLostError, SchemaTooNewError, describe } from './errors.js';
 import { readImageHeader } from './image.js';
-import { acquireLock, DEFAULT_LOCK_TIMING, MIN_STALE_THRESHOLD, type HeldLock, type LockTiming } from './lock.js';
+import { acquireLock, DEFAULT_LOCK_TIMING, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
 import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
@@ -276,7 +276,11 @@ export class SharedDatabase {
     const lease = this.lease;
     this.lease = undefined;
     if (lease && Date.now() - lease.acquiredAt < LEASE_MS) return lease;
-    lease?.lock.release();
+    if (lease) {
+      lease.lock.release();
+      // Held for a whole lease while others waited long: compete with them on equal terms.
+      if (othersWaiting(lease.lock.lockPath)) await wakeJitter();
+    }
     const lock = unneeded ? await acquireLock(this.path, this.timing, unneeded) : await acquireLock(this.path, this.timing);
     return lock && { lock, acquiredAt: Date.now() };
   }

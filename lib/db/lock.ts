@@ -3,7 +3,7 @@
 // once older than the stale threshold), acquired with backoff and jitter up to a
 // busy timeout. A waiter also wakes as soon as the holder removes the directory.
 import lockfile from 'proper-lockfile';
-import { statSync } from 'node:fs';
+import { mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { BusyError } from './errors.js';
 import { lockReleasedOrTimeout } from './release-signal.js';
 
@@ -50,11 +50,43 @@ export async function acquireLock(filePath: string, timing: LockTiming, unneeded
     if (waited >= timing.busyTimeout) throw new BusyError(lockPath, waited);
     // The backoff is only the fallback: removing the lock directory wakes the waiter at once.
     const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random());
+    // A long wait is announced, so a holder that keeps the lock across transactions yields.
+    if (waited > LONG_WAIT_MS) announceWaiting(lockPath);
     await lockReleasedOrTimeout(lockPath, Math.min(backoff, timing.busyTimeout - waited));
     // Every waiter wakes at the same release: a moment's jitter lets one take the lock
     // and the others find it held with a single stat.
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
+    await wakeJitter();
   }
+}
+
+/** A waiter that has waited this long asks holders to give others a turn. */
+const LONG_WAIT_MS = 100;
+
+export function waitingMarkOf(lockPath: string): string {
+  return `${lockPath}.waiting`;
+}
+
+function announceWaiting(lockPath: string): void {
+  try {
+    mkdirSync(waitingMarkOf(lockPath));
+  } catch {
+    // already announced by another waiter, or the folder went away
+  }
+}
+
+/** True once after a waiter announced itself: the caller should let waiters compete before locking again. */
+export function othersWaiting(lockPath: string): boolean {
+  try {
+    rmdirSync(waitingMarkOf(lockPath));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pause every contender takes before trying a lock that was just released, so none is favoured. */
+export function wakeJitter(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
 }
 
 /** One attempt, synchronous: a mkdir and a stat, without the thread-pool round trips of the async calls. */

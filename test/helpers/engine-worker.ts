@@ -3,6 +3,7 @@
 //   hold <db> <ms>                         a transaction that says "holding" and then blocks for ms inside fn
 //   reader <db>                            prints the row count now and again for every line on stdin
 //   open <db>                              opens (running migrations) and prints "opened"
+//   hog <db> <ms>                          commits back to back for ms (keeping its lock across them)
 //   transfer <db> <count>                  moves 1 between two random accounts per transaction, keeping the total
 //   audit <db> <ms>                        reads the total again and again for ms; prints reads and every total seen
 import { appendFileSync, writeSync } from 'node:fs';
@@ -51,6 +52,14 @@ switch (command) {
   case 'open':
     console.log('opened');
     break;
+  case 'hog': {
+    let seq = 0;
+    for (const until = Date.now() + Number(args[0]); Date.now() < until;) {
+      await db.transaction((sql) => sql.run('INSERT INTO items (writer, seq) VALUES (?, ?)', ['hog', ++seq]));
+    }
+    console.log(String(seq));
+    break;
+  }
   case 'transfer': {
     for (let i = 0; i < Number(args[0]); i++) {
       await db.transaction((sql) => {
