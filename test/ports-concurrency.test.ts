@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PortRegistry } from '../lib/ports.js';
-import { finished, startScript, temporaryFolder, waitForLine, type Finished } from './helpers/processes.js';
+import { finished, inFolder, startScript, waitForLine, type Finished } from './helpers/processes.js';
 import { sqliteShell } from './helpers/sqlite-shell.js';
 
 /** Starts one worker per argument list, waits until all are ready, releases them together. */
@@ -60,18 +60,7 @@ async function createRegistry(folder: string): Promise<void> {
 
 const ascending = (ports: Iterable<number>) => [...ports].sort((a, b) => a - b);
 
-function inFolder(name: string, body: (folder: string) => Promise<void>): void {
-  test(name, async () => {
-    const folder = temporaryFolder();
-    try {
-      await body(folder.path);
-    } finally {
-      folder.remove();
-    }
-  });
-}
-
-inFolder('20 processes asking at once for 20 projects get 20 distinct blocks, the lowest 20', async (folder) => {
+test('20 processes asking at once for 20 projects get 20 distinct blocks, the lowest 20', inFolder(async (folder) => {
   const projects = Array.from({ length: 20 }, (_, i) => `/projects/solo-${i}`);
   await createRegistry(folder);
   const runs = await runTogether(folder, projects.map((project) => ['allocate', project]));
@@ -81,9 +70,9 @@ inFolder('20 processes asking at once for 20 projects get 20 distinct blocks, th
   assert.equal(stored, printed, 'every process was told the block the database holds for it');
   assert.equal(ascending(stored.values()), lowestBlocks(20));
   assert.is(sqliteShell(join(folder, 'global.db'), 'PRAGMA integrity_check'), 'ok');
-});
+}));
 
-inFolder('6 processes allocating 8 projects each, plus one project they all share, hand out no block twice', async (folder) => {
+test('6 processes allocating 8 projects each, plus one project they all share, hand out no block twice', inFolder(async (folder) => {
   const argLists = Array.from({ length: 6 }, (_, worker) => [
     'allocate',
     ...Array.from({ length: 8 }, (_, i) => `/projects/w${worker}-${i}`),
@@ -97,9 +86,9 @@ inFolder('6 processes allocating 8 projects each, plus one project they all shar
   const sharedAnswers = runs.map((run) => printedBlocks([run]).get('/projects/shared'));
   assert.equal(sharedAnswers, Array(6).fill(stored.get('/projects/shared')), 'the shared project got one block, the same for all');
   assert.equal(printedBlocks(runs), stored);
-});
+}));
 
-inFolder('a parallel first open by 8 processes imports ports.json exactly once', async (folder) => {
+test('a parallel first open by 8 processes imports ports.json exactly once', inFolder(async (folder) => {
   const entries = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`/home/user/p${i}`, { basePort: 4200 + i * 100, registered: '2024-05-01T10:00:00Z' }]));
   writeFileSync(join(folder, 'ports.json'), JSON.stringify({ version: 1, entries }));
   const runs = await runTogether(folder, Array.from({ length: 8 }, () => ['open']));
@@ -109,6 +98,6 @@ inFolder('a parallel first open by 8 processes imports ports.json exactly once',
   assert.is(sqliteShell(dbPath, 'SELECT count(*) FROM _migrations'), '1');
   assert.not.ok(existsSync(join(folder, 'ports.json')));
   assert.equal(readdirSync(folder).filter((name) => name.startsWith('ports.json')), ['ports.json.bak'], 'one backup, made once');
-});
+}));
 
 test.run();

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import * as defaultPorts from '../lib/default-ports.js';
 import { PortRegistry, portLayout, type PortRegistryOptions } from '../lib/ports.js';
 import { rejectsWith } from './helpers/assertions.js';
-import { finished, temporaryFolder } from './helpers/processes.js';
+import { finished, inFolder } from './helpers/processes.js';
 import { sqliteShell } from './helpers/sqlite-shell.js';
 
 // The expectations below assume the default base of 4200.
@@ -19,20 +19,18 @@ type Open = (options?: PortRegistryOptions) => Promise<PortRegistry>;
 
 /** A test in a fresh folder; `open` opens registries at `<folder>/global.db` and the test closes them. */
 function registryTest(name: string, body: (folder: string, open: Open) => Promise<void>): void {
-  test(name, async () => {
-    const folder = temporaryFolder();
+  test(name, inFolder(async (folder) => {
     const opened: PortRegistry[] = [];
     try {
-      await body(folder.path, async (options) => {
-        const registry = await PortRegistry.open(join(folder.path, 'global.db'), options);
+      await body(folder, async (options) => {
+        const registry = await PortRegistry.open(join(folder, 'global.db'), options);
         opened.push(registry);
         return registry;
       });
     } finally {
       for (const registry of opened) await registry.close();
-      folder.remove();
     }
-  });
+  }));
 }
 
 /** Runs `body` with the environment variable set (or removed, for undefined), then restores it. */

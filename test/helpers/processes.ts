@@ -51,7 +51,7 @@ export function waitForLine(child: ChildProcess, line: string): Promise<void> {
   });
 }
 
-export function temporaryFolder(prefix = 'af-test-'): { path: string; remove(): void } {
+function temporaryFolder(prefix = 'af-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
