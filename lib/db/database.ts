@@ -12,10 +12,12 @@ import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApp
 import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
 import { runReadOnlyQuery } from './read-only-query.js';
-import { selectAll, type Row } from './rows.js';
+import type { Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
+import { watchFile, type MemoryFile } from './memory-file.js';
+import { fileVersions, markChanged, pageOf, schemaCookie, withPages, withWrites } from './pages.js';
 import { appendFrames, createLog, logPathOf, readFrom, readLogHeader, removeLog, sameBytes, writeInPlace, type LogState } from './log-file.js';
-import { applyFrames, applyWal, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './wal.js';
+import { applyWal, committedPages, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './wal.js';
 
 export interface DatabaseOptions {
   /** Milliseconds to wait for another process's lock before failing with BusyError. Default 5000. */
@@ -76,6 +78,8 @@ export class SharedDatabase {
   private readonly checkpointFrames: number;
   private readonly logPath: string;
   private db: SqlDatabase | undefined;
+  /** The file sql.js keeps each database copy in: what a commit wrote, and where another process's commit is written. */
+  private readonly memoryFiles = new WeakMap<SqlDatabase, MemoryFile>();
   /** Undefined when the memory copy matches nothing on disk: reload before the next use. */
   private snapshot: Snapshot | undefined;
   /** This process appended to the log: closing checkpoints it, leaving a plain database file. */
@@ -164,7 +168,7 @@ export class SharedDatabase {
     });
     this.lease?.lock.release();
     this.lease = undefined;
-    this.db?.close();
+    if (this.db) this.closeDatabase(this.db);
     this.db = undefined;
   }
 
@@ -186,16 +190,16 @@ export class SharedDatabase {
         // Re-read even under a lease: a tool that ignores the lock (the sqlite3 shell) may have written.
         const db = this.refresh();
         const base = this.snapshot!;
-        let outcome: { result: T; changed: boolean };
+        let outcome: { result: T; writes: Map<number, Uint8Array> };
         try {
-          outcome = runInTransaction(this.path, db, fn);
+          outcome = runInTransaction(this.path, db, this.memoryFiles.get(db)!, fn);
         } catch (error) {
           this.snapshot = undefined; // whatever fn left in memory is not trusted: reload next time
           throw error;
         }
-        const { result, changed } = outcome;
+        const { result, writes } = outcome;
         try {
-          if (changed) this.commit(base, db.export(), lock);
+          if (writes.size > 0) this.commit(base, writes, lock);
           if (this.snapshot!.nativeWal || (this.snapshot!.log && frameCount(this.snapshot!.log) >= this.checkpointFrames)) this.checkpoint(lock);
         } catch (error) {
           this.snapshot = undefined; // memory may be ahead of the disk now
@@ -212,11 +216,13 @@ export class SharedDatabase {
   }
 
   /**
-   * Makes `next` the committed image: a new file is published whole (a temporary
-   * file renamed over the path); an existing one gets the changed pages appended to
-   * its log as SQLite frames, the last one marking the commit.
+   * Commits what SQLite wrote to its in-memory file (bytes by position): a new file
+   * is published whole (a temporary file renamed over the path); an existing one gets
+   * the written pages appended to its log as SQLite frames, the last one marking the commit.
    */
-  private commit(base: Snapshot, next: Uint8Array, lock: HeldLock): void {
+  private commit(base: Snapshot, writes: Map<number, Uint8Array>, lock: HeldLock): void {
+    // The base image may change in place here: until the commit is on disk, a failure drops the snapshot.
+    const { image: next, pages, pageSize } = withWrites(base.image, writes, this.path);
     if (base.file === ABSENT) {
       const file = publishImage(this.path, next, this.durability, this.fileMode, () => {
         this.assertStillCurrent(lock, base);
@@ -225,12 +231,9 @@ export class SharedDatabase {
       this.snapshot = { file, image: next, log: undefined, logHeader: undefined, nativeWal: false };
       return;
     }
-    const pageSize = readImageHeader(next, this.path).pageSize;
-    const pages = changedPages(base.image, next, pageSize);
-    if (pages.length === 0) return;
     this.assertStillCurrent(lock, base);
     const log = base.log ?? this.startLog(pageSize);
-    const frames = encodeFrames(log.header, log.end, pages, next.length / pageSize);
+    const frames = encodeFrames(log.header, log.end, [...pages], next.length / pageSize);
     appendFrames(this.logPath, frames.bytes, log.end.offset, this.durability === 'full');
     this.appended = true;
     this.snapshot = { ...base, image: next, log: { ...log, end: frames.end }, logHeader: log.headerBytes };
@@ -323,7 +326,7 @@ export class SharedDatabase {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // No database: a log beside it belongs to a deleted one and means nothing.
-      if (this.snapshot?.file !== ABSENT || !this.db) this.replace(this.configure(new this.sql.Database()), { file: ABSENT, image: new Uint8Array(0), log: undefined, logHeader: headerBefore, nativeWal: false });
+      if (this.snapshot?.file !== ABSENT || !this.db) this.replace(this.configure(this.newDatabase()), { file: ABSENT, image: new Uint8Array(0), log: undefined, logHeader: headerBefore, nativeWal: false });
       return this.db!;
     }
     try {
@@ -348,8 +351,31 @@ export class SharedDatabase {
     if (!tail || !sameBytes(readLogHeader(this.logPath), headerBefore)) return undefined;
     const committed = scanCommitted(tail, log.end.offset, log.header, log.end);
     if (committed.pageCount === 0) return this.db;
-    const image = applyFrames(cached.image, tail, log.end.offset, committed, log.header.pageSize);
-    this.replace(this.openImage(image), { ...cached, image, log: { ...log, end: committed.end } });
+    const pageSize = log.header.pageSize;
+    const pages = committedPages(tail, log.end.offset, committed, pageSize);
+    const versionsBefore = fileVersions(cached.image);
+    const cookieBefore = schemaCookie(cached.image);
+    // The memory file can grow by writes but not shrink, and is reachable once SQLite opened it.
+    const memory = this.memoryFiles.get(this.db!)!;
+    const inPlace = committed.pageCount * pageSize >= cached.image.length && memory.reachable;
+    this.snapshot = undefined; // the image changes in place: if anything below fails, the next call reloads from the files
+    const image = withPages(cached.image, pages, committed.pageCount, pageSize);
+    const snapshot = { ...cached, image, log: { ...log, end: committed.end } };
+    if (!inPlace) {
+      this.replace(this.openImage(image), snapshot);
+      return this.db;
+    }
+    const written = new Set(pages.keys());
+    // SQLite keeps its cached pages while header bytes 24–39 stay the same (a native writer's frames may leave them).
+    if (sameBytes(fileVersions(image), versionsBefore)) {
+      markChanged(image, committed.pageCount);
+      written.add(1);
+    }
+    for (const pageNumber of written) {
+      if (pageNumber <= committed.pageCount) memory.write((pageNumber - 1) * pageSize, pageOf(image, pageNumber, pageSize));
+    }
+    if (schemaCookie(image) !== cookieBefore) this.assertKnownSchema(this.db!);
+    this.snapshot = snapshot;
     return this.db;
   }
 
@@ -366,19 +392,36 @@ export class SharedDatabase {
   private openImage(image: Uint8Array): SqlDatabase {
     let db: SqlDatabase;
     try {
-      db = new this.sql.Database(image);
+      db = this.newDatabase(image);
     } catch (error) {
       throw new CorruptDatabaseError(this.path, describe(error));
     }
     try {
       guardCorruption(this.path, () => db.exec('SELECT count(*) FROM sqlite_master'));
-      const fileVersion = recordedVersion(db);
-      if (this.knownVersion !== undefined && fileVersion > this.knownVersion) throw new SchemaTooNewError(this.path, fileVersion, this.knownVersion);
+      this.assertKnownSchema(db);
       return this.configure(db);
     } catch (error) {
-      db.close();
+      this.closeDatabase(db);
       throw error;
     }
+  }
+
+  /** Refuses a file migrated past the versions this code knows. */
+  private assertKnownSchema(db: SqlDatabase): void {
+    const fileVersion = recordedVersion(db);
+    if (this.knownVersion !== undefined && fileVersion > this.knownVersion) throw new SchemaTooNewError(this.path, fileVersion, this.knownVersion);
+  }
+
+  /** A sql.js database (empty without `image`) whose in-memory file is watched from the start. */
+  private newDatabase(image?: Uint8Array): SqlDatabase {
+    const db = new this.sql.Database(image);
+    this.memoryFiles.set(db, watchFile(this.sql, db));
+    return db;
+  }
+
+  private closeDatabase(db: SqlDatabase): void {
+    this.memoryFiles.get(db)?.release();
+    db.close();
   }
 
   /** Journals in memory (the wasm file system is memory anyway) and starts read-only. */
@@ -388,7 +431,7 @@ export class SharedDatabase {
   }
 
   private replace(db: SqlDatabase, snapshot: Snapshot): void {
-    if (this.db !== db) this.db?.close();
+    if (this.db && this.db !== db) this.closeDatabase(this.db);
     this.db = db;
     this.snapshot = snapshot;
   }
@@ -399,32 +442,26 @@ export class SharedDatabase {
 }
 
 /**
- * Runs `fn` between BEGIN and COMMIT with writes allowed; reports whether anything
- * changed. `fn` must not end the transaction itself.
+ * Runs `fn` between BEGIN and COMMIT with writes allowed; returns what SQLite wrote
+ * to its in-memory file (nothing: nothing changed). `fn` must not end the transaction itself.
  */
-function runInTransaction<T>(filePath: string, db: SqlDatabase, fn: (db: SqlDatabase) => T): { result: T; changed: boolean } {
+function runInTransaction<T>(filePath: string, db: SqlDatabase, memory: MemoryFile, fn: (db: SqlDatabase) => T): { result: T; writes: Map<number, Uint8Array> } {
   db.exec('PRAGMA query_only = 0; BEGIN IMMEDIATE');
   try {
-    const before = changeMarker(db);
-    let result: T;
-    try {
-      result = guardCorruption(filePath, () => fn(db));
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
-    }
-    const changed = changeMarker(db) !== before;
-    db.exec('COMMIT');
-    return { result, changed };
+    return memory.recording(() => {
+      let result: T;
+      try {
+        result = guardCorruption(filePath, () => fn(db));
+      } catch (error) {
+        db.exec('ROLLBACK');
+        throw error;
+      }
+      db.exec('COMMIT');
+      return result;
+    });
   } finally {
     db.exec('PRAGMA query_only = 1');
   }
-}
-
-/** Row changes, schema changes and the user version, in one comparable string. */
-function changeMarker(db: SqlDatabase): string {
-  const [row] = selectAll(db, 'SELECT total_changes() AS rows, (SELECT schema_version FROM pragma_schema_version()) AS schema, (SELECT user_version FROM pragma_user_version()) AS user');
-  return `${row!.rows}/${row!.schema}/${row!.user}`;
 }
 
 /** SQLite's "malformed" and "not a database" errors mean the file is damaged. */
@@ -439,18 +476,6 @@ function guardCorruption<T>(filePath: string, fn: () => T): T {
 
 /** Lets a read that must retry wait a millisecond without giving up its synchronous flow. */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
-
-/** The pages of `next` that differ from `base`, with their page numbers (counting from 1). */
-function changedPages(base: Uint8Array, next: Uint8Array, pageSize: number): Array<[number, Uint8Array]> {
-  const pages: Array<[number, Uint8Array]> = [];
-  for (let offset = 0; offset < next.length; offset += pageSize) {
-    const page = next.subarray(offset, offset + pageSize);
-    if (offset + pageSize > base.length || !sameBytes(page, base.subarray(offset, offset + pageSize))) pages.push([offset / pageSize + 1, page]);
-  }
-  // A commit that only shrank the database still needs a commit frame: page 1 records the new size.
-  if (pages.length === 0 && next.length !== base.length) pages.push([1, next.subarray(0, pageSize)]);
-  return pages;
-}
 
 function frameCount(log: LogState): number {
   return (log.end.offset - WAL_HEADER_SIZE) / (FRAME_HEADER_SIZE + log.header.pageSize);

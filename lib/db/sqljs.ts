@@ -9,6 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmLoadError } from './errors.js';
+import { tapFileSystem } from './memory-file.js';
 
 export type { SqlJsStatic, Database as SqlDatabase } from 'sql.js';
 
@@ -116,10 +117,16 @@ async function compile(source: string, read: () => Uint8Array | Promise<Uint8Arr
   } catch (error) {
     throw new WasmLoadError(source, error);
   }
-  return initSqlJs({
+  const sql = await initSqlJs({
     instantiateWasm(imports: WebAssembly.Imports, receiveInstance: (instance: WebAssembly.Instance) => void) {
       void WebAssembly.instantiate(wasmModule, imports).then(receiveInstance);
       return {};
     },
   } as Parameters<typeof initSqlJs>[0]);
+  try {
+    tapFileSystem(sql);
+  } catch (error) {
+    throw new WasmLoadError(source, error);
+  }
+  return sql;
 }

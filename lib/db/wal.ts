@@ -5,6 +5,7 @@
 // Format: https://www.sqlite.org/fileformat2.html, "The Write-Ahead Log".
 
 import { CorruptDatabaseError } from './errors.js';
+import { inRollbackMode, markChanged, withPages, type Pages } from './pages.js';
 
 export interface WalApplication {
   /** The database with the log's committed pages in place, in rollback-journal mode. */
@@ -22,12 +23,6 @@ const WAL_FORMAT_VERSION = 3007000;
 
 const DB_HEADER_SIZE = 100;
 const DB_PAGE_SIZE_OFFSET = 16;
-const DB_WRITE_VERSION_OFFSET = 18;
-const DB_READ_VERSION_OFFSET = 19;
-const DB_CHANGE_COUNTER_OFFSET = 24;
-const DB_PAGE_COUNT_OFFSET = 28;
-const DB_VERSION_VALID_FOR_OFFSET = 92;
-const ROLLBACK_JOURNAL_MODE = 1;
 
 type Checksum = readonly [number, number];
 
@@ -70,8 +65,8 @@ export function applyWal(image: Uint8Array, wal: Uint8Array, filePath: string): 
 
   const committed = scanCommitted(wal, 0, header, startOf(header));
   if (committed.pageCount === 0) return { image: inRollbackMode(copyOf(image)), framesApplied: 0, log: { header, end: startOf(header) } };
-  const result = applyFrames(image, wal, 0, committed, pageSize);
-  markHeaderConsistent(result, committed.pageCount);
+  const result = inRollbackMode(withPages(copyOf(image), committedPages(wal, 0, committed, pageSize), committed.pageCount, pageSize));
+  markChanged(result, committed.pageCount);
   return { image: result, framesApplied: committed.frameOffsets.length, log: { header, end: committed.end } };
 }
 
@@ -81,22 +76,20 @@ export function startOf(header: WalHeader): LogPosition {
 }
 
 /**
- * Copies the committed frames onto a copy of `image`, sized to the committed page
- * count (truncated, or extended with zero pages), in rollback-journal mode.
- * `wal` holds the log's bytes from file offset `walOffset` on.
+ * The pages of the committed frames (the last frame of a page wins), with page 1
+ * in rollback-journal mode. `wal` holds the log's bytes from file offset `walOffset`
+ * on; the other pages share its memory.
  */
-export function applyFrames(image: Uint8Array, wal: Uint8Array, walOffset: number, committed: CommittedFrames, pageSize: number): Uint8Array {
-  const result = new Uint8Array(committed.pageCount * pageSize);
-  result.set(image.subarray(0, result.length));
+export function committedPages(wal: Uint8Array, walOffset: number, committed: CommittedFrames, pageSize: number): Pages {
   const walBytes = view(wal);
+  const pages: Pages = new Map();
   for (const frameOffset of committed.frameOffsets) {
     const start = frameOffset - walOffset;
-    const pageNumber = walBytes.getUint32(start);
-    // Pages past the committed size were dropped by the transaction (e.g. a vacuum).
-    if (pageNumber > committed.pageCount) continue;
-    result.set(wal.subarray(start + FRAME_HEADER_SIZE, start + FRAME_HEADER_SIZE + pageSize), (pageNumber - 1) * pageSize);
+    pages.set(walBytes.getUint32(start), wal.subarray(start + FRAME_HEADER_SIZE, start + FRAME_HEADER_SIZE + pageSize));
   }
-  return inRollbackMode(result);
+  const first = pages.get(1);
+  if (first) pages.set(1, inRollbackMode(copyOf(first)));
+  return pages;
 }
 
 /** The log header, or undefined when SQLite would ignore the log (too short, unknown magic, bad checksum). */
@@ -199,27 +192,6 @@ function databasePageSize(image: Uint8Array, filePath: string): number {
   if (image.length < DB_HEADER_SIZE) throw new CorruptDatabaseError(filePath, `it is ${image.length} bytes, shorter than the 100-byte header`);
   const stored = view(image).getUint16(DB_PAGE_SIZE_OFFSET);
   return stored === 1 ? 65536 : stored; // 65536 does not fit in two bytes
-}
-
-/**
- * Bumps the change counter so anyone caching the old file sees a change, and makes the
- * in-header page count trustworthy: SQLite believes it only when "version-valid-for" equals the counter.
- */
-function markHeaderConsistent(image: Uint8Array, pageCount: number): void {
-  const header = view(image);
-  const changeCounter = (header.getUint32(DB_CHANGE_COUNTER_OFFSET) + 1) >>> 0;
-  header.setUint32(DB_CHANGE_COUNTER_OFFSET, changeCounter);
-  header.setUint32(DB_VERSION_VALID_FOR_OFFSET, changeCounter);
-  header.setUint32(DB_PAGE_COUNT_OFFSET, pageCount);
-}
-
-/** Header bytes 18 and 19 are 2 in WAL mode; 1 makes readers (sql.js included) use the file alone. */
-function inRollbackMode(image: Uint8Array): Uint8Array {
-  if (image.length >= DB_HEADER_SIZE) {
-    image[DB_WRITE_VERSION_OFFSET] = ROLLBACK_JOURNAL_MODE;
-    image[DB_READ_VERSION_OFFSET] = ROLLBACK_JOURNAL_MODE;
-  }
-  return image;
 }
 
 /** A real copy even of a Buffer, whose slice() would share memory with the caller's bytes. */

@@ -1,0 +1,124 @@
+// sql.js keeps each database in a file of Emscripten's in-memory file system and
+// does not expose that file system. Reaching the file's read and write operations
+// lets a commit take just the pages SQLite wrote (instead of exporting a copy of
+// the whole database to compare), and lets another process's commit be written
+// into the file page by page (instead of opening a new copy of the database).
+import type { SqlDatabase, SqlJsStatic } from './sqljs.js';
+
+/** The file operations Emscripten's in-memory file system shares among all its files. */
+interface FileOperations {
+  read(stream: OpenFile, buffer: ArrayBufferView, offset: number, length: number, position: number): number;
+  write(stream: OpenFile, buffer: ArrayBufferView, offset: number, length: number, position: number, canOwn?: boolean): number;
+}
+
+/** An open file of that file system, as SQLite holds it; `path` is "/" + the sql.js database's `filename`. */
+interface OpenFile {
+  readonly path: string;
+}
+
+/** One sql.js database's file, watched from the moment SQLite first reads or writes it. */
+export class MemoryFile {
+  /** SQLite's own open file, known after its first read or write. */
+  private stream: OpenFile | undefined;
+  /** What SQLite wrote during recording(), by file position. */
+  private recorded: Map<number, Uint8Array> | undefined;
+
+  constructor(private readonly tap: FileSystemTap, readonly path: string) {}
+
+  /** Runs `fn` and returns with its result what SQLite wrote to the file meanwhile, by position (the last write to a place wins). */
+  recording<T>(fn: () => T): { result: T; writes: Map<number, Uint8Array> } {
+    const writes = new Map<number, Uint8Array>();
+    this.recorded = writes;
+    try {
+      return { result: fn(), writes };
+    } finally {
+      this.recorded = undefined;
+    }
+  }
+
+  /** SQLite opened the file (read or wrote it), so write() can reach it. */
+  get reachable(): boolean {
+    return this.stream !== undefined;
+  }
+
+  /**
+   * Writes `bytes` at `position` of the file, under SQLite, which notices at its
+   * next transaction only if header bytes 24–39 changed. Needs `reachable`.
+   */
+  write(position: number, bytes: Uint8Array): void {
+    if (!this.stream) throw new Error(`${this.path} is not open in SQLite yet`);
+    this.tap.operations.write(this.stream, bytes, 0, bytes.length, position);
+  }
+
+  /** Stops watching: the database was closed. */
+  release(): void {
+    this.tap.files.delete(this.path);
+  }
+
+  /** Called by the tap for every read and write of this file. */
+  observe(stream: OpenFile, buffer: ArrayBufferView, offset: number, length: number, position: number, wrote: boolean): void {
+    this.stream = stream;
+    // SQLite writes from the WebAssembly memory (a signed byte view): keep unsigned copies.
+    if (wrote && this.recorded) this.recorded.set(position, new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length).slice());
+  }
+}
+
+/** The wrapped file operations of one loaded sql.js module, and the files watched through them. */
+class FileSystemTap {
+  readonly files = new Map<string, MemoryFile>();
+
+  constructor(readonly operations: FileOperations) {
+    const { read, write } = operations;
+    const files = this.files;
+    // Wrapped in place: every in-memory file, open now or later, uses this one object.
+    operations.read = function (stream, buffer, offset, length, position) {
+      files.get(stream.path)?.observe(stream, buffer, offset, length, position, false);
+      return read.call(this, stream, buffer, offset, length, position);
+    };
+    operations.write = function (stream, buffer, offset, length, position, canOwn) {
+      files.get(stream.path)?.observe(stream, buffer, offset, length, position, true);
+      return write.call(this, stream, buffer, offset, length, position, canOwn);
+    };
+  }
+}
+
+const taps = new WeakMap<SqlJsStatic, FileSystemTap>();
+
+/**
+ * Reaches the file operations of a freshly loaded sql.js module. They show up in one
+ * place only: sql.js's export() derives its private copy's operations from them with
+ * Object.create(). Fails (the caller reports sql.js as unusable) if that changed.
+ */
+export function tapFileSystem(sql: SqlJsStatic): void {
+  if (taps.has(sql)) return;
+  const probe = new sql.Database();
+  const create = Object.create;
+  let operations: FileOperations | undefined;
+  Object.create = function (prototype: object | null, properties?: PropertyDescriptorMap) {
+    if (!operations && isFileOperations(prototype)) operations = prototype;
+    return properties === undefined ? create(prototype) : create(prototype, properties);
+  } as typeof Object.create;
+  try {
+    probe.export();
+  } finally {
+    Object.create = create;
+    probe.close();
+  }
+  if (!operations) throw new Error('this sql.js build does not show its in-memory file operations through export(); it is not the sql.js version this package was built with');
+  taps.set(sql, new FileSystemTap(operations));
+}
+
+/** Starts watching `db`'s file; tapFileSystem(sql) must have run. */
+export function watchFile(sql: SqlJsStatic, db: SqlDatabase): MemoryFile {
+  const tap = taps.get(sql);
+  if (!tap) throw new Error('tapFileSystem() was not called for this sql.js module');
+  const path = `/${(db as unknown as { filename: string }).filename}`;
+  const file = new MemoryFile(tap, path);
+  tap.files.set(path, file);
+  return file;
+}
+
+function isFileOperations(value: unknown): value is FileOperations {
+  const candidate = value as Partial<FileOperations> | null;
+  return typeof candidate?.read === 'function' && typeof candidate.write === 'function';
+}
