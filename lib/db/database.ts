@@ -15,7 +15,7 @@ import { runReadOnlyQuery } from './read-only-query.js';
 import type { Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
 import { watchFile, type MemoryFile } from './memory-file.js';
-import { fileVersions, markChanged, pageOf, schemaCookie, withPages, withWrites } from './pages.js';
+import { fileVersions, markChanged, pageOf, withPages, withWrites } from './pages.js';
 import { appendFrames, createLog, logPathOf, readFrom, readLogHeader, removeLog, sameBytes, writeInPlace, type LogState } from './log-file.js';
 import { applyWal, committedPages, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './wal.js';
 
@@ -269,6 +269,9 @@ export class SharedDatabase {
     try {
       this.refresh();
       if (this.snapshot!.log) this.checkpoint(taken.lock);
+    } catch (error) {
+      // A file a newer version migrated is for that version to checkpoint.
+      if (!(error instanceof SchemaTooNewError)) throw error;
     } finally {
       taken.lock.release();
     }
@@ -354,7 +357,6 @@ export class SharedDatabase {
     const pageSize = log.header.pageSize;
     const pages = committedPages(tail, log.end.offset, committed, pageSize);
     const versionsBefore = fileVersions(cached.image);
-    const cookieBefore = schemaCookie(cached.image);
     // The memory file can grow by writes but not shrink, and is reachable once SQLite opened it.
     const memory = this.memoryFiles.get(this.db!)!;
     const inPlace = committed.pageCount * pageSize >= cached.image.length && memory.reachable;
@@ -374,7 +376,8 @@ export class SharedDatabase {
     for (const pageNumber of written) {
       if (pageNumber <= committed.pageCount) memory.write((pageNumber - 1) * pageSize, pageOf(image, pageNumber, pageSize));
     }
-    if (schemaCookie(image) !== cookieBefore) this.assertKnownSchema(this.db!);
+    // A newer process may have migrated the file (a migration need not change the schema).
+    this.assertKnownSchema(this.db!);
     this.snapshot = snapshot;
     return this.db;
   }

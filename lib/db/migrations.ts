@@ -1,6 +1,7 @@
 // Schema versions: an ordered list of migrations, each applied in its own
 // transaction and recorded in `_migrations`, exactly once however many processes
 // open a fresh file at the same time (the check runs under the write lock).
+import { selectOne } from './rows.js';
 import type { SqlDatabase } from './sqljs.js';
 
 export interface Migration {
@@ -23,10 +24,9 @@ export function latestVersion(migrations: readonly Migration[]): number {
 
 /** The highest version recorded in the file, 0 for a file without `_migrations`. */
 export function recordedVersion(db: SqlDatabase): number {
-  const table = db.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'");
-  if (table.length === 0) return 0;
-  const [result] = db.exec('SELECT coalesce(max(version), 0) FROM _migrations');
-  return Number(result?.values[0]?.[0] ?? 0);
+  // Prepared once per database copy: a process holding the file open checks this after every commit of another.
+  if (!selectOne(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'")) return 0;
+  return Number(selectOne(db, 'SELECT coalesce(max(version), 0) AS version FROM _migrations')!.version);
 }
 
 export function isApplied(db: SqlDatabase, version: number): boolean {

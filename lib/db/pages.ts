@@ -13,7 +13,6 @@ const CHANGE_COUNTER_OFFSET = 24;
 const PAGE_COUNT_OFFSET = 28;
 /** Bytes 24–39, which SQLite compares at the start of every transaction to decide whether its cached pages still hold. */
 const FILE_VERSIONS_END = 40;
-const SCHEMA_COOKIE_OFFSET = 40;
 const VERSION_VALID_FOR_OFFSET = 92;
 const ROLLBACK_JOURNAL_MODE = 1;
 
@@ -69,11 +68,6 @@ export function headerPageCount(image: Uint8Array): number | undefined {
 /** The header bytes SQLite compares to decide whether its cached pages still hold (a copy). */
 export function fileVersions(image: Uint8Array): Uint8Array {
   return new Uint8Array(image.subarray(CHANGE_COUNTER_OFFSET, FILE_VERSIONS_END));
-}
-
-/** Changes whenever the schema does. */
-export function schemaCookie(image: Uint8Array): number {
-  return view(image).getUint32(SCHEMA_COOKIE_OFFSET);
 }
 
 /**

@@ -6,6 +6,9 @@
 //   hog <db> <ms>                          commits back to back for ms (keeping its lock across them)
 //   transfer <db> <count>                  moves 1 between two random accounts per transaction, keeping the total
 //   audit <db> <ms>                        reads the total again and again for ms; prints reads and every total seen
+//   clear <db>                             deletes every item in one transaction and prints "cleared"
+// TEST_EXTRA_MIGRATION=<n> adds a migration n that changes no table. TEST_STAY_OPEN=1 keeps the
+// database open after the command (so its log is not checkpointed) until stdin ends.
 import { appendFileSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SharedDatabase } from '../../lib/db/index.js';
@@ -14,8 +17,9 @@ import { itemsMigrations } from './items-schema.js';
 const [command, dbPath, ...args] = process.argv.slice(2);
 /** The transfer test's accounts are rows `account-<n>` whose seq is the balance. */
 const ACCOUNTS = 50;
+const extraVersion = Number(process.env.TEST_EXTRA_MIGRATION ?? 0);
 const options = {
-  migrations: itemsMigrations,
+  migrations: extraVersion ? [...itemsMigrations, { version: extraVersion, description: 'changes no table', up: () => undefined }] : itemsMigrations,
   staleThreshold: Number(process.env.TEST_STALE_MS ?? 2000),
   busyTimeout: Number(process.env.TEST_BUSY_MS ?? 20000),
   checkpointFrames: Number(process.env.TEST_CHECKPOINT_FRAMES ?? 1000),
@@ -81,7 +85,12 @@ switch (command) {
     console.log(JSON.stringify({ reads, totals: [...totals] }));
     break;
   }
+  case 'clear':
+    await db.transaction((sql) => sql.run('DELETE FROM items'));
+    console.log('cleared');
+    break;
   default:
     throw new Error(`unknown command ${command}`);
 }
+if (process.env.TEST_STAY_OPEN) for await (const _line of createInterface({ input: process.stdin }));
 await db.close();
