@@ -5,14 +5,14 @@
 // to after the commit's frames are appended; reads take no lock.
 import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CorruptDatabaseError, DatabaseClosedError, LockLostError, SchemaTooNewError, describe } from './errors.js';
+import { CorruptDatabaseError, DatabaseClosedError, LockLostError, ReadOnlyError, SchemaTooNewError, describe } from './errors.js';
 import { readImageHeader } from './image.js';
 import { acquireLock, DEFAULT_LOCK_TIMING, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
 import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
 import { runReadOnlyQuery } from './read-only-query.js';
-import type { Row } from './rows.js';
+import { execute, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
 import { watchFile, type MemoryFile } from './memory-file.js';
 import { fileVersions, markChanged, pageOf, withPages, withWrites } from './pages.js';
@@ -123,11 +123,26 @@ export class SharedDatabase {
     return database;
   }
 
-  /** Runs `fn` on the latest committed image, without taking the lock. `fn` cannot change the database. */
+  /**
+   * Runs `fn` on the latest committed image, without taking the lock. `fn` cannot
+   * change the database: it runs in a transaction of its own, and one that wrote
+   * anything fails with ReadOnlyError, its changes dropped with the memory copy.
+   */
   async read<T>(fn: (db: SqlDatabase) => T): Promise<T> {
     this.assertOpen();
     const db = this.refresh();
-    return guardCorruption(this.path, () => fn(db));
+    let outcome: { result: T; writes: Map<number, Uint8Array> };
+    try {
+      outcome = runInTransaction(this.path, db, this.memoryFiles.get(db)!, 'BEGIN', fn);
+    } catch (error) {
+      this.snapshot = undefined; // whatever fn left in memory is not trusted: reload next time
+      throw error;
+    }
+    if (outcome.writes.size > 0) {
+      this.snapshot = undefined; // the memory copy is ahead of the files: reload next time
+      throw new ReadOnlyError(this.path, 'read() changed the database; make changes in transaction()');
+    }
+    return outcome.result;
   }
 
   /**
@@ -192,7 +207,7 @@ export class SharedDatabase {
         const base = this.snapshot!;
         let outcome: { result: T; writes: Map<number, Uint8Array> };
         try {
-          outcome = runInTransaction(this.path, db, this.memoryFiles.get(db)!, fn);
+          outcome = runInTransaction(this.path, db, this.memoryFiles.get(db)!, 'BEGIN IMMEDIATE', fn);
         } catch (error) {
           this.snapshot = undefined; // whatever fn left in memory is not trusted: reload next time
           throw error;
@@ -427,9 +442,9 @@ export class SharedDatabase {
     db.close();
   }
 
-  /** Journals in memory (the wasm file system is memory anyway) and starts read-only. */
+  /** Journals in memory: the wasm file system is memory anyway. */
   private configure(db: SqlDatabase): SqlDatabase {
-    db.exec('PRAGMA journal_mode = MEMORY; PRAGMA query_only = 1');
+    db.exec('PRAGMA journal_mode = MEMORY');
     return db;
   }
 
@@ -445,26 +460,24 @@ export class SharedDatabase {
 }
 
 /**
- * Runs `fn` between BEGIN and COMMIT with writes allowed; returns what SQLite wrote
- * to its in-memory file (nothing: nothing changed). `fn` must not end the transaction itself.
+ * Runs `fn` between `begin` and COMMIT and returns what SQLite wrote to its in-memory
+ * file meanwhile (nothing: nothing changed). `fn` must not end the transaction itself.
+ * The statements are prepared once per database copy: changing a connection setting
+ * such as query_only instead would make SQLite prepare every statement again.
  */
-function runInTransaction<T>(filePath: string, db: SqlDatabase, memory: MemoryFile, fn: (db: SqlDatabase) => T): { result: T; writes: Map<number, Uint8Array> } {
-  db.exec('PRAGMA query_only = 0; BEGIN IMMEDIATE');
-  try {
-    return memory.recording(() => {
-      let result: T;
-      try {
-        result = guardCorruption(filePath, () => fn(db));
-      } catch (error) {
-        db.exec('ROLLBACK');
-        throw error;
-      }
-      db.exec('COMMIT');
-      return result;
-    });
-  } finally {
-    db.exec('PRAGMA query_only = 1');
-  }
+function runInTransaction<T>(filePath: string, db: SqlDatabase, memory: MemoryFile, begin: 'BEGIN' | 'BEGIN IMMEDIATE', fn: (db: SqlDatabase) => T): { result: T; writes: Map<number, Uint8Array> } {
+  execute(db, begin);
+  return memory.recording(() => {
+    let result: T;
+    try {
+      result = guardCorruption(filePath, () => fn(db));
+    } catch (error) {
+      execute(db, 'ROLLBACK');
+      throw error;
+    }
+    execute(db, 'COMMIT');
+    return result;
+  });
 }
 
 /** SQLite's "malformed" and "not a database" errors mean the file is damaged. */

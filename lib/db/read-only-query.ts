@@ -1,8 +1,8 @@
 // One ad-hoc SQL statement, read-only by the engine's rules rather than by its
-// text: SQLite's query_only refuses every write to the database, and a before and
-// after comparison refuses what query_only lets through (ATTACH, connection
-// settings, a second statement). The caller discards the in-memory copy afterwards,
-// so nothing a query did can reach a later publish.
+// text: SQLite's query_only, set here, refuses every write to the database, and a
+// before and after comparison refuses what query_only lets through (ATTACH,
+// connection settings, a second statement). The caller discards the in-memory copy
+// afterwards, so neither the setting nor anything a query did outlives it.
 import { ReadOnlyError, describe } from './errors.js';
 import { selectAll, type Row } from './rows.js';
 import type { SqlDatabase } from './sqljs.js';
@@ -11,6 +11,7 @@ export function runReadOnlyQuery(db: SqlDatabase, sql: string, filePath: string)
   let before: ReturnType<typeof connectionState>;
   let rows: Row[];
   try {
+    db.exec('PRAGMA query_only = 1');
     // Taken before anything is prepared: SQLite applies some PRAGMA settings while preparing.
     before = connectionState(db, sql);
     rows = selectAll(db, singleStatement(db, sql, filePath));
