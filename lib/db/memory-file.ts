@@ -87,19 +87,26 @@ const taps = new WeakMap<SqlJsStatic, FileSystemTap>();
 /**
  * Reaches the file operations of a freshly loaded sql.js module. They show up in one
  * place only: sql.js's export() derives its private copy's operations from them with
- * Object.create(). Fails (the caller reports sql.js as unusable) if that changed.
+ * Object.create(), before it does any work; the export is stopped right there.
+ * Fails (the caller reports sql.js as unusable) if that changed.
  */
 export function tapFileSystem(sql: SqlJsStatic): void {
   if (taps.has(sql)) return;
   const probe = new sql.Database();
   const create = Object.create;
+  const found = new Error('file operations found');
   let operations: FileOperations | undefined;
   Object.create = function (prototype: object | null, properties?: PropertyDescriptorMap) {
-    if (!operations && isFileOperations(prototype)) operations = prototype;
+    if (!operations && isFileOperations(prototype)) {
+      operations = prototype;
+      throw found; // export() cleans up its private copy on the way out
+    }
     return properties === undefined ? create(prototype) : create(prototype, properties);
   } as typeof Object.create;
   try {
     probe.export();
+  } catch (error) {
+    if (error !== found) throw error;
   } finally {
     Object.create = create;
     probe.close();
