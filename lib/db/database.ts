@@ -15,7 +15,7 @@ import { runReadOnlyQuery } from './read-only-query.js';
 import { execute, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
 import { watchFile, type MemoryFile } from './memory-file.js';
-import { fileVersions, markChanged, pageOf, withPages, withWrites } from './pages.js';
+import { changedPageNumbers, fileVersions, markChanged, pageOf, withPages, withWrites } from './pages.js';
 import { appendFrames, createLog, logPathOf, readFrom, readLogHeader, removeLog, sameBytes, writeInPlace, type LogState } from './log-file.js';
 import { applyWal, committedPages, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './wal.js';
 
@@ -356,7 +356,11 @@ export class SharedDatabase {
       const bytes = readFileSync(fd);
       const logBytes = readFrom(this.logPath, 0);
       if (!sameBytes(readLogHeader(this.logPath), headerBefore) || !sameBytes(logBytes?.subarray(0, headerBefore?.length ?? 0), headerBefore)) return undefined;
-      this.replace(...this.loadImage(bytes, logBytes, file, headerBefore));
+      const next = this.loadImage(bytes, logBytes, file, headerBefore);
+      // A trusted copy (e.g. after another process's checkpoint) moves by the pages that differ.
+      this.snapshot = undefined;
+      const pageSize = readImageHeader(next.image, this.path).pageSize;
+      this.moveMemoryCopy(next, cached && this.db ? changedPageNumbers(cached.image, next.image, pageSize) : undefined, cached?.image, pageSize);
       return this.db!;
     } finally {
       closeSync(fd);
@@ -371,40 +375,48 @@ export class SharedDatabase {
     if (committed.pageCount === 0) return this.db;
     const pageSize = log.header.pageSize;
     const pages = committedPages(tail, log.end.offset, committed, pageSize);
-    const versionsBefore = fileVersions(cached.image);
-    // The memory file can grow by writes but not shrink, and is reachable once SQLite opened it.
-    const memory = this.memoryFiles.get(this.db!)!;
-    const inPlace = committed.pageCount * pageSize >= cached.image.length && memory.reachable;
+    const before = new Uint8Array(cached.image.subarray(0, pageSize));
+    const shrinks = committed.pageCount * pageSize < cached.image.length;
     this.snapshot = undefined; // the image changes in place: if anything below fails, the next call reloads from the files
     const image = withPages(cached.image, pages, committed.pageCount, pageSize);
-    const snapshot = { ...cached, image, log: { ...log, end: committed.end } };
-    if (!inPlace) {
-      this.replace(this.openImage(image), snapshot);
-      return this.db;
-    }
-    const written = new Set(pages.keys());
-    // SQLite keeps its cached pages while header bytes 24–39 stay the same (a native writer's frames may leave them).
-    if (sameBytes(fileVersions(image), versionsBefore)) {
-      markChanged(image, committed.pageCount);
-      written.add(1);
-    }
-    for (const pageNumber of written) {
-      if (pageNumber <= committed.pageCount) memory.write((pageNumber - 1) * pageSize, pageOf(image, pageNumber, pageSize));
-    }
-    // A newer process may have migrated the file (a migration need not change the schema).
-    this.assertKnownSchema(this.db!);
-    this.snapshot = snapshot;
+    this.moveMemoryCopy({ ...cached, image, log: { ...log, end: committed.end } }, shrinks ? undefined : [...pages.keys()], before, pageSize);
     return this.db;
   }
 
+  /**
+   * Makes the sql.js copy hold `next.image`, given which pages differ from what it
+   * holds now (`pageOneBefore` is its first page): they are written into its file,
+   * or, when that cannot be (the file shrank, no trusted copy), a new copy is opened.
+   */
+  private moveMemoryCopy(next: Snapshot, changed: number[] | undefined, pageOneBefore: Uint8Array | undefined, pageSize: number): void {
+    const memory = this.db && this.memoryFiles.get(this.db);
+    if (!changed || !pageOneBefore || !memory?.reachable) {
+      this.replace(this.openImage(next.image), next);
+      return;
+    }
+    const pageCount = next.image.length / pageSize;
+    const written = new Set(changed);
+    // SQLite keeps its cached pages while header bytes 24–39 stay the same (a native writer's frames may leave them).
+    if (written.size > 0 && sameBytes(fileVersions(next.image), fileVersions(pageOneBefore))) {
+      markChanged(next.image, pageCount);
+      written.add(1);
+    }
+    for (const pageNumber of written) {
+      if (pageNumber <= pageCount) memory.write((pageNumber - 1) * pageSize, pageOf(next.image, pageNumber, pageSize));
+    }
+    // A newer process may have migrated the file (a migration need not change the schema).
+    if (written.size > 0) this.assertKnownSchema(this.db!);
+    this.snapshot = next;
+  }
+
   /** The database file with its log applied, checked before sql.js sees it. */
-  private loadImage(bytes: Uint8Array, logBytes: Uint8Array | undefined, file: string, logHeader: Uint8Array | undefined): [SqlDatabase, Snapshot] {
+  private loadImage(bytes: Uint8Array, logBytes: Uint8Array | undefined, file: string, logHeader: Uint8Array | undefined): Snapshot {
     // The file alone may be caught mid-checkpoint; only the image with its log applied must be whole.
     const fileHeader = readImageHeader(bytes, this.path, { partial: true });
     const { image, log } = applyWal(bytes, logBytes ?? new Uint8Array(0), this.path);
     readImageHeader(image, this.path);
     const logState = log && { ...log, headerBytes: logBytes!.slice(0, WAL_HEADER_SIZE) };
-    return [this.openImage(image), { file, image, log: logState, logHeader, nativeWal: fileHeader.walMode }];
+    return { file, image, log: logState, logHeader, nativeWal: fileHeader.walMode };
   }
 
   private openImage(image: Uint8Array): SqlDatabase {

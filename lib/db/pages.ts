@@ -54,6 +54,17 @@ export function withWrites(image: Uint8Array, writes: Map<number, Uint8Array>, f
   return { image: result, pages, pageSize };
 }
 
+/** The numbers of the pages of `after` that differ from `before`; undefined when `after` is shorter (a file cannot shrink by writes). */
+export function changedPageNumbers(before: Uint8Array, after: Uint8Array, pageSize: number): number[] | undefined {
+  if (after.length < before.length) return undefined;
+  const changed: number[] = [];
+  for (let pageNumber = 1; pageNumber * pageSize <= after.length; pageNumber++) {
+    const page = pageOf(after, pageNumber, pageSize);
+    if (pageNumber * pageSize > before.length || !Buffer.from(page.buffer, page.byteOffset, pageSize).equals(pageOf(before, pageNumber, pageSize))) changed.push(pageNumber);
+  }
+  return changed;
+}
+
 export function pageOf(image: Uint8Array, pageNumber: number, pageSize: number): Uint8Array {
   return image.subarray((pageNumber - 1) * pageSize, pageNumber * pageSize);
 }
