@@ -1,60 +1,58 @@
 // Wakes writers waiting for a lock the moment its holder removes the lock
-// directory, instead of at their next backoff tick: one file-system watcher per
-// folder, shared by all of this process's waiters, closed when none is left (not
-// every runtime lets an idle watcher leave the process free to exit). Where watching
-// is not available the wait simply lasts its full backoff.
-import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { basename, dirname } from 'node:path';
+// directory, instead of at their next backoff tick. The lock directory itself is
+// watched, not the folder around it: the folder sees every write to the database
+// and its log, which would wake every waiter at every commit. One watcher per lock
+// directory, shared by this process's waiters on it and closed as soon as none is
+// left (not every runtime lets an idle watcher leave the process free to exit).
+// Where watching is not available the wait simply lasts its full backoff.
+import { watch, type FSWatcher } from 'node:fs';
 
-interface FolderWatch {
+interface LockWatch {
   watcher: FSWatcher | undefined;
-  /** Lock directory name → the wake-up functions of the waiters on it. */
-  waiters: Map<string, Set<() => void>>;
+  /** The directory was gone when the watch was to start: it was released meanwhile. */
+  gone: boolean;
+  waiters: Set<() => void>;
 }
 
-const folders = new Map<string, FolderWatch>();
+const watches = new Map<string, LockWatch>();
 
-/** Resolves when `lockPath` is removed or renamed, or after `timeoutMs`, whichever comes first. */
+/** Resolves when the directory `lockPath` is removed or renamed, or after `timeoutMs`, whichever comes first. */
 export function lockReleasedOrTimeout(lockPath: string, timeoutMs: number): Promise<void> {
-  const folder = dirname(lockPath);
-  const name = basename(lockPath);
-  const watched = folders.get(folder) ?? startWatching(folder);
+  const watched = watches.get(lockPath) ?? startWatching(lockPath);
   return new Promise((resolve) => {
     const wake = () => {
       clearTimeout(timer);
-      const waiters = watched.waiters.get(name);
-      waiters?.delete(wake);
-      if (waiters?.size === 0) watched.waiters.delete(name);
-      if (watched.waiters.size === 0) stopWatching(folder, watched);
+      watched.waiters.delete(wake);
+      if (watched.waiters.size === 0) stopWatching(lockPath, watched);
       resolve();
     };
     const timer = setTimeout(wake, timeoutMs);
-    const waiters = watched.waiters.get(name) ?? new Set();
-    waiters.add(wake);
-    watched.waiters.set(name, waiters);
-    // Released between the caller's failed attempt and the watch starting: no event will come.
-    if (!existsSync(lockPath)) wake();
+    watched.waiters.add(wake);
+    // Released before the watch started: no event will come.
+    if (watched.gone) wake();
   });
 }
 
-function startWatching(folder: string): FolderWatch {
-  const watched: FolderWatch = { watcher: undefined, waiters: new Map() };
+function startWatching(lockPath: string): LockWatch {
+  const watched: LockWatch = { watcher: undefined, gone: false, waiters: new Set() };
   try {
-    watched.watcher = watch(folder, { persistent: false }, (_event, name) => {
-      // Some platforms omit the name: then every waiter in the folder retries.
-      const targets = name ? [watched.waiters.get(String(name))] : [...watched.waiters.values()];
-      for (const waiters of targets) for (const wake of [...(waiters ?? [])]) wake();
+    // Any event wakes the waiters: the directory went, or its holder refreshed it (then they wait again).
+    watched.watcher = watch(lockPath, { persistent: false }, () => {
+      for (const wake of [...watched.waiters]) wake();
     });
-    watched.watcher.on('error', () => stopWatching(folder, watched));
-  } catch {
-    // No watching here (some network file systems, some runtimes): the backoff alone applies.
+    watched.watcher.on('error', () => {
+      for (const wake of [...watched.waiters]) wake();
+    });
+  } catch (error) {
+    // Gone already; else no watching here (some network file systems, some runtimes): the backoff alone applies.
+    watched.gone = (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
-  folders.set(folder, watched);
+  watches.set(lockPath, watched);
   return watched;
 }
 
-function stopWatching(folder: string, watched: FolderWatch): void {
+function stopWatching(lockPath: string, watched: LockWatch): void {
   watched.watcher?.close();
   watched.watcher = undefined;
-  if (folders.get(folder) === watched) folders.delete(folder);
+  if (watches.get(lockPath) === watched) watches.delete(lockPath);
 }
