@@ -16,7 +16,7 @@ import { execute, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
 import { watchFile, type MemoryFile } from './memory-file.js';
 import { changedPageNumbers, fileVersions, markChanged, pageOf, withPages, withWrites } from './pages.js';
-import { appendFrames, createLog, logPathOf, readFrom, readLogHeader, removeLog, sameBytes, writeInPlace, type LogState } from './log-file.js';
+import { appendFrames, createLog, logPathOf, readLogAndTail, readLogHeader, removeLog, sameBytes, writeInPlace, type LogState } from './log-file.js';
 import { applyWal, committedPages, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './wal.js';
 
 export interface DatabaseOptions {
@@ -246,12 +246,17 @@ export class SharedDatabase {
       this.snapshot = { file, image: next, log: undefined, logHeader: undefined, nativeWal: false };
       return;
     }
-    this.assertStillCurrent(lock, base);
-    const log = base.log ?? this.startLog(pageSize);
+    let current = base;
+    if (!base.log) {
+      this.assertStillCurrent(lock, base); // before replacing whatever log is there
+      const started = this.startLog(pageSize);
+      current = { ...base, log: started, logHeader: started.headerBytes };
+    }
+    const log = current.log!;
     const frames = encodeFrames(log.header, log.end, [...pages], next.length / pageSize);
-    appendFrames(this.logPath, frames.bytes, log.end.offset, this.durability === 'full');
+    appendFrames(this.logPath, frames.bytes, log.end.offset, this.durability === 'full', (header) => this.assertStillCurrent(lock, current, header));
     this.appended = true;
-    this.snapshot = { ...base, image: next, log: { ...log, end: frames.end }, logHeader: log.headerBytes };
+    this.snapshot = { ...current, image: next, log: { ...log, end: frames.end } };
   }
 
   private startLog(pageSize: number): LogState {
@@ -317,9 +322,9 @@ export class SharedDatabase {
     });
   }
 
-  /** Refuses to write when another process took the lock over or wrote meanwhile. */
-  private assertStillCurrent(lock: HeldLock, base: Snapshot): void {
-    if (!lock.stillOwned() || currentIdentity(this.path) !== base.file || !sameBytes(readLogHeader(this.logPath), base.logHeader)) {
+  /** Refuses to write when another process took the lock over or wrote meanwhile: the files must be as `base` saw them. */
+  private assertStillCurrent(lock: HeldLock, base: Snapshot, logHeader = readLogHeader(this.logPath)): void {
+    if (!lock.stillOwned() || currentIdentity(this.path) !== base.file || !sameBytes(logHeader, base.logHeader)) {
       throw new LockLostError(lock.lockPath);
     }
   }
@@ -337,6 +342,12 @@ export class SharedDatabase {
 
   /** The up-to-date database, or undefined when the files changed under the read and it must be retried. */
   private readChanges(): SqlDatabase | undefined {
+    const cached = this.snapshot;
+    // Most often the database file is as it was and the log at most grew: read just that.
+    if (cached && this.db && cached.file !== ABSENT && currentIdentity(this.path) === cached.file) {
+      const log = readLogAndTail(this.logPath, cached.log?.end.offset);
+      if (sameBytes(log?.header, cached.logHeader)) return cached.log && log ? this.applyNewFrames(cached, cached.log, log.tail) : this.db;
+    }
     const headerBefore = readLogHeader(this.logPath);
     let fd: number;
     try {
@@ -349,14 +360,11 @@ export class SharedDatabase {
     }
     try {
       const file = identityOf(fstatSync(fd, { bigint: true }));
-      const cached = this.snapshot;
-      if (cached && this.db && cached.file === file && sameBytes(cached.logHeader, headerBefore)) {
-        return cached.log && headerBefore ? this.readNewFrames(cached, cached.log, headerBefore) : this.db;
-      }
       const bytes = readFileSync(fd);
-      const logBytes = readFrom(this.logPath, 0);
-      if (!sameBytes(readLogHeader(this.logPath), headerBefore) || !sameBytes(logBytes?.subarray(0, headerBefore?.length ?? 0), headerBefore)) return undefined;
-      const next = this.loadImage(bytes, logBytes, file, headerBefore);
+      // The same header before the database was read and on the log read whole: no checkpoint came between.
+      const log = readLogAndTail(this.logPath, 0);
+      if (!sameBytes(log?.header, headerBefore)) return undefined;
+      const next = this.loadImage(bytes, log?.tail, file, headerBefore);
       // A trusted copy (e.g. after another process's checkpoint) moves by the pages that differ.
       this.snapshot = undefined;
       const pageSize = readImageHeader(next.image, this.path).pageSize;
@@ -367,12 +375,10 @@ export class SharedDatabase {
     }
   }
 
-  /** Applies the frames committed since `log.end`, reading nothing else. */
-  private readNewFrames(cached: Snapshot, log: LogState, headerBefore: Uint8Array): SqlDatabase | undefined {
-    const tail = readFrom(this.logPath, log.end.offset);
-    if (!tail || !sameBytes(readLogHeader(this.logPath), headerBefore)) return undefined;
+  /** Applies the frames committed since `log.end`; `tail` holds the log from there on. */
+  private applyNewFrames(cached: Snapshot, log: LogState, tail: Uint8Array): SqlDatabase {
     const committed = scanCommitted(tail, log.end.offset, log.header, log.end);
-    if (committed.pageCount === 0) return this.db;
+    if (committed.pageCount === 0) return this.db!;
     const pageSize = log.header.pageSize;
     const pages = committedPages(tail, log.end.offset, committed, pageSize);
     const before = new Uint8Array(cached.image.subarray(0, pageSize));
@@ -380,7 +386,7 @@ export class SharedDatabase {
     this.snapshot = undefined; // the image changes in place: if anything below fails, the next call reloads from the files
     const image = withPages(cached.image, pages, committed.pageCount, pageSize);
     this.moveMemoryCopy({ ...cached, image, log: { ...log, end: committed.end } }, shrinks ? undefined : [...pages.keys()], before, pageSize);
-    return this.db;
+    return this.db!;
   }
 
   /**

@@ -16,32 +16,21 @@ export interface LogState {
   end: LogPosition;
 }
 
-/** The bytes of `path` from `offset` to its end, or undefined when it does not exist. */
-export function readFrom(path: string, offset: number, length = Infinity): Uint8Array | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    const size = Math.min(fstatSync(fd).size - offset, length);
-    const bytes = new Uint8Array(Math.max(size, 0));
-    for (let read = 0; read < bytes.length;) {
-      const count = readSync(fd, bytes, read, bytes.length - read, offset + read);
-      if (count === 0) return bytes.subarray(0, read);
-      read += count;
-    }
-    return bytes;
-  } finally {
-    closeSync(fd);
-  }
+/**
+ * The log's first bytes (its header, or as much of it as there is) and, with an
+ * `offset`, its bytes from there on, read through one open of the file, so both come
+ * from the same log even if a checkpoint removes it meanwhile; undefined when there is no log.
+ */
+export function readLogAndTail(logPath: string, offset: number | undefined): { header: Uint8Array; tail: Uint8Array } | undefined {
+  return withOpenFile(logPath, 'r', (fd) => {
+    const size = fstatSync(fd).size;
+    return { header: readAt(fd, 0, Math.min(WAL_HEADER_SIZE, size)), tail: readAt(fd, offset ?? size, size - (offset ?? size)) };
+  });
 }
 
 /** The log's header bytes, undefined when there is no log. */
 export function readLogHeader(logPath: string): Uint8Array | undefined {
-  return readFrom(logPath, 0, WAL_HEADER_SIZE);
+  return withOpenFile(logPath, 'r', (fd) => readAt(fd, 0, WAL_HEADER_SIZE));
 }
 
 export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
@@ -64,15 +53,19 @@ export function createLog(logPath: string, pageSize: number, fileMode: number, f
   return { header, headerBytes, end: startOf(header) };
 }
 
-/** Writes frames at the end of the last commit (over any frames a killed writer left there). */
-export function appendFrames(logPath: string, frames: Uint8Array, offset: number, sync: boolean): void {
-  const fd = openSync(logPath, 'r+');
-  try {
+/**
+ * Writes frames at the end of the last commit (over any frames a killed writer left
+ * there), once `check` accepted the log's header as read through the same open file
+ * (it throws to refuse). A missing log is passed to `check` as undefined.
+ */
+export function appendFrames(logPath: string, frames: Uint8Array, offset: number, sync: boolean, check: (header: Uint8Array | undefined) => void): void {
+  const written = withOpenFile(logPath, 'r+', (fd) => {
+    check(readAt(fd, 0, WAL_HEADER_SIZE));
     writeAll(fd, frames, offset);
     if (sync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+    return true;
+  });
+  if (!written) check(undefined);
 }
 
 /**
@@ -99,6 +92,33 @@ export function removeLog(dbPath: string): void {
 
 function randomUint32(): number {
   return Math.floor(Math.random() * 0x1_0000_0000);
+}
+
+/** `fn` on the open file, undefined when it does not exist. */
+function withOpenFile<T>(path: string, flags: string, fn: (fd: number) => T): T | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, flags);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return fn(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Up to `length` bytes at `position`, fewer where the file ends. */
+function readAt(fd: number, position: number, length: number): Uint8Array {
+  const bytes = new Uint8Array(Math.max(length, 0));
+  for (let read = 0; read < bytes.length;) {
+    const count = readSync(fd, bytes, read, bytes.length - read, position + read);
+    if (count === 0) return bytes.subarray(0, read);
+    read += count;
+  }
+  return bytes;
 }
 
 function writeAll(fd: number, bytes: Uint8Array, position: number): void {

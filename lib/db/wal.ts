@@ -25,6 +25,7 @@ const DB_HEADER_SIZE = 100;
 const DB_PAGE_SIZE_OFFSET = 16;
 
 type Checksum = readonly [number, number];
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export interface WalHeader {
   pageSize: number;
@@ -180,6 +181,16 @@ export function encodeFrames(header: WalHeader, from: LogPosition, pages: Array<
 /** SQLite's walChecksumBytes: Fletcher-like sums over pairs of 32-bit words, continuing from `seed`. */
 function walChecksum(bytes: DataView, start: number, end: number, bigEndian: boolean, seed: Checksum): Checksum {
   let [s1, s2] = seed;
+  const absoluteStart = bytes.byteOffset + start;
+  // Words in the machine's own byte order, aligned: read them as 32-bit integers directly (several times faster).
+  if (bigEndian !== HOST_LITTLE_ENDIAN && absoluteStart % 4 === 0) {
+    const words = new Uint32Array(bytes.buffer, absoluteStart, (end - start) / 4);
+    for (let index = 0; index < words.length; index += 2) {
+      s1 = (s1 + words[index]! + s2) >>> 0;
+      s2 = (s2 + words[index + 1]! + s1) >>> 0;
+    }
+    return [s1, s2];
+  }
   for (let offset = start; offset < end; offset += 8) {
     // Three 32-bit terms stay well inside a double's exact range; `>>> 0` wraps to mod 2^32.
     s1 = (s1 + bytes.getUint32(offset, !bigEndian) + s2) >>> 0;
