@@ -2,7 +2,7 @@
 // (left byte-identical), modes, and the WebAssembly location.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SharedDatabase, type DatabaseOptions } from '../lib/db/index.js';
 import { rejectsWith } from './helpers/assertions.js';
@@ -87,6 +87,24 @@ test('a file with a newer schema version than the code knows is refused and left
   const error = await rejectsWith(SharedDatabase.open(dbPath, options), 'E_SCHEMA_TOO_NEW', dbPath);
   assert.match(error.message, /version 3/);
   assert.ok(readFileSync(dbPath).equals(before));
+}));
+
+test('a checkpoint moves the file\'s modification time forward even when the clock has not passed it (coarse clocks)', inFolder(async (folder) => {
+  // Readers know the file by its size and modification time: two checkpoints within one tick
+  // of a coarse clock, at the same size, must not look alike. A time in the future stands in for that tick.
+  const dbPath = join(folder, 'state.db');
+  const db = await SharedDatabase.open(dbPath, options);
+  await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('a', 1)"));
+  await db.close();
+  const future = new Date(Date.now() + 3_600_000);
+  utimesSync(dbPath, future, future);
+  const before = statSync(dbPath, { bigint: true }).mtimeNs;
+  const again = await SharedDatabase.open(dbPath, options);
+  await again.transaction((sql) => sql.run("UPDATE items SET seq = 2 WHERE writer = 'a'"));
+  await again.close();
+  assert.ok(!existsSync(`${dbPath}-wal`), 'the commit was checkpointed');
+  assert.ok(statSync(dbPath, { bigint: true }).mtimeNs > before, 'the modification time moved forward');
+  assert.is(sqliteShell(dbPath, 'SELECT seq FROM items'), '2');
 }));
 
 test('files and folders get the modes the caller asks for', inFolder(async (folder) => {

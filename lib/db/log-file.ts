@@ -2,7 +2,7 @@
 // native version reads it too). A commit appends the pages it changed, which costs
 // one write instead of rewriting and renaming the whole file; a checkpoint copies
 // the log's content into the database in place and deletes the log.
-import { closeSync, fchmodSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { encodeWalHeader, readWalHeader, startOf, WAL_HEADER_SIZE, type LogPosition, type WalHeader } from './wal.js';
 
 export function logPathOf(dbPath: string): string {
@@ -71,16 +71,29 @@ export function appendFrames(logPath: string, frames: Uint8Array, offset: number
 /**
  * Copies a whole image into the database file in place: page 1 (the header) last,
  * so the file never claims more than it holds; then trims what lies past the image.
+ * The file's modification time always moves forward: readers know the file by its
+ * size and that time, and the clock's tick is coarse enough to hold two checkpoints.
  */
 export function writeInPlace(dbPath: string, image: Uint8Array, pageSize: number, sync: boolean): void {
   const fd = openSync(dbPath, 'r+');
   try {
+    const modifiedBefore = fstatSync(fd, { bigint: true }).mtimeNs;
     writeAll(fd, image.subarray(pageSize), pageSize);
     writeAll(fd, image.subarray(0, pageSize), 0);
     if (fstatSync(fd).size > image.length) ftruncateSync(fd, image.length);
+    moveModificationTimePast(fd, modifiedBefore);
     if (sync) fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** A millisecond past `previousNs` when the writes left the time at or before it (set in seconds, so not to the nanosecond). */
+function moveModificationTimePast(fd: number, previousNs: bigint): void {
+  for (let step = 1n; ; step++) {
+    const { atimeNs, mtimeNs } = fstatSync(fd, { bigint: true });
+    if (mtimeNs > previousNs) return;
+    futimesSync(fd, Number(atimeNs / 1000n) / 1e6, Number((previousNs + step * 1_000_000n) / 1000n) / 1e6);
   }
 }
 
