@@ -107,6 +107,23 @@ test('a checkpoint moves the file\'s modification time forward even when the clo
   assert.is(sqliteShell(dbPath, 'SELECT seq FROM items'), '2');
 }));
 
+test('a new file gets the page size asked for (1024 by default), an existing file keeps its own, and a bad one is refused', inFolder(async (folder) => {
+  const byDefault = join(folder, 'default.db');
+  await (await SharedDatabase.open(byDefault, options)).close();
+  assert.is(sqliteShell(byDefault, 'PRAGMA page_size'), '1024');
+  const large = join(folder, 'large.db');
+  await (await SharedDatabase.open(large, { ...options, pageSize: 4096 })).close();
+  const reopened = await SharedDatabase.open(large, { ...options, pageSize: 512 });
+  await reopened.transaction((sql) => sql.run("INSERT INTO items VALUES ('a', 1)"));
+  await reopened.close();
+  assert.is(sqliteShell(large, 'PRAGMA page_size; PRAGMA integrity_check; SELECT count(*) FROM items'), '4096\nok\n1');
+  for (const pageSize of [1000, 256, 131072, 1.5]) {
+    const path = join(folder, `bad-${pageSize}.db`);
+    await rejectsWith(SharedDatabase.open(path, { ...options, pageSize }), 'E_INVALID_INPUT', 'pageSize', String(pageSize));
+    assert.not.ok(existsSync(path), 'no file was made');
+  }
+}));
+
 test('files and folders get the modes the caller asks for', inFolder(async (folder) => {
   const dbPath = join(folder, 'home', '.agent-farm', 'global.db');
   const db = await SharedDatabase.open(dbPath, { ...options, fileMode: 0o600, folderMode: 0o700 });

@@ -5,7 +5,7 @@
 // to after the commit's frames are appended; reads take no lock.
 import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CorruptDatabaseError, DatabaseClosedError, LockLostError, ReadOnlyError, SchemaTooNewError, describe } from './errors.js';
+import { CorruptDatabaseError, DatabaseClosedError, InvalidInputError, LockLostError, ReadOnlyError, SchemaTooNewError, describe } from './errors.js';
 import { readImageHeader } from './image.js';
 import { acquireLock, DEFAULT_LOCK_TIMING, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
@@ -34,11 +34,17 @@ export interface DatabaseOptions {
   migrations?: readonly Migration[];
   /** The sql.js `.wasm` to load instead of the package's own. */
   wasmPath?: string;
-  /** Frames the write-ahead log may hold before a commit copies it into the database. Default 1000 (about 4 MiB of 4 KiB pages). */
+  /** Frames the write-ahead log may hold before a commit copies it into the database. Default 1000. */
   checkpointFrames?: number;
+  /**
+   * Page size of a file this creates (a power of two, 512 to 65536); existing files keep
+   * theirs. Default 1024: a commit appends, and other processes read, the pages it
+   * changed, so small pages cost less for the small rows of a farm's state.
+   */
+  pageSize?: number;
 }
 
-const DEFAULTS = { durability: 'normal', fileMode: 0o644, folderMode: 0o755, checkpointFrames: 1000 } as const;
+const DEFAULTS = { durability: 'normal', fileMode: 0o644, folderMode: 0o755, checkpointFrames: 1000, pageSize: 1024 } as const;
 /** How often a transaction whose lock was taken over is run again before giving up. */
 const LOCK_LOST_RETRIES = 3;
 /**
@@ -76,6 +82,7 @@ export class SharedDatabase {
   private readonly fileMode: number;
   private readonly knownVersion: number | undefined;
   private readonly checkpointFrames: number;
+  private readonly pageSize: number;
   private readonly logPath: string;
   private db: SqlDatabase | undefined;
   /** The file sql.js keeps each database copy in: what a commit wrote, and where another process's commit is written. */
@@ -99,6 +106,10 @@ export class SharedDatabase {
     this.fileMode = options.fileMode ?? DEFAULTS.fileMode;
     this.knownVersion = options.migrations ? latestVersion(options.migrations) : undefined;
     this.checkpointFrames = options.checkpointFrames ?? DEFAULTS.checkpointFrames;
+    this.pageSize = options.pageSize ?? DEFAULTS.pageSize;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 512 || this.pageSize > 65536 || (this.pageSize & (this.pageSize - 1)) !== 0) {
+      throw new InvalidInputError(`the pageSize option must be a power of two from 512 to 65536, got ${options.pageSize}; leave it out for the default ${DEFAULTS.pageSize}.`);
+    }
   }
 
   /** Opens (creating when absent) the database at `filePath` and brings its schema up to date. */
@@ -355,7 +366,7 @@ export class SharedDatabase {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       // No database: a log beside it belongs to a deleted one and means nothing.
-      if (this.snapshot?.file !== ABSENT || !this.db) this.replace(this.configure(this.newDatabase()), { file: ABSENT, image: new Uint8Array(0), log: undefined, logHeader: headerBefore, nativeWal: false });
+      if (this.snapshot?.file !== ABSENT || !this.db) this.replace(this.configure(this.newDatabase(), this.pageSize), { file: ABSENT, image: new Uint8Array(0), log: undefined, logHeader: headerBefore, nativeWal: false });
       return this.db!;
     }
     try {
@@ -460,9 +471,9 @@ export class SharedDatabase {
     db.close();
   }
 
-  /** Journals in memory: the wasm file system is memory anyway. */
-  private configure(db: SqlDatabase): SqlDatabase {
-    db.exec('PRAGMA journal_mode = MEMORY');
+  /** Journals in memory (the wasm file system is memory anyway); a new, empty database gets `pageSize`. */
+  private configure(db: SqlDatabase, pageSize?: number): SqlDatabase {
+    db.exec(`PRAGMA journal_mode = MEMORY${pageSize ? `; PRAGMA page_size = ${pageSize}` : ''}`);
     return db;
   }
 
