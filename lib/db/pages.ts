@@ -102,13 +102,28 @@ export function inRollbackMode(image: Uint8Array): Uint8Array {
   return image;
 }
 
-/** `image` itself when it already has `length` bytes, else a copy cut or extended with zeros. */
+/**
+ * `image` cut or extended with zeros to `length` bytes: `image` itself when its length
+ * stays, a longer view of its memory while that has room, else a copy with room to
+ * spare (a database grows a page at a time: copying it whole at every page would cost
+ * as much as the commit). The memory past an image belongs to it: images are made here
+ * or copied from what was read, never views into a shared pool (as a small Buffer may be).
+ */
 function resized(image: Uint8Array, length: number): Uint8Array {
   if (image.length === length) return image;
-  const result = new Uint8Array(length);
-  result.set(image.subarray(0, length));
-  return result;
+  if (length < image.length) return image.subarray(0, length);
+  if (image.byteOffset + length <= image.buffer.byteLength && !Buffer.isBuffer(image)) {
+    const grown = new Uint8Array(image.buffer, image.byteOffset, length);
+    grown.fill(0, image.length);
+    return grown;
+  }
+  const grown = new Uint8Array(new ArrayBuffer(Math.max(length, Math.ceil(image.length * GROWTH))), 0, length);
+  grown.set(image);
+  return grown;
 }
+
+/** How much room a copy made to grow an image leaves, relative to the image before. */
+const GROWTH = 1.5;
 
 /** Big-endian, as every SQLite header field is; respects a Buffer's offset into its pool. */
 function view(bytes: Uint8Array): DataView {
