@@ -12,7 +12,7 @@ import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApp
 import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
 import { runReadOnlyQuery } from './read-only-query.js';
-import { execute, type Row } from './rows.js';
+import { execute, selectOne, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
 import { watchFile, type MemoryFile } from './memory-file.js';
 import { changedPageNumbers, fileVersions, markChanged, pageOf, withPages, withWrites } from './pages.js';
@@ -421,8 +421,11 @@ export class SharedDatabase {
     for (const pageNumber of written) {
       if (pageNumber <= pageCount) memory.write((pageNumber - 1) * pageSize, pageOf(next.image, pageNumber, pageSize));
     }
-    // A newer process may have migrated the file (a migration need not change the schema).
-    if (written.size > 0) this.assertKnownSchema(this.db!);
+    if (written.size > 0) {
+      releaseCache(this.db!);
+      // A newer process may have migrated the file (a migration need not change the schema).
+      this.assertKnownSchema(this.db!);
+    }
     this.snapshot = next;
   }
 
@@ -471,9 +474,13 @@ export class SharedDatabase {
     db.close();
   }
 
-  /** Journals in memory (the wasm file system is memory anyway); a new, empty database gets `pageSize`. */
+  /**
+   * The in-memory file needs neither a journal file nor syncs (the log on disk is what
+   * lasts), and no lock taken and checked again at every transaction: SQLite holds it
+   * and keeps its cache until releaseCache(). A new, empty database gets `pageSize`.
+   */
   private configure(db: SqlDatabase, pageSize?: number): SqlDatabase {
-    db.exec(`PRAGMA journal_mode = MEMORY${pageSize ? `; PRAGMA page_size = ${pageSize}` : ''}`);
+    db.exec(`PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE${pageSize ? `; PRAGMA page_size = ${pageSize}` : ''}`);
     return db;
   }
 
@@ -507,6 +514,17 @@ function runInTransaction<T>(filePath: string, db: SqlDatabase, memory: MemoryFi
     execute(db, 'COMMIT');
     return result;
   });
+}
+
+/**
+ * Makes SQLite, which holds its file exclusively and trusts its cached pages, let go
+ * once: released and taken again, the file's lock is where SQLite compares header
+ * bytes 24–39 and the file's size with what it cached, and drops its cache if they changed.
+ */
+function releaseCache(db: SqlDatabase): void {
+  execute(db, 'PRAGMA locking_mode = NORMAL');
+  selectOne(db, 'PRAGMA schema_version'); // an access, after which the lock goes
+  execute(db, 'PRAGMA locking_mode = EXCLUSIVE');
 }
 
 /** SQLite's "malformed" and "not a database" errors mean the file is damaged. */
