@@ -2,16 +2,18 @@
 // migrations run once.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SharedDatabase } from '../lib/db/index.js';
 import { itemsMigrations } from './helpers/items-schema.js';
 import { finished, inFolder, runWorker, startWorker, waitForLine } from './helpers/processes.js';
 import { sqliteShell } from './helpers/sqlite-shell.js';
 
-test('10 processes × 50 transactions: all 500 rows land and the file passes integrity_check', inFolder(async (folder) => {
+test('10 processes × 50 transactions: all 500 rows land, the last one out leaves a plain file, and it passes integrity_check', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
   const runs = await Promise.all(Array.from({ length: 10 }, (_, i) => runWorker(['write', dbPath, `writer-${i}`, '50'])));
   for (const run of runs) assert.is(run.code, 0, run.stderr);
+  assert.not.ok(existsSync(`${dbPath}-wal`), 'the last writer to close checkpointed the log into the file');
   assert.is(sqliteShell(dbPath, 'PRAGMA integrity_check'), 'ok');
   assert.is(sqliteShell(dbPath, 'SELECT count(*) FROM items'), '500');
   assert.is(sqliteShell(dbPath, 'SELECT count(DISTINCT writer) FROM items'), '10');

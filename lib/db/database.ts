@@ -7,7 +7,7 @@ import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, sta
 import { dirname, resolve } from 'node:path';
 import { CorruptDatabaseError, DatabaseClosedError, InvalidInputError, LockLostError, ReadOnlyError, SchemaTooNewError, describe } from './errors.js';
 import { readImageHeader } from './image.js';
-import { acquireLock, DEFAULT_LOCK_TIMING, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockTiming } from './lock.js';
+import { acquireLock, DEFAULT_LOCK_TIMING, lockStateOf, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
 import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
@@ -34,7 +34,7 @@ export interface DatabaseOptions {
   migrations?: readonly Migration[];
   /** The sql.js `.wasm` to load instead of the package's own. */
   wasmPath?: string;
-  /** Frames the write-ahead log may hold before a commit copies it into the database. Default 1000. */
+  /** Frames the write-ahead log may hold before a commit copies it into the database. Default 4000 (4 MiB of 1 KiB pages, as SQLite's 1000 of 4 KiB). */
   checkpointFrames?: number;
   /**
    * Page size of a file this creates (a power of two, 512 to 65536); existing files keep
@@ -44,7 +44,7 @@ export interface DatabaseOptions {
   pageSize?: number;
 }
 
-const DEFAULTS = { durability: 'normal', fileMode: 0o644, folderMode: 0o755, checkpointFrames: 1000, pageSize: 1024 } as const;
+const DEFAULTS = { durability: 'normal', fileMode: 0o644, folderMode: 0o755, checkpointFrames: 4000, pageSize: 1024 } as const;
 /** How often a transaction whose lock was taken over is run again before giving up. */
 const LOCK_LOST_RETRIES = 3;
 /**
@@ -55,6 +55,8 @@ const LOCK_LOST_RETRIES = 3;
 const LEASE_MS = 20;
 /** There is no file: the memory copy is a new, empty database. */
 const ABSENT = 'absent';
+/** How long a closing process that saw other writers gives them to take the lock it let go. */
+const HANDOVER_MS = 3;
 /** How often a read retries when a checkpoint changed the files while it read them. */
 const READ_RETRIES = 100;
 
@@ -91,6 +93,8 @@ export class SharedDatabase {
   private snapshot: Snapshot | undefined;
   /** This process appended to the log: closing checkpoints it, leaving a plain database file. */
   private appended = false;
+  /** Other processes committed while this one had the file open: they may still be at work when it closes. */
+  private othersWrote = false;
   private closed = false;
   private lease: { lock: HeldLock; acquiredAt: number } | undefined;
   private tidied = false;
@@ -293,8 +297,18 @@ export class SharedDatabase {
     this.snapshot = { file: currentIdentity(this.path), image: snapshot.image, log: undefined, logHeader: undefined, nativeWal: false };
   }
 
-  /** Leaves a plain database file behind this process, unless another process is busy with it. */
+  /**
+   * Leaves a plain database file behind this process, unless another process is busy
+   * with it: that one does so when it closes (the last writer out checkpoints).
+   */
   private async checkpointOnClose(): Promise<void> {
+    if (this.othersWrote) {
+      // Another writer at work takes the lock within moments of this process letting it go.
+      this.lease?.lock.release();
+      this.lease = undefined;
+      await new Promise((resolve) => setTimeout(resolve, HANDOVER_MS));
+      if (lockStateOf(this.path, this.timing.staleThreshold) === 'held') return;
+    }
     const taken = await this.takeLock(() => readLogHeader(this.logPath) === undefined).catch(() => undefined);
     if (!taken) return;
     try {
@@ -422,6 +436,7 @@ export class SharedDatabase {
       if (pageNumber <= pageCount) memory.write((pageNumber - 1) * pageSize, pageOf(next.image, pageNumber, pageSize));
     }
     if (written.size > 0) {
+      this.othersWrote = true;
       releaseCache(this.db!);
       // A newer process may have migrated the file (a migration need not change the schema).
       this.assertKnownSchema(this.db!);
