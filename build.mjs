@@ -28,11 +28,9 @@ if (!sameBytes(wasmSource, 'wasm/sql-wasm.wasm')) copyFileSync(wasmSource, 'wasm
 
 /**
  * In an ES module there is no `require`: the CommonJS packages bundled in (sql.js,
- * proper-lockfile, graceful-fs, signal-exit) would fail on `require('fs')`. Their
- * `require` of a Node built-in becomes an import, so the ES bundles hold no
- * `require` at all and still work when a consumer bundles them again (as an ES
- * module or as CommonJS). The built-in's default export is the module object itself,
- * which graceful-fs patches as it would under CommonJS.
+ * proper-lockfile, signal-exit) would fail on `require('fs')`. Their `require` of a
+ * Node built-in becomes an import, so the ES bundles hold no `require` at all and
+ * still work when a consumer bundles them again (as an ES module or as CommonJS).
  */
 const builtins = new Set(builtinModules);
 /**
@@ -63,6 +61,21 @@ const builtinRequiresAsImports = {
   },
 };
 
+/**
+ * proper-lockfile reaches the file system through graceful-fs, whose gain is retrying
+ * asynchronous calls that ran out of file descriptors; the engine only calls it
+ * synchronously. Bundled, graceful-fs would also patch the host's own `fs` module
+ * (close, closeSync) when imported, and cost every process its load: the bundles
+ * give proper-lockfile Node's `fs` instead.
+ */
+const plainFsForGracefulFs = {
+  name: 'plain-fs-for-graceful-fs',
+  setup(b) {
+    b.onResolve({ filter: /^graceful-fs$/ }, () => ({ path: 'graceful-fs', namespace: 'plain-fs' }));
+    b.onLoad({ filter: /.*/, namespace: 'plain-fs' }, () => ({ contents: "module.exports = require('node:fs');\n", loader: 'js', resolveDir: root }));
+  },
+};
+
 /** The embedded entry imports the library entry beside it instead of a second copy of the library. */
 const libraryEntryBeside = (file) => ({
   name: 'library-entry-beside',
@@ -84,12 +97,12 @@ const common = {
 const esm = {
   ...common,
   format: 'esm',
-  plugins: [builtinRequiresAsImports],
+  plugins: [plainFsForGracefulFs, builtinRequiresAsImports],
   // sql.js reads __dirname when it runs under Node, only to find a `.wasm` it is never asked to load.
   define: { ...common.define, __dirname: '""' },
 };
 // The CommonJS build finds its folder through __filename; the import.meta branch is never taken there.
-const cjs = { ...common, format: 'cjs', logOverride: { 'empty-import-meta': 'silent' } };
+const cjs = { ...common, format: 'cjs', plugins: [plainFsForGracefulFs], logOverride: { 'empty-import-meta': 'silent' } };
 
 const results = await Promise.all([
   build({ ...esm, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' }),
@@ -98,14 +111,14 @@ const results = await Promise.all([
     ...esm,
     entryPoints: ['lib/embedded.ts'],
     outfile: 'dist/embedded.js',
-    plugins: [libraryEntryBeside('index.js'), builtinRequiresAsImports],
+    plugins: [libraryEntryBeside('index.js'), plainFsForGracefulFs, builtinRequiresAsImports],
     banner: { js: "import AF_EMBEDDED_WASM from './sql-wasm.embedded.cjs';" },
   }),
   build({
     ...cjs,
     entryPoints: ['lib/embedded.ts'],
     outfile: 'dist/embedded.cjs',
-    plugins: [libraryEntryBeside('index.cjs')],
+    plugins: [libraryEntryBeside('index.cjs'), plainFsForGracefulFs],
     banner: { js: "'use strict';\nconst AF_EMBEDDED_WASM = require('./sql-wasm.embedded.cjs');" },
   }),
   build({ ...esm, entryPoints: ['bin/af.ts'], outfile: 'dist/af.js' }),

@@ -8,7 +8,7 @@ import { build, type BuildOptions } from 'esbuild';
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SharedDatabase, setDefaultWasmSource } from '../lib/index.js';
 import { rejectsWith } from './helpers/assertions.js';
 import { finished, inFolder, type Finished } from './helpers/processes.js';
@@ -192,6 +192,15 @@ test('the declarations resolve for both entries under node16 (import and require
   }
 }));
 
+test('importing the bundles leaves the host\'s own fs module as it was', async () => {
+  const check = (load: string) => `const fs = require('node:fs'); const before = { ...fs };
+    ${load}.then(() => { const changed = Object.keys(before).filter((key) => fs[key] !== before[key]); console.log(changed.join(',') || 'unchanged'); });`;
+  for (const load of [`Promise.resolve(require(${JSON.stringify(join(root, 'dist/index.cjs'))}))`, `import(${JSON.stringify(pathToFileURL(join(root, 'dist/index.js')).href)})`]) {
+    const run = await runNode(['-e', check(load)], root);
+    assert.is(run.stdout.trim(), 'unchanged', `${load}: ${run.stderr}`);
+  }
+});
+
 test('af --version prints the package version from the one-file bin', inFolder(async (folder) => {
   const run = await runNode([join(root, 'dist', 'af.js'), '--version'], folder);
   assert.is(run.code, 0, run.stderr);
@@ -201,7 +210,7 @@ test('af --version prints the package version from the one-file bin', inFolder(a
 test('the package has no runtime dependencies, and the notices name every package bundled in', () => {
   assert.is(pkg.dependencies, undefined);
   const notices = readFileSync(join(root, 'THIRD_PARTY_NOTICES.md'), 'utf8');
-  for (const name of ['sql.js', 'proper-lockfile', 'graceful-fs', 'retry', 'signal-exit', 'cac', '@types/sql.js']) {
+  for (const name of ['sql.js', 'proper-lockfile', 'retry', 'signal-exit', 'cac', '@types/sql.js']) {
     assert.ok(new RegExp(`^## ${name.replace('.', '\\.')} \\d`, 'm').test(notices), `notices for ${name}`);
   }
   for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/embedded.js', 'dist/embedded.cjs', 'dist/af.js', 'wasm/sql-wasm.wasm', 'THIRD_PARTY_NOTICES.md']) {
