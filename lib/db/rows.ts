@@ -23,7 +23,15 @@ export function selectAll(db: SqlDatabase, sql: string, params: SqlValue[] = [])
   try {
     statement.bind(params);
     const rows: Row[] = [];
-    while (statement.step()) rows.push(statement.getAsObject() as Row);
+    // Column names once, not per row as sql.js's getAsObject() asks SQLite for them.
+    let columns: string[] | undefined;
+    while (statement.step()) {
+      columns ??= statement.getColumnNames();
+      const values = statement.get();
+      const row: Row = {};
+      for (let index = 0; index < columns.length; index++) row[columns[index]!] = values[index] as SqlValue;
+      rows.push(row);
+    }
     return rows;
   } finally {
     statement.reset(); // an unfinished statement would keep its read open
