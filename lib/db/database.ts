@@ -146,7 +146,7 @@ export class SharedDatabase {
   async read<T>(fn: (db: SqlDatabase) => T): Promise<T> {
     this.assertOpen();
     const db = this.refresh();
-    let outcome: { result: T; writes: Map<number, Uint8Array> };
+    let outcome: { result: T; writes: Map<number, number> };
     try {
       outcome = runInTransaction(this.path, db, this.memoryFiles.get(db)!, 'BEGIN', fn);
     } catch (error) {
@@ -220,16 +220,17 @@ export class SharedDatabase {
         // Re-read even under a lease: a tool that ignores the lock (the sqlite3 shell) may have written.
         const db = this.refresh();
         const base = this.snapshot!;
-        let outcome: { result: T; writes: Map<number, Uint8Array> };
+        const memory = this.memoryFiles.get(db)!;
+        let outcome: { result: T; writes: Map<number, number> };
         try {
-          outcome = runInTransaction(this.path, db, this.memoryFiles.get(db)!, 'BEGIN IMMEDIATE', fn);
+          outcome = runInTransaction(this.path, db, memory, 'BEGIN IMMEDIATE', fn);
         } catch (error) {
           this.snapshot = undefined; // whatever fn left in memory is not trusted: reload next time
           throw error;
         }
         const { result, writes } = outcome;
         try {
-          if (writes.size > 0) this.commit(base, writes, lock);
+          if (writes.size > 0) this.commit(base, writes, memory, lock);
           if (this.snapshot!.nativeWal || (this.snapshot!.log && frameCount(this.snapshot!.log) >= this.checkpointFrames)) this.checkpoint(lock);
         } catch (error) {
           this.snapshot = undefined; // memory may be ahead of the disk now
@@ -246,13 +247,13 @@ export class SharedDatabase {
   }
 
   /**
-   * Commits what SQLite wrote to its in-memory file (bytes by position): a new file
+   * Commits what SQLite wrote to its in-memory file (lengths by position): a new file
    * is published whole (a temporary file renamed over the path); an existing one gets
    * the written pages appended to its log as SQLite frames, the last one marking the commit.
    */
-  private commit(base: Snapshot, writes: Map<number, Uint8Array>, lock: HeldLock): void {
+  private commit(base: Snapshot, writes: Map<number, number>, memory: MemoryFile, lock: HeldLock): void {
     // The base image may change in place here: until the commit is on disk, a failure drops the snapshot.
-    const { image: next, pages, pageSize } = withWrites(base.image, writes, this.path);
+    const { image: next, pages, pageSize } = withWrites(base.image, writes, (target, position, length) => memory.readInto(target, position, length), this.path);
     if (base.file === ABSENT) {
       const file = publishImage(this.path, next, this.durability, this.fileMode, () => {
         this.assertStillCurrent(lock, base);
@@ -511,12 +512,12 @@ export class SharedDatabase {
 }
 
 /**
- * Runs `fn` between `begin` and COMMIT and returns what SQLite wrote to its in-memory
- * file meanwhile (nothing: nothing changed). `fn` must not end the transaction itself.
+ * Runs `fn` between `begin` and COMMIT and returns where SQLite wrote to its in-memory
+ * file meanwhile (nowhere: nothing changed). `fn` must not end the transaction itself.
  * The statements are prepared once per database copy: changing a connection setting
  * such as query_only instead would make SQLite prepare every statement again.
  */
-function runInTransaction<T>(filePath: string, db: SqlDatabase, memory: MemoryFile, begin: 'BEGIN' | 'BEGIN IMMEDIATE', fn: (db: SqlDatabase) => T): { result: T; writes: Map<number, Uint8Array> } {
+function runInTransaction<T>(filePath: string, db: SqlDatabase, memory: MemoryFile, begin: 'BEGIN' | 'BEGIN IMMEDIATE', fn: (db: SqlDatabase) => T): { result: T; writes: Map<number, number> } {
   execute(db, begin);
   return memory.recording(() => {
     let result: T;

@@ -20,14 +20,14 @@ interface OpenFile {
 export class MemoryFile {
   /** SQLite's own open file, known after its first read or write. */
   private stream: OpenFile | undefined;
-  /** What SQLite wrote during recording(), by file position. */
-  private recorded: Map<number, Uint8Array> | undefined;
+  /** Where SQLite wrote during recording(): lengths by file position. */
+  private recorded: Map<number, number> | undefined;
 
   constructor(private readonly tap: FileSystemTap, readonly path: string) {}
 
-  /** Runs `fn` and returns with its result what SQLite wrote to the file meanwhile, by position (the last write to a place wins). */
-  recording<T>(fn: () => T): { result: T; writes: Map<number, Uint8Array> } {
-    const writes = new Map<number, Uint8Array>();
+  /** Runs `fn` and returns with its result where SQLite wrote to the file meanwhile: lengths by position. */
+  recording<T>(fn: () => T): { result: T; writes: Map<number, number> } {
+    const writes = new Map<number, number>();
     this.recorded = writes;
     try {
       return { result: fn(), writes };
@@ -46,8 +46,12 @@ export class MemoryFile {
    * next transaction only if header bytes 24–39 changed. Needs `reachable`.
    */
   write(position: number, bytes: Uint8Array): void {
-    if (!this.stream) throw new Error(`${this.path} is not open in SQLite yet`);
-    this.tap.operations.write(this.stream, bytes, 0, bytes.length, position);
+    this.tap.operations.write(this.openFile(), bytes, 0, bytes.length, position);
+  }
+
+  /** Copies `length` bytes at `position` of the file into `target` at the same position; returns how many there were. Needs `reachable`. */
+  readInto(target: Uint8Array, position: number, length: number): number {
+    return this.tap.operations.read(this.openFile(), target, position, length, position);
   }
 
   /** Stops watching: the database was closed. */
@@ -56,10 +60,14 @@ export class MemoryFile {
   }
 
   /** Called by the tap for every read and write of this file. */
-  observe(stream: OpenFile, buffer: ArrayBufferView, offset: number, length: number, position: number, wrote: boolean): void {
+  observe(stream: OpenFile, length: number, position: number, wrote: boolean): void {
     this.stream = stream;
-    // SQLite writes from the WebAssembly memory (a signed byte view): keep unsigned copies.
-    if (wrote && this.recorded) this.recorded.set(position, new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length).slice());
+    if (wrote && this.recorded) this.recorded.set(position, Math.max(length, this.recorded.get(position) ?? 0));
+  }
+
+  private openFile(): OpenFile {
+    if (!this.stream) throw new Error(`${this.path} is not open in SQLite yet`);
+    return this.stream;
   }
 }
 
@@ -72,11 +80,11 @@ class FileSystemTap {
     const files = this.files;
     // Wrapped in place: every in-memory file, open now or later, uses this one object.
     operations.read = function (stream, buffer, offset, length, position) {
-      files.get(stream.path)?.observe(stream, buffer, offset, length, position, false);
+      files.get(stream.path)?.observe(stream, length, position, false);
       return read.call(this, stream, buffer, offset, length, position);
     };
     operations.write = function (stream, buffer, offset, length, position, canOwn) {
-      files.get(stream.path)?.observe(stream, buffer, offset, length, position, true);
+      files.get(stream.path)?.observe(stream, length, position, true);
       return write.call(this, stream, buffer, offset, length, position, canOwn);
     };
   }

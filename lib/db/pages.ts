@@ -30,23 +30,23 @@ export function withPages(image: Uint8Array, pages: Pages, pageCount: number, pa
 }
 
 /**
- * The image after SQLite's writes to its file (bytes by file position), and the
- * pages those writes touched, in page order. `image` itself is changed when its
- * length stays. SQLite shrinks a file by truncating it, which is not a write: the
- * header's page count says how far.
+ * The image after SQLite's writes to its file (lengths by position, their bytes read
+ * from the file by `readInto`), and the pages those writes touched, in page order.
+ * `image` itself is changed when its length stays. SQLite shrinks a file by
+ * truncating it, which is not a write: the header's page count says how far.
  */
-export function withWrites(image: Uint8Array, writes: Map<number, Uint8Array>, filePath: string): { image: Uint8Array; pages: Pages; pageSize: number } {
+export function withWrites(image: Uint8Array, writes: Map<number, number>, readInto: (target: Uint8Array, position: number, length: number) => number, filePath: string): { image: Uint8Array; pages: Pages; pageSize: number } {
   let extent = image.length;
-  for (const [position, bytes] of writes) extent = Math.max(extent, position + bytes.length);
+  for (const [position, length] of writes) extent = Math.max(extent, position + length);
   let result = resized(image, extent);
-  for (const [position, bytes] of writes) result.set(bytes, position);
+  for (const [position, length] of writes) readInto(result, position, length);
   const { pageSize } = readImageHeader(result, filePath, { partial: true });
   const pageCount = headerPageCount(result) ?? Math.ceil(extent / pageSize);
   result = resized(result, pageCount * pageSize);
   readImageHeader(result, filePath);
   const touched = new Set<number>();
-  for (const [position, bytes] of writes) {
-    const last = Math.min(Math.floor((position + bytes.length - 1) / pageSize) + 1, pageCount);
+  for (const [position, length] of writes) {
+    const last = Math.min(Math.floor((position + length - 1) / pageSize) + 1, pageCount);
     for (let pageNumber = Math.floor(position / pageSize) + 1; pageNumber <= last; pageNumber++) touched.add(pageNumber);
   }
   const pages: Pages = new Map();
