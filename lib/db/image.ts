@@ -3,7 +3,7 @@
 // being opened as an empty database and later overwritten.
 import { CorruptDatabaseError, NotSqliteError } from './errors.js';
 
-const MAGIC = 'SQLite format 3\0';
+const MAGIC = new TextEncoder().encode('SQLite format 3\0');
 const HEADER_SIZE = 100;
 
 export interface ImageHeader {
@@ -19,7 +19,7 @@ export interface ImageHeader {
  */
 export function readImageHeader(bytes: Uint8Array, filePath: string, { partial = false } = {}): ImageHeader {
   if (bytes.length === 0) throw new CorruptDatabaseError(filePath, 'the file exists but is empty; this package never leaves an empty database');
-  if (bytes.length < HEADER_SIZE || String.fromCharCode(...bytes.subarray(0, 16)) !== MAGIC) {
+  if (bytes.length < HEADER_SIZE || !startsWithMagic(bytes)) {
     throw new NotSqliteError(filePath, 'its first bytes are not the SQLite header');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -39,4 +39,10 @@ export function readImageHeader(bytes: Uint8Array, filePath: string, { partial =
     throw new CorruptDatabaseError(filePath, `unknown file format version ${writeVersion}/${readVersion}`);
   }
   return { pageSize, walMode: writeVersion === 2 || readVersion === 2 };
+}
+
+/** Byte by byte: this runs at every commit. */
+function startsWithMagic(bytes: Uint8Array): boolean {
+  for (let index = 0; index < MAGIC.length; index++) if (bytes[index] !== MAGIC[index]) return false;
+  return true;
 }
