@@ -44,17 +44,17 @@ test('a transaction that changes nothing does not rewrite the file, and returns 
   await db.close();
 }));
 
-test('read() cannot change the database', inFolder(async (folder) => {
+test('read() cannot change the database, not even by ending its own transaction', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
   const db = await SharedDatabase.open(dbPath, options);
-  try {
-    await db.read((sql) => sql.run("INSERT INTO items VALUES ('sneaky', 1)"));
-    assert.unreachable('a write inside read() should fail');
-  } catch (error) {
-    assert.match((error as Error).message, /readonly|read-only|query_only/i);
+  await rejectsWith(db.read((sql) => sql.run("INSERT INTO items VALUES ('sneaky', 1)")), 'E_READ_ONLY', 'read()', dbPath);
+  assert.is(await countItems(db), 0, 'the refused write is gone from memory too');
+  for (const end of ['COMMIT', 'ROLLBACK']) {
+    await rejectsWith(db.read((sql) => { sql.run(end); sql.run("INSERT INTO items VALUES ('escaped', 1)"); }), 'E_READ_ONLY', end, dbPath);
+    assert.is(await countItems(db), 0, `a write after ${end} inside read() is gone too`);
   }
   await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('real', 1)"));
-  assert.is(await countItems(db), 1, 'the refused write never reached a later publish');
+  assert.is(await countItems(db), 1, 'the refused writes never reached a later publish');
   await db.close();
   assert.is(sqliteShell(dbPath, 'SELECT group_concat(writer) FROM items'), 'real', 'on disk too');
 }));

@@ -151,6 +151,8 @@ export class SharedDatabase {
       outcome = runInTransaction(this.path, db, this.memoryFiles.get(db)!, 'BEGIN', fn);
     } catch (error) {
       this.snapshot = undefined; // whatever fn left in memory is not trusted: reload next time
+      // Its transaction ended inside fn: whatever came after ran outside it.
+      if (/no transaction is active/.test(describe(error))) throw new ReadOnlyError(this.path, 'read() ended its own transaction (a COMMIT or ROLLBACK in fn); make changes in transaction()');
       throw error;
     }
     if (outcome.writes.size > 0) {
