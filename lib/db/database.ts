@@ -1,8 +1,9 @@
 // One SQLite database file shared safely by many processes. The files on disk are
 // the truth: the database and its write-ahead log. Each process keeps an in-memory
 // sql.js copy that it brings up to date whenever they changed, reading only the new
-// part of the log when it can. Writes hold the file's lock from before that update
-// to after the commit's frames are appended; reads take no lock.
+// part of the log when it can and writing just the pages that changed into sql.js's
+// file. A commit appends the pages SQLite wrote there. Writes hold the file's lock
+// from before that update to after the commit's frames are appended; reads take no lock.
 import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CorruptDatabaseError, DatabaseClosedError, InvalidInputError, LockLostError, ReadOnlyError, SchemaTooNewError, describe } from './errors.js';
