@@ -16,8 +16,8 @@ import { runReadOnlyQuery } from './read-only-query.js';
 import { execute, selectOne, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
 import { watchFile, type MemoryFile } from './memory-file.js';
-import { changedPageNumbers, fileVersions, markChanged, pageOf, withPages, withWrites } from './pages.js';
-import { appendFrames, createLog, logPathOf, readLogAndTail, readLogHeader, removeLog, sameBytes, writeInPlace, type LogState } from './log-file.js';
+import { changedPageNumbers, fileVersions, markChanged, pageOf, sameBytes, withPages, withWrites } from './pages.js';
+import { appendFrames, createLog, logPathOf, readLogAndTail, readLogHeader, removeLog, writeInPlace, type LogState } from './log-file.js';
 import { applyWal, committedPages, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './wal.js';
 
 export interface DatabaseOptions {
@@ -199,8 +199,7 @@ export class SharedDatabase {
     await enqueue(this.path, async () => {
       if (this.appended) await this.checkpointOnClose();
     });
-    this.lease?.lock.release();
-    this.lease = undefined;
+    this.dropLease();
     if (this.db) this.closeDatabase(this.db);
     this.db = undefined;
   }
@@ -308,8 +307,7 @@ export class SharedDatabase {
   private async checkpointOnClose(): Promise<void> {
     if (this.othersWrote) {
       // Another writer at work takes the lock within moments of this process letting it go.
-      this.lease?.lock.release();
-      this.lease = undefined;
+      this.dropLease();
       await new Promise((resolve) => setTimeout(resolve, HANDOVER_MS));
       if (lockStateOf(this.path, this.timing.staleThreshold) === 'held') return;
     }
@@ -345,10 +343,13 @@ export class SharedDatabase {
     const lease = { lock, acquiredAt };
     this.lease = lease;
     setImmediate(() => {
-      if (this.lease !== lease) return;
-      this.lease = undefined;
-      lock.release();
+      if (this.lease === lease) this.dropLease();
     });
+  }
+
+  private dropLease(): void {
+    this.lease?.lock.release();
+    this.lease = undefined;
   }
 
   /** Refuses to write when another process took the lock over or wrote meanwhile: the files must be as `base` saw them. */
@@ -397,7 +398,7 @@ export class SharedDatabase {
       // A trusted copy (e.g. after another process's checkpoint) moves by the pages that differ.
       this.snapshot = undefined;
       const pageSize = readImageHeader(next.image, this.path).pageSize;
-      this.moveMemoryCopy(next, cached && this.db ? changedPageNumbers(cached.image, next.image, pageSize) : undefined, cached?.image, pageSize);
+      this.moveMemoryCopy(next, cached && this.db ? changedPageNumbers(cached.image, next.image, pageSize) : undefined, cached && fileVersions(cached.image), pageSize);
       return this.db!;
     } finally {
       closeSync(fd);
@@ -410,29 +411,29 @@ export class SharedDatabase {
     if (committed.pageCount === 0) return this.db!;
     const pageSize = log.header.pageSize;
     const pages = committedPages(tail, log.end.offset, committed, pageSize);
-    const before = new Uint8Array(cached.image.subarray(0, pageSize));
+    const versionsBefore = fileVersions(cached.image);
     const shrinks = committed.pageCount * pageSize < cached.image.length;
     this.snapshot = undefined; // the image changes in place: if anything below fails, the next call reloads from the files
     const image = withPages(cached.image, pages, committed.pageCount, pageSize);
-    this.moveMemoryCopy({ ...cached, image, log: { ...log, end: committed.end } }, shrinks ? undefined : [...pages.keys()], before, pageSize);
+    this.moveMemoryCopy({ ...cached, image, log: { ...log, end: committed.end } }, shrinks ? undefined : [...pages.keys()], versionsBefore, pageSize);
     return this.db!;
   }
 
   /**
    * Makes the sql.js copy hold `next.image`, given which pages differ from what it
-   * holds now (`pageOneBefore` is its first page): they are written into its file,
+   * holds now (`versionsBefore`: its fileVersions()): they are written into its file,
    * or, when that cannot be (the file shrank, no trusted copy), a new copy is opened.
    */
-  private moveMemoryCopy(next: Snapshot, changed: number[] | undefined, pageOneBefore: Uint8Array | undefined, pageSize: number): void {
+  private moveMemoryCopy(next: Snapshot, changed: number[] | undefined, versionsBefore: Uint8Array | undefined, pageSize: number): void {
     const memory = this.db && this.memoryFiles.get(this.db);
-    if (!changed || !pageOneBefore || !memory?.reachable) {
+    if (!changed || !versionsBefore || !memory?.reachable) {
       this.replace(this.openImage(next.image), next);
       return;
     }
     const pageCount = next.image.length / pageSize;
     const written = new Set(changed);
     // SQLite keeps its cached pages while header bytes 24–39 stay the same (a native writer's frames may leave them).
-    if (written.size > 0 && sameBytes(fileVersions(next.image), fileVersions(pageOneBefore))) {
+    if (written.size > 0 && sameBytes(fileVersions(next.image), versionsBefore)) {
       markChanged(next.image, pageCount);
       written.add(1);
     }

@@ -33,11 +33,6 @@ export function readLogHeader(logPath: string): Uint8Array | undefined {
   return withOpenFile(logPath, 'r', (fd) => readAt(fd, 0, WAL_HEADER_SIZE));
 }
 
-export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (!a || !b) return a === b;
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
-}
-
 /** Starts a new, empty log with fresh salts (so anyone who read an older log sees it changed). */
 export function createLog(logPath: string, pageSize: number, fileMode: number, filePath: string): LogState {
   // Salts only have to differ from the last log's, as SQLite's own do; no need to load node:crypto for them.

@@ -59,10 +59,15 @@ export function changedPageNumbers(before: Uint8Array, after: Uint8Array, pageSi
   if (after.length < before.length) return undefined;
   const changed: number[] = [];
   for (let pageNumber = 1; pageNumber * pageSize <= after.length; pageNumber++) {
-    const page = pageOf(after, pageNumber, pageSize);
-    if (pageNumber * pageSize > before.length || !Buffer.from(page.buffer, page.byteOffset, pageSize).equals(pageOf(before, pageNumber, pageSize))) changed.push(pageNumber);
+    if (pageNumber * pageSize > before.length || !sameBytes(pageOf(after, pageNumber, pageSize), pageOf(before, pageNumber, pageSize))) changed.push(pageNumber);
   }
   return changed;
+}
+
+/** Equal bytes; two absent arrays are equal too. */
+export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 }
 
 export function pageOf(image: Uint8Array, pageNumber: number, pageSize: number): Uint8Array {
