@@ -15,7 +15,11 @@ export type ErrorCode =
   | 'E_READ_ONLY'
   | 'E_PORTS_EXHAUSTED'
   | 'E_LAUNCH'
-  | 'E_GIT';
+  | 'E_GIT'
+  | 'E_UNSAFE_PATH'
+  | 'E_PERMISSION'
+  | 'E_NO_SPACE'
+  | 'E_IO';
 
 export class AgentFarmStateError extends Error {
   readonly code: ErrorCode;
@@ -114,6 +118,48 @@ export class PortsExhaustedError extends AgentFarmStateError {
 export class PortRangeFullError extends AgentFarmStateError {
   constructor(readonly what: string, readonly first: number, readonly last: number) {
     super('E_PORTS_EXHAUSTED', `all ${what} ports ${first}-${last} are in use. Stop or remove one (af cleanup, af stop) and try again.`);
+  }
+}
+
+/** A path the engine or the farm creates, writes or deletes is a symbolic link or not the kind of entry it must be. */
+export class UnsafePathError extends AgentFarmStateError {
+  constructor(readonly path: string, readonly found: string, readonly expected: 'file' | 'folder') {
+    super('E_UNSAFE_PATH', `refusing to use ${path}: it is ${found}, where agent-farm keeps a ${expected === 'file' ? 'regular file' : 'folder'} of its own; nothing was written or deleted. Check what it is (a cloned repository may have planted it), remove it, and try again.`);
+  }
+}
+
+/** An operating-system error on one of our files, by the errno code it carries. */
+export type FileSystemErrorCode = 'E_PERMISSION' | 'E_NO_SPACE' | 'E_IO';
+
+/** A file operation failed for a reason outside the program: no permission, no space, a read-only or failing disk. */
+export class FileSystemError extends AgentFarmStateError {
+  constructor(code: FileSystemErrorCode, readonly path: string, readonly action: string, readonly errno: string, advice: string, cause: unknown) {
+    super(code, `cannot ${action} ${path}: ${errno} (${describe(cause)}). ${advice}`, { cause });
+  }
+}
+
+/**
+ * Turns a raw Node.js file-system error into a typed one naming the path and what to do;
+ * anything else (already typed, or not an OS error) is returned as it was.
+ */
+export function fileSystemError(error: unknown, path: string, action: string): unknown {
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (error instanceof AgentFarmStateError || typeof errno !== 'string') return error;
+  switch (errno) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new FileSystemError('E_NO_SPACE', path, action, errno, 'Free some space on that disk and try again; committed data is intact.', error);
+    case 'EACCES':
+    case 'EPERM':
+      return new FileSystemError('E_PERMISSION', path, action, errno, 'Check the owner and mode of the file and its folder (ls -ld), or run as the user who owns them.', error);
+    case 'EROFS':
+      return new FileSystemError('E_PERMISSION', path, action, errno, 'The file system is mounted read-only; remount it writable or use a state folder elsewhere (AF_STATE_DIR).', error);
+    case 'EIO':
+    case 'ENXIO':
+    case 'EFBIG':
+      return new FileSystemError('E_IO', path, action, errno, 'The disk reported an error; check it (dmesg) before trusting new writes.', error);
+    default:
+      return error;
   }
 }
 
