@@ -101,7 +101,7 @@ const esm = {
   // sql.js reads __dirname when it runs under Node, only to find a `.wasm` it is never asked to load.
   define: { ...common.define, __dirname: '""' },
 };
-// The CommonJS build finds its folder through __filename; the import.meta branch is never taken there.
+// The CommonJS build finds its folder through __filename: import.meta is empty there.
 const cjs = { ...common, format: 'cjs', plugins: [plainFsForGracefulFs], logOverride: { 'empty-import-meta': 'silent' } };
 
 const results = await Promise.all([

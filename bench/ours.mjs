@@ -1,7 +1,10 @@
 // Our engine behind the benchmark's engine interface: the built package, as a user
 // gets it (dist/index.js), with its defaults (busy timeout 5 s, durability 'normal').
-import { StateStore } from '../dist/index.js';
+import { preferBaselineWasmCompiler, StateStore } from '../dist/index.js';
 import { BUILDER_UPSERT, builderParams } from './workload.mjs';
+
+// Each benchmark process is short-lived, as `af` is, and chooses as `af` does.
+preferBaselineWasmCompiler();
 
 export const name = 'ours';
 

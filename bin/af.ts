@@ -8,6 +8,7 @@ import { portsProgram } from '../lib/cli/ports.js';
 import { registerStatus } from '../lib/cli/status.js';
 import { VERSION } from '../lib/cli/version.js';
 import { printError } from '../lib/cli/io.js';
+import { preferBaselineWasmCompiler } from '../lib/db/sqljs.js';
 
 const groups = { db: dbProgram, ports: portsProgram } as const;
 
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<void> {
   if (group) process.exitCode = 1;
 }
 
+// A short process: SQLite compiled once, quickly, is what pays here.
+preferBaselineWasmCompiler();
 main(process.argv).catch((error: unknown) => {
   printError(error);
   process.exitCode = 1;

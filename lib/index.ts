@@ -3,7 +3,7 @@
 // the path helpers. `agent-farm-state/embedded` exports the same, with the
 // WebAssembly carried inside the JavaScript.
 export * from './db/index.js';
-export { setDefaultWasmSource, type WasmSource } from './db/sqljs.js';
+export { preferBaselineWasmCompiler, setDefaultWasmSource, type WasmSource } from './db/sqljs.js';
 
 export { StateStore, type StateStoreOptions, type BuilderDraft } from './state.js';
 export {

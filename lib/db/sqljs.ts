@@ -38,7 +38,7 @@ export function setDefaultWasmSource(source: WasmSource | Uint8Array | undefined
 }
 
 /** The `.wasm` file to load: the explicit path, else AF_SQLJS_WASM, else the package's own copy. */
-export function resolveWasmPath(explicitPath?: string): string {
+function resolveWasmPath(explicitPath?: string): string {
   const chosen = explicitPath ?? process.env.AF_SQLJS_WASM;
   return chosen ? resolve(chosen) : findPackagedWasm();
 }
@@ -60,12 +60,15 @@ export function loadSqlJs(explicitWasmPath?: string): Promise<SqlJsStatic> {
 }
 
 /**
- * The folder of the running module: `__filename` in CommonJS (the package's
- * dist/index.cjs, or a consumer's CommonJS bundle), `import.meta.url` in an ES module.
+ * The folder of the running module: `import.meta.url` in an ES module, `__filename`
+ * in CommonJS (the package's dist/index.cjs, or a consumer's CommonJS bundle, where
+ * import.meta is empty). The ES module is asked first: a host's `node -e` defines a
+ * global `__filename` of its own.
  */
 function moduleFolder(): string {
-  if (typeof __filename === 'string' && __filename) return dirname(__filename);
-  return dirname(fileURLToPath(import.meta.url));
+  const url = import.meta.url as string | undefined;
+  if (url) return dirname(fileURLToPath(url));
+  return dirname(__filename);
 }
 
 /**
@@ -94,23 +97,24 @@ function isThisPackage(dir: string): boolean {
 }
 
 /**
- * SQLite runs for moments at a time here (a query, a commit): compiling it once with
- * V8's baseline compiler costs half the start-up time and a third of the memory of
- * also re-compiling its hot functions into optimised code, work that a short process
- * never gets back. The flag is V8's and process-wide (WebAssembly compiled later in
- * the process is affected too); runtimes without V8's flags keep their defaults.
+ * Asks V8 to compile WebAssembly with its baseline compiler only (`--liftoff-only`).
+ * SQLite runs for moments at a time in a short process (a query, a commit): compiled
+ * once this way it starts in half the time and a third of the memory, work that such a
+ * process never gets back from optimised code. The flag is process-wide: every module
+ * compiled afterwards is affected, so a library leaves the choice to its host. Call it
+ * before the first open; `af` does. Returns false where the runtime has no V8 flags.
  */
-function preferBaselineCompiler(): void {
+export function preferBaselineWasmCompiler(): boolean {
   try {
     setFlagsFromString('--liftoff-only');
+    return true;
   } catch {
-    // not V8, or its flags are fixed: nothing to change
+    return false;
   }
 }
 
 async function compile(source: string, read: () => Uint8Array | Promise<Uint8Array>): Promise<SqlJsStatic> {
   let wasmModule: WebAssembly.Module;
-  preferBaselineCompiler();
   try {
     // Compiled here, not by sql.js: sql.js reports a bad binary by aborting from a promise nobody awaits.
     wasmModule = await WebAssembly.compile(await read());
