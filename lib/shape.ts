@@ -40,9 +40,11 @@ export abstract class Shape {
     return value as T;
   }
 
-  /** An ISO time, returned in SQLite's `YYYY-MM-DD HH:MM:SS` UTC form. */
+  /** An ISO 8601 time (UTC when it has no offset), returned in SQLite's `YYYY-MM-DD HH:MM:SS` UTC form. */
   time(value: unknown, path: string): string {
-    const date = typeof value === 'string' ? new Date(value) : undefined;
+    const match = typeof value === 'string' ? ISO_TIME.exec(value) : null;
+    // Date's own parser takes any text it can guess at, and reads an offset-less time in the local zone.
+    const date = match ? new Date(match[2] ? value as string : `${value as string}Z`) : undefined;
     if (!date || Number.isNaN(date.getTime())) this.fail(path, 'an ISO time', value);
     return sqliteTime(date);
   }
@@ -55,7 +57,22 @@ export class ArgumentShape extends Shape {
   }
 
   fail(path: string, expected: string, value: unknown): never {
-    throw new InvalidInputError(`${this.call}: ${path} should be ${expected}, got ${JSON.stringify(value) ?? 'nothing'}`);
+    throw new InvalidInputError(`${this.call}: ${path} should be ${expected}, got ${shownValue(value)}`);
+  }
+}
+
+/** `YYYY-MM-DDTHH:MM[:SS[.fff]]` and an optional `Z` or `±HH:MM` offset (group 2). */
+const ISO_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:\d{2})?$/;
+
+/** A value as a refusal shows it: JSON where it has one, else what it is. */
+export function shownValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return `an ${typeof value} that cannot be shown as JSON`;
   }
 }
 
