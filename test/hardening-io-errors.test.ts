@@ -83,6 +83,33 @@ test('a full disk: commits fail with E_NO_SPACE naming the log, acknowledged row
   }
 }));
 
+test('a database file that turns read-only mid-session: commits still land in the log, close() fails typed, nothing is lost', inFolder(async (folder) => {
+  if (!isRoot) {
+    console.log('  skipped: a read-only bind mount needs root');
+    return;
+  }
+  const dbPath = join(folder, 'state.db');
+  const db = await SharedDatabase.open(dbPath, { migrations: itemsMigrations, checkpointFrames: 3 });
+  for (let seq = 1; seq <= 5; seq++) await db.transaction(insert('before', seq));
+  // The file alone becomes read-only (EROFS); its folder and log stay writable.
+  execFileSync('mount', ['--bind', dbPath, dbPath]);
+  let mounted = true;
+  try {
+    execFileSync('mount', ['-o', 'remount,bind,ro', dbPath]);
+    // Each commit reaches the checkpoint threshold; the checkpoint cannot write the file and waits: the commit stands.
+    for (let seq = 1; seq <= 10; seq++) await db.transaction(insert('read-only', seq));
+    assert.is((await runFilesWorker(['read', dbPath])).ok, 15, 'another process reads every commit from the log');
+    await rejectsWith(db.close(), 'E_PERMISSION', dbPath, 'copy the write-ahead log into');
+    execFileSync('umount', [dbPath]);
+    mounted = false;
+    assert.is((await runFilesWorker(['write', dbPath, 'after', '1'])).ok, 'written');
+    assert.is(sqliteShell(dbPath, 'PRAGMA integrity_check'), 'ok');
+    assert.is(sqliteShell(dbPath, 'SELECT count(*) FROM items'), '16');
+  } finally {
+    if (mounted) execFileSync('umount', [dbPath]);
+  }
+}));
+
 /** A database of 2 rows in a folder nobody can read but not write; the folder listing, to show nothing was made. */
 async function readOnlyForNobody(folder: string): Promise<{ dbPath: string; stateFolder: string }> {
   chmodSync(folder, 0o755); // mkdtemp makes it 0700: nobody must reach the files

@@ -324,7 +324,8 @@ export class SharedDatabase {
     try {
       // The log must be on disk before the database changes, the database before the log goes.
       if (sync && snapshot.log) syncLog(this.logPath);
-      writeInPlace(this.path, snapshot.image, readImageHeader(snapshot.image, this.path).pageSize, sync);
+      // Gone since the check above: a tool that ignores the lock deleted it; start again from the files.
+      if (!writeInPlace(this.path, snapshot.image, readImageHeader(snapshot.image, this.path).pageSize, sync)) throw new LockLostError(lock.lockPath);
       removeLog(this.path);
     } catch (error) {
       // A commit just appended is in the log, which stays whole and applied by every

@@ -69,8 +69,9 @@ export function appendFrames(logPath: string, frames: Uint8Array, offset: number
  * so the file never claims more than it holds; then trims what lies past the image.
  * The file's modification time always moves forward: readers know the file by its
  * size and that time, and the clock's tick is coarse enough to hold two checkpoints.
+ * False when there is no file to write (something deleted it under the lock).
  */
-export function writeInPlace(dbPath: string, image: Uint8Array, pageSize: number, sync: boolean): void {
+export function writeInPlace(dbPath: string, image: Uint8Array, pageSize: number, sync: boolean): boolean {
   const written = withRegularFile(dbPath, OPEN_UPDATE, 'copy the write-ahead log into', (fd) => {
     const modifiedBefore = fstatSync(fd, { bigint: true }).mtimeNs;
     writeAll(fd, image.subarray(pageSize), pageSize);
@@ -80,7 +81,7 @@ export function writeInPlace(dbPath: string, image: Uint8Array, pageSize: number
     if (sync) fsyncSync(fd);
     return true;
   });
-  if (!written) throw Object.assign(new Error(`ENOENT: the database ${dbPath} went away during a checkpoint`), { code: 'ENOENT' });
+  return written === true;
 }
 
 /** Flushes the log to the disk (nothing when there is none). */
