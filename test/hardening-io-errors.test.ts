@@ -142,6 +142,8 @@ test('a database the process may not write: the first transaction fails with E_P
   assertRefused(await runFilesWorker(['open-transaction', dbPath], { asNobody: true }), 'E_PERMISSION', stateFolder, 'no write permission on the folder');
   assert.equal(readdirSync(stateFolder).sort(), listing);
   assert.is((await runFilesWorker(['assert-writable', dbPath])).ok, 'writable', 'its owner may write');
+  assert.is((await runFilesWorker(['read', dbPath])).ok, 2);
+  assert.equal(readdirSync(stateFolder).sort(), listing, 'a read by a process that may write makes nothing either');
 }));
 
 test('a new database in a folder the process may not write: E_PERMISSION naming the folder, nothing made', inFolder(async (folder) => {
