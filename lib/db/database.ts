@@ -4,9 +4,9 @@
 // part of the log when it can and writing just the pages that changed into sql.js's
 // file. A commit appends the pages SQLite wrote there. Writes hold the file's lock
 // from before that update to after the commit's frames are appended; reads take no lock.
-import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, fstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { CorruptDatabaseError, DatabaseClosedError, InvalidInputError, LockLostError, ReadOnlyError, SchemaTooNewError, describe } from './errors.js';
+import { CorruptDatabaseError, DatabaseClosedError, FileSystemError, InvalidInputError, LockLostError, ReadOnlyError, SchemaTooNewError, UnsafePathError, describe, fileSystemError } from './errors.js';
 import { readImageHeader } from './image.js';
 import { acquireLock, DEFAULT_LOCK_TIMING, lockStateOf, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
@@ -17,7 +17,8 @@ import { execute, selectOne, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
 import { watchFile, type MemoryFile } from './memory-file.js';
 import { changedPageNumbers, fileVersions, markChanged, pageOf, sameBytes, withPages, withWrites } from './pages.js';
-import { appendFrames, createLog, logPathOf, readLogAndTail, readLogHeader, removeLog, writeInPlace, type LogState } from './log-file.js';
+import { appendFrames, assertLogRemovable, createLog, logPathOf, readLogAndTail, readLogHeader, removeLog, syncLog, writeInPlace, type LogState } from './log-file.js';
+import { entryKind, OPEN_READ, openRegularFile, regularFileStats } from './safe-files.js';
 import { applyWal, committedPages, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './wal.js';
 
 export interface DatabaseOptions {
@@ -187,6 +188,31 @@ export class SharedDatabase {
     }
   }
 
+  /**
+   * Fails with FileSystemError (E_PERMISSION) naming the first of the database file,
+   * its folder (where the lock, the log and temporary files are made) and its log that
+   * this process may not write; returns when all can be written. The first transaction
+   * of each open database checks this before running its function; call it to find out
+   * before starting work that would have to be recorded.
+   */
+  assertWritable(): void {
+    this.assertOpen();
+    const folder = dirname(this.path);
+    const needed: Array<[string, string, number]> = [
+      [this.path, 'the database file', constants.W_OK],
+      [folder, 'the folder of the database (its lock, log and temporary files are made there)', constants.W_OK | constants.X_OK],
+      [this.logPath, 'the write-ahead log', constants.W_OK],
+    ];
+    for (const [path, what, mode] of needed) {
+      try {
+        accessSync(path, mode);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // made when needed, in a folder checked here
+        throw fileSystemError(error, path, `write: this process has no write permission on ${what}`);
+      }
+    }
+  }
+
   /** The schema version recorded in the file, 0 when none. */
   schemaVersion(): Promise<number> {
     return this.read(recordedVersion);
@@ -210,6 +236,7 @@ export class SharedDatabase {
   private async runTransaction<T>(fn: (db: SqlDatabase) => T, unneeded?: () => boolean): Promise<T | typeof UNNEEDED> {
     // Reads never need it: the first write of this process tidies what dead writers left.
     if (!this.tidied) {
+      this.assertWritable(); // before fn: a caller must not act on a transaction that cannot be recorded
       removeDeadTemporaries(this.path);
       this.tidied = true;
     }
@@ -292,11 +319,23 @@ export class SharedDatabase {
   private checkpoint(lock: HeldLock): void {
     const snapshot = this.snapshot!;
     this.assertStillCurrent(lock, snapshot);
+    assertLogRemovable(this.path); // a planted -wal/-shm stops the checkpoint before the database is written
     const sync = this.durability !== 'none';
-    // The log must be on disk before the database changes, the database before the log goes.
-    if (sync && snapshot.log) syncPath(this.logPath);
-    writeInPlace(this.path, snapshot.image, readImageHeader(snapshot.image, this.path).pageSize, sync);
-    removeLog(this.path);
+    try {
+      // The log must be on disk before the database changes, the database before the log goes.
+      if (sync && snapshot.log) syncLog(this.logPath);
+      // Gone since the check above: a tool that ignores the lock deleted it; start again from the files.
+      if (!writeInPlace(this.path, snapshot.image, readImageHeader(snapshot.image, this.path).pageSize, sync)) throw new LockLostError(lock.lockPath);
+      removeLog(this.path);
+    } catch (error) {
+      // A commit just appended is in the log, which stays whole and applied by every
+      // reader: on a full disk its checkpoint waits for a later commit or close().
+      if (!this.closed && snapshot.log && error instanceof FileSystemError) {
+        this.snapshot = undefined;
+        return;
+      }
+      throw error;
+    }
     this.snapshot = { file: currentIdentity(this.path), image: snapshot.image, log: undefined, logHeader: undefined, nativeWal: false };
   }
 
@@ -379,18 +418,22 @@ export class SharedDatabase {
       if (sameBytes(log?.header, cached.logHeader)) return cached.log && log ? this.applyNewFrames(cached, cached.log, log.tail) : this.db;
     }
     const headerBefore = readLogHeader(this.logPath);
-    let fd: number;
-    try {
-      fd = openSync(this.path, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    // Not through a link: the lock and the log beside a link are not those of the file it points to.
+    const fd = openRegularFile(this.path, OPEN_READ, 'read the database');
+    if (fd === undefined) {
       // No database: a log beside it belongs to a deleted one and means nothing.
       if (this.snapshot?.file !== ABSENT || !this.db) this.replace(this.configure(this.newDatabase(), this.pageSize), { file: ABSENT, image: new Uint8Array(0), log: undefined, logHeader: headerBefore, nativeWal: false });
       return this.db!;
     }
     try {
-      const file = identityOf(fstatSync(fd, { bigint: true }));
-      const bytes = readFileSync(fd);
+      let file: string;
+      let bytes: Uint8Array;
+      try {
+        file = identityOf(fstatSync(fd, { bigint: true }));
+        bytes = readFileSync(fd);
+      } catch (error) {
+        throw fileSystemError(error, this.path, 'read the database');
+      }
       // The same header before the database was read and on the log read whole: no checkpoint came between.
       const log = readLogAndTail(this.logPath, 0);
       if (!sameBytes(log?.header, headerBefore)) return undefined;
@@ -564,18 +607,25 @@ function frameCount(log: LogState): number {
   return (log.end.offset - WAL_HEADER_SIZE) / (FRAME_HEADER_SIZE + log.header.pageSize);
 }
 
+/** The database file's identity without following a link (refused with UnsafePathError), ABSENT when there is none. */
 function currentIdentity(filePath: string): string {
-  try {
-    return identityOf(statSync(filePath, { bigint: true }));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ABSENT;
-    throw error;
-  }
+  const stats = regularFileStats(filePath, 'inspect the database');
+  return stats ? identityOf(stats) : ABSENT;
 }
 
 
+/** The database's folder, made when absent; it may be reached through a link, but must be a folder. */
 function ensureFolder(folder: string, mode: number): void {
-  const firstCreated = mkdirSync(folder, { recursive: true, mode });
-  // mkdir's mode passes through the umask; the folder we made must have exactly the mode asked for.
-  if (firstCreated) chmodSync(folder, mode);
+  try {
+    const firstCreated = mkdirSync(folder, { recursive: true, mode });
+    // mkdir's mode passes through the umask; the folder we made must have exactly the mode asked for.
+    if (firstCreated) chmodSync(folder, mode);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') {
+      const stats = statSync(folder, { throwIfNoEntry: false });
+      if (stats && !stats.isDirectory()) throw new UnsafePathError(folder, entryKind(stats), 'folder');
+    }
+    throw fileSystemError(error, folder, 'create the folder');
+  }
 }

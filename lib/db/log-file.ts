@@ -2,7 +2,9 @@
 // native version reads it too). A commit appends the pages it changed, which costs
 // one write instead of rewriting and renaming the whole file; a checkpoint copies
 // the log's content into the database in place and deletes the log.
-import { closeSync, fchmodSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
+// Every open goes through safe-files: a link or pipe planted as `<file>-wal` is refused.
+import { fchmodSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, readSync, writeSync } from 'node:fs';
+import { OPEN_CREATE, OPEN_READ, OPEN_UPDATE, regularFileStats, removeRegularFile, withRegularFile } from './safe-files.js';
 import { encodeWalHeader, readWalHeader, startOf, WAL_HEADER_SIZE, type LogPosition, type WalHeader } from './wal.js';
 
 export function logPathOf(dbPath: string): string {
@@ -22,7 +24,7 @@ export interface LogState {
  * from the same log even if a checkpoint removes it meanwhile; undefined when there is no log.
  */
 export function readLogAndTail(logPath: string, offset: number | undefined): { header: Uint8Array; tail: Uint8Array } | undefined {
-  return withOpenFile(logPath, 'r', (fd) => {
+  return withRegularFile(logPath, OPEN_READ, 'read the write-ahead log', (fd) => {
     const size = fstatSync(fd).size;
     return { header: readAt(fd, 0, Math.min(WAL_HEADER_SIZE, size)), tail: readAt(fd, offset ?? size, size - (offset ?? size)) };
   });
@@ -30,20 +32,19 @@ export function readLogAndTail(logPath: string, offset: number | undefined): { h
 
 /** The log's header bytes, undefined when there is no log. */
 export function readLogHeader(logPath: string): Uint8Array | undefined {
-  return withOpenFile(logPath, 'r', (fd) => readAt(fd, 0, WAL_HEADER_SIZE));
+  return withRegularFile(logPath, OPEN_READ, 'read the write-ahead log', (fd) => readAt(fd, 0, WAL_HEADER_SIZE));
 }
 
 /** Starts a new, empty log with fresh salts (so anyone who read an older log sees it changed). */
 export function createLog(logPath: string, pageSize: number, fileMode: number, filePath: string): LogState {
   // Salts only have to differ from the last log's, as SQLite's own do; no need to load node:crypto for them.
   const headerBytes = encodeWalHeader(pageSize, randomUint32(), randomUint32());
-  const fd = openSync(logPath, 'w', fileMode);
-  try {
+  // Emptied only once the open descriptor is known to be a regular file.
+  withRegularFile(logPath, OPEN_CREATE, 'create the write-ahead log', (fd) => {
+    ftruncateSync(fd, 0);
     fchmodSync(fd, fileMode);
     writeAll(fd, headerBytes, 0);
-  } finally {
-    closeSync(fd);
-  }
+  }, fileMode);
   const header = readWalHeader(headerBytes, filePath)!;
   return { header, headerBytes, end: startOf(header) };
 }
@@ -54,7 +55,7 @@ export function createLog(logPath: string, pageSize: number, fileMode: number, f
  * (it throws to refuse). A missing log is passed to `check` as undefined.
  */
 export function appendFrames(logPath: string, frames: Uint8Array, offset: number, sync: boolean, check: (header: Uint8Array | undefined) => void): void {
-  const written = withOpenFile(logPath, 'r+', (fd) => {
+  const written = withRegularFile(logPath, OPEN_UPDATE, 'append to the write-ahead log', (fd) => {
     check(readAt(fd, 0, WAL_HEADER_SIZE));
     writeAll(fd, frames, offset);
     if (sync) fsyncSync(fd);
@@ -68,19 +69,24 @@ export function appendFrames(logPath: string, frames: Uint8Array, offset: number
  * so the file never claims more than it holds; then trims what lies past the image.
  * The file's modification time always moves forward: readers know the file by its
  * size and that time, and the clock's tick is coarse enough to hold two checkpoints.
+ * False when there is no file to write (something deleted it under the lock).
  */
-export function writeInPlace(dbPath: string, image: Uint8Array, pageSize: number, sync: boolean): void {
-  const fd = openSync(dbPath, 'r+');
-  try {
+export function writeInPlace(dbPath: string, image: Uint8Array, pageSize: number, sync: boolean): boolean {
+  const written = withRegularFile(dbPath, OPEN_UPDATE, 'copy the write-ahead log into', (fd) => {
     const modifiedBefore = fstatSync(fd, { bigint: true }).mtimeNs;
     writeAll(fd, image.subarray(pageSize), pageSize);
     writeAll(fd, image.subarray(0, pageSize), 0);
     if (fstatSync(fd).size > image.length) ftruncateSync(fd, image.length);
     moveModificationTimePast(fd, modifiedBefore);
     if (sync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+    return true;
+  });
+  return written === true;
+}
+
+/** Flushes the log to the disk (nothing when there is none). */
+export function syncLog(logPath: string): void {
+  withRegularFile(logPath, OPEN_READ, 'flush the write-ahead log', (fd) => fsyncSync(fd));
 }
 
 /** A millisecond past `previousNs` when the writes left the time at or before it (set in seconds, so not to the nanosecond). */
@@ -92,30 +98,26 @@ function moveModificationTimePast(fd: number, previousNs: bigint): void {
   }
 }
 
-/** Deletes the log and the native version's shared-memory index beside it. */
+/** The native version's shared-memory index beside a database. */
+export function sharedMemoryPathOf(dbPath: string): string {
+  return `${dbPath}-shm`;
+}
+
+/** Fails with UnsafePathError unless the log and the -shm beside `dbPath` are regular files or absent: check before a checkpoint writes. */
+export function assertLogRemovable(dbPath: string): void {
+  regularFileStats(logPathOf(dbPath), 'inspect');
+  regularFileStats(sharedMemoryPathOf(dbPath), 'inspect');
+}
+
+/** Deletes the log and the native version's shared-memory index beside it (neither when either is not a regular file). */
 export function removeLog(dbPath: string): void {
-  rmSync(logPathOf(dbPath), { force: true });
-  rmSync(`${dbPath}-shm`, { force: true });
+  assertLogRemovable(dbPath);
+  removeRegularFile(logPathOf(dbPath), 'delete the write-ahead log');
+  removeRegularFile(sharedMemoryPathOf(dbPath), 'delete the shared-memory index');
 }
 
 function randomUint32(): number {
   return Math.floor(Math.random() * 0x1_0000_0000);
-}
-
-/** `fn` on the open file, undefined when it does not exist. */
-function withOpenFile<T>(path: string, flags: string, fn: (fd: number) => T): T | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, flags);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    return fn(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Up to `length` bytes at `position`, fewer where the file ends. */

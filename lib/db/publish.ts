@@ -1,10 +1,12 @@
 // Publishing a new database image: write a temporary file beside the database,
 // flush it as the durability setting asks, and rename it over the database. rename
 // is atomic, so a reader sees the whole old image or the whole new one.
-import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isProcessAlive } from '../process-alive.js';
+import { fileSystemError } from './errors.js';
+import { OPEN_CREATE_NEW, openRegularFile, regularFileStats, removeRegularFile } from './safe-files.js';
 
 /**
  * - `none`: no fsync. Survives any crash of the process; after a power loss or OS
@@ -32,15 +34,26 @@ function temporaryPathFor(filePath: string): string {
 export function temporariesOf(filePath: string): Array<{ path: string; writerPid: number }> {
   const folder = dirname(filePath);
   const prefix = `${basename(filePath)}.`;
-  return readdirSync(folder).flatMap((name) => {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch (error) {
+    throw fileSystemError(error, folder, 'list the folder');
+  }
+  return names.flatMap((name) => {
     const writerPid = name.startsWith(prefix) ? /^(\d+)-\d+\.tmp$/.exec(name.slice(prefix.length))?.[1] : undefined;
     return writerPid ? [{ path: join(folder, name), writerPid: Number(writerPid) }] : [];
   });
 }
 
-/** Removes the temporary images that processes which died while publishing left beside `filePath`. */
+/**
+ * Removes the temporary images that processes which died while publishing left beside
+ * `filePath`. One that is not a regular file (a planted link) fails with UnsafePathError, all left in place.
+ */
 export function removeDeadTemporaries(filePath: string): void {
-  for (const temporary of temporariesOf(filePath)) if (!isProcessAlive(temporary.writerPid)) rmSync(temporary.path, { force: true });
+  const dead = temporariesOf(filePath).filter((temporary) => !isProcessAlive(temporary.writerPid));
+  for (const temporary of dead) regularFileStats(temporary.path, 'inspect');
+  for (const temporary of dead) removeRegularFile(temporary.path, 'delete the temporary file');
 }
 
 /**
@@ -49,30 +62,40 @@ export function removeDeadTemporaries(filePath: string): void {
  */
 export function publishImage(filePath: string, bytes: Uint8Array, durability: Durability, fileMode: number, beforeRename: () => void): string {
   const temporaryPath = temporaryPathFor(filePath);
-  const fd = openSync(temporaryPath, 'wx', fileMode);
+  // O_EXCL: whatever already has this name (a planted link) is refused, never written through or removed.
+  const fd = openRegularFile(temporaryPath, OPEN_CREATE_NEW, 'create the temporary file', fileMode)!;
   let renamed = false;
+  let action = 'write the temporary file';
   try {
     fchmodSync(fd, fileMode); // the umask must not loosen or tighten the mode asked for
     for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
     if (durability !== 'none') fsyncSync(fd);
     const identity = identityOf(fstatSync(fd, { bigint: true }));
     beforeRename();
+    action = `rename it over ${filePath}, from`;
+    // beforeRename saw no entry at filePath, so the rename replaces nothing (a link planted since would be replaced, never followed).
     renameSync(temporaryPath, filePath);
     renamed = true;
     if (durability === 'full') syncPath(dirname(filePath));
     return identity;
+  } catch (error) {
+    throw fileSystemError(error, renamed ? dirname(filePath) : temporaryPath, renamed ? 'flush the folder' : action);
   } finally {
     closeSync(fd);
-    if (!renamed) rmSync(temporaryPath, { force: true });
+    if (!renamed) removeRegularFile(temporaryPath, 'delete the temporary file');
   }
 }
 
 /** Flushes a file's content, or a folder's entries, to the disk. */
 export function syncPath(path: string): void {
-  const fd = openSync(path, 'r');
   try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(path, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (error) {
+    throw fileSystemError(error, path, 'flush');
   }
 }

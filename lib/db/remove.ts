@@ -2,20 +2,38 @@
 // it (the write-ahead log, the native version's -shm/-journal, temporary images,
 // a waiting writer's mark), under its lock
 // so no writer is publishing at that moment. Works on files too damaged to open.
-import { existsSync, rmSync } from 'node:fs';
+// Every entry is checked first: a planted link or foreign entry stops it before anything is deleted.
+import { lstatSync, rmSync } from 'node:fs';
+import { fileSystemError, UnsafePathError } from './errors.js';
 import { acquireLock, waitingMarkOf, type LockTiming } from './lock.js';
 import { temporariesOf } from './publish.js';
+import { entryKind, regularFileStats, removeRegularFile } from './safe-files.js';
 
 export async function removeDatabaseFiles(filePath: string, timing: LockTiming): Promise<string[]> {
   const lock = await acquireLock(filePath, timing);
   try {
-    const sideFiles = ['-wal', '-shm', '-journal'].map((suffix) => filePath + suffix);
-    const present = [filePath, ...sideFiles].filter((path) => existsSync(path));
-    const removed = [...present, ...temporariesOf(filePath).map((temporary) => temporary.path)];
-    for (const path of removed) rmSync(path, { force: true });
-    rmSync(waitingMarkOf(lock.lockPath), { recursive: true, force: true });
+    const candidates = [filePath, ...['-wal', '-shm', '-journal'].map((suffix) => filePath + suffix), ...temporariesOf(filePath).map((temporary) => temporary.path)];
+    const removed = candidates.filter((path) => regularFileStats(path, 'inspect') !== undefined);
+    const waitingMark = waitingMarkOf(lock.lockPath);
+    assertFolderOrAbsent(waitingMark);
+    for (const path of removed) removeRegularFile(path);
+    try {
+      rmSync(waitingMark, { recursive: true, force: true });
+    } catch (error) {
+      throw fileSystemError(error, waitingMark, 'delete');
+    }
     return removed;
   } finally {
     lock.release(); // removes the lock directory too
+  }
+}
+
+function assertFolderOrAbsent(path: string): void {
+  try {
+    const stats = lstatSync(path);
+    if (!stats.isDirectory()) throw new UnsafePathError(path, entryKind(stats), 'folder');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw fileSystemError(error, path, 'inspect');
   }
 }
