@@ -140,7 +140,8 @@ export interface CleanedUp {
 export async function cleanupBuilder(farm: FarmIdentity, store: StateStore, id: string, force: boolean): Promise<CleanedUp> {
   const { root } = farm;
   const builder = await store.getBuilder(id);
-  const checkout = builder ? recordedCheckout(root, builder) : await leftCheckout(root, id);
+  // A builder recorded before its checkout was (an interrupted spawn) may still have left one.
+  const checkout = (builder ? recordedCheckout(root, builder) : undefined) ?? (builder?.type === 'shell' ? undefined : await leftCheckout(root, id));
   if (!builder && !checkout) throw new InvalidInputError(`there is no builder ${id}: none is recorded and it left no branch or worktree. See "af status".`);
   if (checkout && !force) {
     const work = await unmergedWork(root, checkout);
