@@ -5,7 +5,7 @@
 // takes no port block; a start that loses a race names the architect.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -46,11 +46,33 @@ function farmProcesses(farm: TestFarm): number[] {
   return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      return argv.join(' ').includes(LONG) && readlinkSync(`/proc/${pid}/cwd`).startsWith(farm.project) && isProcessAlive(pid);
+      // Not `af` itself, whose own command line names the commands it launches.
+      return !argv.includes(AF_BIN) && argv.join(' ').includes(LONG) && readlinkSync(`/proc/${pid}/cwd`).startsWith(farm.project) && isProcessAlive(pid);
     } catch {
       return false;
     }
   });
+}
+
+/** Live annotation viewers (`af _serve`) working in the project. */
+function viewerProcesses(farm: TestFarm): number[] {
+  return readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[2] === '_serve' && readlinkSync(`/proc/${pid}/cwd`).startsWith(farm.project) && isProcessAlive(pid);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** How many builders the project's state records, read with the sqlite3-free `af status`. */
+function spawnRows(farm: TestFarm): number {
+  const { stdout } = spawnSync(process.execPath, [AF_BIN, 'status', '--json'], { cwd: farm.project, env: afEnvironment({ cwd: farm.project, home: join(farm.folder, 'home'), env: farm.env }), encoding: 'utf8' });
+  try {
+    return JSON.parse(stdout).builders.length;
+  } catch {
+    return 0;
+  }
 }
 
 const builderSessions = (farm: TestFarm) => farm.tmuxSessions().filter((name) => name.includes('-builder-'));
@@ -115,24 +137,73 @@ farmTest('without tmux: SIGINT to af spawn while its detached builder settles un
   assert.is(await assertConsistent(farm, 'after SIGINT, detached'), 'nothing');
 });
 
-farmTest('af stop while three spawns run: nothing of the farm is left running, and it says what it ended', { tmux: true }, async (farm) => {
+farmTest('SIGINT to af start, af util and af annotate once their process runs (before the record): each is undone', { tmux: true }, async (farm) => {
+  const start = startAf(farm, ['start', ...COMMANDS]);
+  await waitUntil(() => farm.tmuxSessions().some((name) => name.endsWith('-architect')), 'the architect session appears');
+  start.child.kill('SIGINT');
+  const started = await start.done;
+  assert.is(started.code, 130, started.stderr);
+  assert.equal(farm.tmuxSessions(), [], 'no architect session left');
+  assert.is((await farm.afJson(['status'])).architect, null, 'no architect row left');
+
+  const util = startAf(farm, ['util', ...COMMANDS]);
+  await waitUntil(() => farm.tmuxSessions().some((name) => name.includes('-util-')), 'the util session appears');
+  util.child.kill('SIGHUP');
+  const opened = await util.done;
+  assert.is(opened.code, 129, opened.stderr);
+  assert.equal(farm.tmuxSessions(), [], 'no util session left');
+  assert.equal((await farm.afJson(['status'])).utils, [], 'no util row left');
+  assert.equal(farmProcesses(farm), []);
+
+  writeFileSync(join(farm.project, 'notes.md'), 'notes\n');
+  const annotate = startAf(farm, ['annotate', 'notes.md']);
+  await waitUntil(() => viewerProcesses(farm).length > 0, 'the viewer starts');
+  annotate.child.kill('SIGINT');
+  const annotated = await annotate.done;
+  assert.is(annotated.code, 130, annotated.stderr);
+  await waitUntil(() => viewerProcesses(farm).length === 0, 'the viewer ends', 5000);
+  assert.equal((await farm.afJson(['status'])).annotations, [], 'no annotation row left');
+});
+
+farmTest('af stop while three spawns wait on git: it interrupts them, each undoes its work, and it names them', { tmux: true }, async (farm) => {
   await farm.afJson(['start', ...COMMANDS]);
+  // Another git's locks on the three branches keep the spawns retrying for seconds.
+  const locks = join(farm.project, '.git', 'refs', 'heads', 'builder');
+  mkdirSync(locks, { recursive: true });
+  for (const n of [1, 2, 3]) writeFileSync(join(locks, `task-${n}.lock`), '');
   const spawns = [1, 2, 3].map((n) => startAf(farm, ['spawn', '--task', `racing ${n}`, ...COMMANDS]));
-  await waitUntil(() => builderSessions(farm).length > 0, 'a builder session appears');
+  await waitUntil(() => readdirSync(locks).length === 3 && spawnRows(farm) === 3, 'the three spawns reserve their builders');
   const stop = await farm.af(['stop']);
   assert.is(stop.code, 0, stop.stderr);
   const results = await Promise.all(spawns.map((entry) => entry.done));
+  for (const result of results) assert.is(result.code, 143, result.stderr);
   assert.match(stop.stdout, /architect \(pid \d+\): stopped/);
-  assert.match(stop.stdout, /af spawn --task racing \d .*\(under way\) \(pid \d+\): interrupted/, 'the spawns under way are named');
-  // A spawn that recorded its builder before stop came is ended as a recorded builder; none runs on.
-  for (const result of results) assert.ok(result.code === 0 || result.code === 143, `spawn exit ${result.code}: ${result.stderr}`);
-  await delay(200);
+  for (const n of [1, 2, 3]) assert.match(stop.stdout, new RegExp(`af spawn --task racing ${n} .*\\(under way\\) \\(pid \\d+\\): interrupted`), stop.stdout);
   assert.equal(farm.tmuxSessions(), [], 'no tmux session left');
   assert.equal(farmProcesses(farm), [], 'no farm process left');
   const status = await farm.afJson(['status']);
   assert.equal([status.architect, status.builders], [null, []]);
+  assert.not.ok(existsSync(join(farm.project, '.builders', 'task-1')));
+  assert.match(stop.stdout, 'architect');
   const again = await farm.af(['stop']);
   assert.match(again.stdout, 'nothing was running or recorded');
+});
+
+farmTest('af stop as three spawns launch: nothing of the farm is left running, and each spawn is named', { tmux: true }, async (farm) => {
+  await farm.afJson(['start', ...COMMANDS]);
+  const spawns = [1, 2, 3].map((n) => startAf(farm, ['spawn', '--task', `racing ${n}`, ...COMMANDS]));
+  await waitUntil(() => existsSync(join(farm.project, '.builders')), 'a worktree appears');
+  const stop = await farm.af(['stop']);
+  assert.is(stop.code, 0, stop.stderr);
+  await Promise.all(spawns.map((entry) => entry.done));
+  // However the spawns and the stop interleave, each spawn is named: interrupted under way, or by the builder it recorded.
+  const notUnderWay = [1, 2, 3].filter((n) => !new RegExp(`af spawn --task racing ${n} .*\\(under way\\) \\(pid \\d+\\): interrupted`).test(stop.stdout));
+  const recorded = stop.stdout.split('\n').filter((line) => /^builder task-\d \(pid \d+\): stopped$/.test(line));
+  assert.ok(recorded.length >= notUnderWay.length, `every spawn is named: ${stop.stdout}`);
+  assert.equal(farm.tmuxSessions(), [], 'no tmux session left');
+  assert.equal(farmProcesses(farm), [], 'no farm process left');
+  const status = await farm.afJson(['status']);
+  assert.equal([status.architect, status.builders], [null, []]);
 });
 
 farmTest('a spawn killed with SIGKILL half-way: af stop ends its unrecorded session and says so; af cleanup ends a session too', { tmux: true }, async (farm) => {
