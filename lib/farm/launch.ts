@@ -71,7 +71,10 @@ export async function launchTerminal(spec: TerminalSpec, useTmux: boolean): Prom
 async function launchInTmux(spec: TerminalSpec): Promise<Launched> {
   let output: string;
   try {
-    output = await tmux('new-session', '-d', '-s', spec.session, '-e', `${FARM_MARKER}=${spec.farmId}`, '-c', spec.cwd, '-P', '-F', '#{pane_pid}', spec.command);
+    const args = ['new-session', '-d', '-s', spec.session, '-c', spec.cwd, '-P', '-F', '#{pane_pid}', spec.command];
+    // The mark in the pane's environment (tmux 3.0 on) backs up the session's name; an older tmux goes without.
+    output = await tmux(...args.slice(0, 4), '-e', `${FARM_MARKER}=${spec.farmId}`, ...args.slice(4))
+      .catch((error: Error) => (/unknown option|usage:/i.test(error.message) ? tmux(...args) : Promise.reject(error)));
   } catch (error) {
     // The client may have died (Ctrl-C reaches it too) after the server made the session.
     await killTmuxSession(spec.session);
