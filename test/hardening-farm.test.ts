@@ -124,6 +124,29 @@ farmTest('SIGINT to af spawn at many moments: a complete row whose process runs,
     await done;
     await assertConsistent(farm, `SIGINT at ${atMs} ms`);
     await farm.af(['stop']);
+    await farm.af(['cleanup', '--project', 'task-1', '--force']);
+  }
+});
+
+farmTest('Ctrl-C (SIGINT to af and the programs it runs: git, tmux) at many moments: a complete row whose process runs, or nothing at all', { tmux: true }, async (farm) => {
+  for (const atMs of [100, 200, 300, 400, 500, 700, 1000]) {
+    // Its own process group, as a shell's job: a terminal's Ctrl-C signals the whole group.
+    const child = spawn(process.execPath, [AF_BIN, 'spawn', '--task', `at ${atMs} ms`, ...COMMANDS], {
+      cwd: farm.project, env: afEnvironment({ cwd: farm.project, home: join(farm.folder, 'home'), env: farm.env }), stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    });
+    const done = finished(child);
+    await delay(atMs);
+    try {
+      process.kill(-child.pid!, 'SIGINT');
+    } catch {
+      // It ended already.
+    }
+    const result = await done;
+    assert.not.match(result.stderr, 'failed too', `SIGINT at ${atMs} ms: the undo worked: ${result.stderr}`);
+    await assertConsistent(farm, `Ctrl-C at ${atMs} ms`);
+    await farm.af(['stop']);
+    // Whatever a finished spawn left for the next (af stop keeps checkouts).
+    await farm.af(['cleanup', '--project', 'task-1', '--force']);
   }
 });
 
