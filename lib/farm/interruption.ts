@@ -11,7 +11,7 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type HandledSignal = (typeof SIGNALS)[number];
 
 /** The command was interrupted by a signal before it recorded what it started; what it started was undone. */
-export class InterruptedError extends AgentFarmStateError {
+export class CommandInterruptedError extends AgentFarmStateError {
   constructor(readonly signal: HandledSignal, what: string) {
     super('E_INTERRUPTED', `interrupted by ${signal} while starting ${what}; what it had started was ended and removed, nothing is recorded. Run the command again.`);
   }
@@ -20,7 +20,7 @@ export class InterruptedError extends AgentFarmStateError {
 export interface Interruption {
   /** The signal received so far, if any. */
   readonly signal: HandledSignal | undefined;
-  /** Throws InterruptedError when a signal came: call it between steps that can be undone. */
+  /** Throws CommandInterruptedError when a signal came: call it between steps that can be undone. */
   checkpoint(what: string): void;
 }
 
@@ -40,7 +40,7 @@ export async function withSignalsDeferred<T>(command: (interruption: Interruptio
       return received;
     },
     checkpoint(what) {
-      if (received) throw new InterruptedError(received, what);
+      if (received) throw new CommandInterruptedError(received, what);
     },
   };
   try {
