@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive } from '../lib/process-alive.js';
@@ -206,8 +206,7 @@ farmTest('af stop while three spawns wait on git: it interrupts them, each undoe
   assert.equal(farmProcesses(farm), [], 'no farm process left');
   const status = await farm.afJson(['status']);
   assert.equal([status.architect, status.builders], [null, []]);
-  assert.not.ok(existsSync(join(farm.project, '.builders', 'task-1')));
-  assert.match(stop.stdout, 'architect');
+  assert.not.ok(existsSync(join(farm.project, '.builders', 'task-1')), 'the interrupted spawns removed their worktrees');
   const again = await farm.af(['stop']);
   assert.match(again.stdout, 'nothing was running or recorded');
 });
@@ -280,7 +279,6 @@ farmTest('logs: a planted symlink for the logs folder or a log file is refused, 
   assert.equal(readdirSync(outside), ['victim.txt'], 'no log was made in the linked folder');
   assert.ok(lstatSync(logs).isSymbolicLink(), 'the link is left in place');
 
-  const { rmSync } = await import('node:fs');
   rmSync(logs);
   mkdirSync(logs);
   symlinkSync(victim, join(logs, 'builder-task-1.log'));
