@@ -37,9 +37,11 @@ async function succeeds(farm: TestFarm, args: string[]): Promise<string> {
   return result.stdout;
 }
 
-function httpGet(port: number): Promise<string> {
+/** The viewer's page, with the farm's secret from the URL af annotate printed. */
+function httpGet(annotation: Annotation & { url?: string }): Promise<string> {
+  const token = new URL(annotation.url!).searchParams.get('token');
   return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/' }, (response) => {
+    get({ host: '127.0.0.1', port: annotation.port, path: '/', headers: { Authorization: `Bearer ${token}` } }, (response) => {
       let body = '';
       response.on('data', (chunk) => { body += chunk; });
       response.on('end', () => resolve(body));
@@ -77,7 +79,7 @@ farmTest('with tmux: start, spawn in three modes, util, annotate, status, cleanu
   const annotation: Annotation = await farm.afJson(['annotate', 'README.md', '--builder', '0042']);
   assert.equal(annotation.parent, { type: 'builder', id: '0042' });
   assert.ok(inRange(annotation.port, farm.basePort + 50, farm.basePort + 69), `annotation port ${annotation.port} in its range`);
-  assert.is(await httpGet(annotation.port), '# the project\n', 'the viewer serves the file');
+  assert.is(await httpGet(annotation), '# the project\n', 'the viewer serves the file');
 
   const status: Status = await farm.afJson(['status']);
   assert.is(status.architect!.port, farm.basePort + 1);
@@ -114,7 +116,7 @@ farmTest('without tmux: processes run detached with logs under .agent-farm, and 
     assert.ok(isProcessAlive(entry.pid));
   }
   assert.ok(existsSync(join(farm.project, '.agent-farm', 'logs', 'builder-worktree-1.log')));
-  assert.is(await httpGet(annotation.port), '# the project\n');
+  assert.is(await httpGet(annotation), '# the project\n');
 
   const stopped = await farm.afJson(['stop']);
   assert.equal(stopped.map((entry: { outcome: string }) => entry.outcome), ['stopped', 'stopped', 'stopped', 'stopped']);

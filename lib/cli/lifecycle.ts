@@ -8,12 +8,16 @@ import { serveFile } from '../farm/annotation-server.js';
 import { startArchitect } from '../farm/architect.js';
 import { cleanupBuilder, spawnBuilder, type SpawnMode } from '../farm/builders.js';
 import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
-import { farmOf, type Farm } from '../farm/farm.js';
+import { farmIdentity, farmOf, type Farm } from '../farm/farm.js';
+import { TOKEN_PARAMETER } from '../farm/http-guard.js';
+import { withSignalsDeferred, type Interruption } from '../farm/interruption.js';
 import type { Launched } from '../farm/launch.js';
+import { loadOrCreateSecret, readSecret, secretPath } from '../farm/secret.js';
 import { stopFarm } from '../farm/stop.js';
 import { annotationParent, openAnnotation, openUtil } from '../farm/terminals.js';
-import { action } from './action.js';
-import { note, printJson, printLine } from './io.js';
+import type { StateStore } from '../state.js';
+import { action, EXIT_FAILURE } from './action.js';
+import { note, printError, printJson, printLine } from './io.js';
 import { projectRoot, withRegistry, withState } from './stores.js';
 import { textOption } from './text-option.js';
 
@@ -41,23 +45,64 @@ function overridesOf(options: Options): CommandOverrides {
 }
 
 /**
- * The project's farm on its port block. Only `af start` refreshes the block's last
- * use; the others just read it (no write, so no wait on the user-wide lock) unless
- * the project has none yet.
+ * The project's farm on its port block, opened once its state opened (a state that
+ * cannot be read fails the command before it takes a block). Only `af start`
+ * refreshes the block's last use; the others just read it (no write, so no wait on
+ * the user-wide lock) unless the project has none yet. `allocated` tells whether
+ * this call took a new block.
  */
-async function openFarm(root: string, refreshBlock: boolean): Promise<Farm> {
-  const basePort = await withRegistry(async (registry) => {
-    const known = refreshBlock ? undefined : (await registry.listAllocations()).find((allocation) => allocation.path === root);
-    return known?.basePort ?? registry.getPortBlock(root);
+async function openFarm(root: string, refreshBlock: boolean): Promise<{ farm: Farm; allocated: boolean }> {
+  const { basePort, allocated } = await withRegistry(async (registry) => {
+    const known = (await registry.listAllocations()).find((allocation) => allocation.path === root);
+    if (known && !refreshBlock) return { basePort: known.basePort, allocated: false };
+    return { basePort: await registry.getPortBlock(root), allocated: !known };
   });
-  return farmOf(root, basePort);
+  return { farm: farmOf(root, basePort), allocated };
 }
 
-/** The project's farm and the command `role` runs there, checked to be installed before any port or row is taken. */
-async function prepare(role: CommandRole, options: Options): Promise<{ farm: Farm; command: string }> {
+/** Gives back a block this command took, when the command failed and the project records nothing on it. */
+async function releaseUnusedBlock(root: string, store: StateStore): Promise<void> {
+  const state = await store.loadState();
+  if (state.architect || state.builders.length > 0 || state.utils.length > 0 || state.annotations.length > 0) return;
+  await withRegistry((registry) => registry.removeAllocation(root));
+}
+
+/**
+ * In the project's state, its farm: the command that starts something there. A
+ * failure leaves no port block taken that the command itself took.
+ */
+async function inFarm<T>(root: string, refreshBlock: boolean, use: (farm: Farm, store: StateStore) => Promise<T>): Promise<T> {
+  return withState(async (store) => {
+    const { farm, allocated } = await openFarm(root, refreshBlock);
+    try {
+      return await use(farm, store);
+    } catch (error) {
+      if (allocated) await releaseUnusedBlock(root, store).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/** The command `role` runs, checked to be installed before any state, port or row is touched. */
+function prepare(role: CommandRole, options: Options): { root: string; command: string } {
   const root = projectRoot();
-  const command = farmCommand(root, role, overridesOf(options));
-  return { farm: await openFarm(root, role === 'architect'), command };
+  return { root, command: farmCommand(root, role, overridesOf(options)) };
+}
+
+/**
+ * Runs a command that starts processes with SIGINT, SIGTERM and SIGHUP deferred (see
+ * interruption.ts): its errors are printed like any command's, and a signal sets the
+ * exit status 128 + its number.
+ */
+function interruptible<A extends unknown[]>(run: (interruption: Interruption, ...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await withSignalsDeferred((interruption) => run(interruption, ...args));
+    } catch (error) {
+      printError(error);
+      if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = EXIT_FAILURE;
+    }
+  };
 }
 
 function whereItRuns(launched: Launched): string {
@@ -66,11 +111,12 @@ function whereItRuns(launched: Launched): string {
     : `detached, output in ${launched.logFile}`;
 }
 
-async function start(options: Options): Promise<void> {
-  const { farm, command } = await prepare('architect', options);
-  const result = await withState((store) => startArchitect(farm, store, command));
+async function start(interruption: Interruption, options: Options): Promise<void> {
+  const { root, command } = prepare('architect', options);
+  const result = await inFarm(root, true, (farm, store) => startArchitect(farm, store, command, interruption));
   const { architect } = result;
-  if (result.alreadyRunning) note(`the architect is already running (pid ${architect.pid}, port ${architect.port}); "af stop" ends it.`);
+  if (result.alreadyRunning && result.startingElsewhere) note(`another "af start" (pid ${architect.pid}) is starting the architect right now; see "af status" in a moment.`);
+  else if (result.alreadyRunning) note(`the architect is already running (pid ${architect.pid}, port ${architect.port}); "af stop" ends it.`);
   else if (result.replaced) note(`replaced the recorded architect (pid ${result.replaced.pid}), which was no longer running.`);
   if (options.json) return printJson(architect);
   if (!result.alreadyRunning) printLine(`architect started: pid ${architect.pid}, port ${architect.port}, ${whereItRuns(result.launched)}`);
@@ -96,19 +142,19 @@ function spawnMode(options: SpawnOptions): SpawnMode {
   return mode!;
 }
 
-async function spawn(options: SpawnOptions): Promise<void> {
+async function spawn(interruption: Interruption, options: SpawnOptions): Promise<void> {
   const mode = spawnMode(options);
-  const { farm, command } = await prepare('builder', options);
-  const { builder, launched } = await withState((store) => spawnBuilder(farm, store, mode, command));
+  const { root, command } = prepare('builder', options);
+  const { builder, launched } = await inFarm(root, false, (farm, store) => spawnBuilder(farm, store, mode, command, interruption));
   if (options.json) return printJson(builder);
   printLine(`builder ${builder.id} started: pid ${builder.pid}, port ${builder.port}, ${whereItRuns(launched)}`);
   if (builder.worktree) printLine(`  worktree ${builder.worktree} on branch ${builder.branch}`);
 }
 
-async function util(options: Options & { name?: unknown }): Promise<void> {
-  const { farm, command } = await prepare('shell', options);
+async function util(interruption: Interruption, options: Options & { name?: unknown }): Promise<void> {
+  const { root, command } = prepare('shell', options);
   const name = textOption(options.name, ['--name']) ?? 'shell';
-  const { util: terminal, launched } = await withState((store) => openUtil(farm, store, command, name));
+  const { util: terminal, launched } = await inFarm(root, false, (farm, store) => openUtil(farm, store, command, name, interruption));
   if (options.json) return printJson(terminal);
   printLine(`utility terminal ${terminal.id} started: pid ${terminal.pid}, port ${terminal.port}, ${whereItRuns(launched)}`);
 }
@@ -116,23 +162,27 @@ async function util(options: Options & { name?: unknown }): Promise<void> {
 const SERVE_COMMAND = '_serve';
 
 /** The annotation viewer's process: this same program, serving the file. */
-const annotationServer = (file: string, port: number) => [process.execPath, resolve(process.argv[1]!), SERVE_COMMAND, file, '--port', String(port)];
+const annotationServer = (root: string) => (file: string, port: number) =>
+  [process.execPath, resolve(process.argv[1]!), SERVE_COMMAND, file, '--port', String(port), '--root', root];
 
-async function annotate(file: unknown, options: Options & { builder?: unknown; util?: unknown }): Promise<void> {
-  const farm = await openFarm(projectRoot(), false);
-  const annotation = await withState(async (store) => {
+async function annotate(interruption: Interruption, file: unknown, options: Options & { builder?: unknown; util?: unknown }): Promise<void> {
+  const root = projectRoot();
+  const { annotation, secret } = await inFarm(root, false, async (farm, store) => {
     const parent = await annotationParent(store, textOption(options.builder, ['--builder']), textOption(options.util, ['--util']));
-    return openAnnotation(farm, store, String(file), parent, annotationServer);
+    // Made before the viewer starts: the viewer only reads it.
+    const secret = loadOrCreateSecret(secretPath(root));
+    return { annotation: await openAnnotation(farm, store, String(file), parent, annotationServer(root), interruption), secret };
   });
-  if (options.json) return printJson(annotation);
-  printLine(`annotation ${annotation.id}: ${annotation.file} at http://127.0.0.1:${annotation.port}/ (pid ${annotation.pid})`);
+  const url = `http://127.0.0.1:${annotation.port}/?${TOKEN_PARAMETER}=${secret}`;
+  if (options.json) return printJson({ ...annotation, url });
+  printLine(`annotation ${annotation.id}: ${annotation.file} at ${url} (pid ${annotation.pid})`);
 }
 
 async function stop(options: Options): Promise<void> {
-  const stopped = await withState(stopFarm);
+  const stopped = await withState((store) => stopFarm(farmIdentity(projectRoot()), store));
   if (options.json) printJson(stopped);
-  else if (stopped.length === 0) printLine('nothing was recorded; the state is clear');
-  else for (const entry of stopped) printLine(`${entry.what} (pid ${entry.pid}): ${entry.outcome}`);
+  else if (stopped.length === 0) printLine('nothing was running or recorded; the state is clear');
+  else for (const entry of stopped) printLine(`${entry.what}${entry.unrecorded ? ', not recorded' : ''} (pid ${entry.pid}): ${entry.outcome}`);
   const survivors = stopped.filter((entry) => entry.outcome === 'survived');
   if (survivors.length > 0) {
     note(`still running after SIGKILL: ${survivors.map((entry) => `${entry.what} (pid ${entry.pid})`).join(', ')}`);
@@ -143,18 +193,21 @@ async function stop(options: Options): Promise<void> {
 async function cleanup(options: Options & { project?: unknown; force?: boolean }): Promise<void> {
   const id = textOption(options.project, ['--project', '-p']);
   if (id === undefined) throw new InvalidInputError('af cleanup needs the builder: --project <id> (see "af status").');
-  const result = await withState((store) => cleanupBuilder(projectRoot(), store, id, Boolean(options.force)));
+  const result = await withState((store) => cleanupBuilder(farmIdentity(projectRoot()), store, id, Boolean(options.force)));
   if (options.json) return printJson(result);
   const removed = result.worktree ? `; removed worktree ${result.worktree} and branch ${result.branch}` : '';
   printLine(`builder ${id} cleaned up: process ${result.process}${removed}`);
 }
 
-async function serve(file: unknown, options: { port?: unknown }): Promise<void> {
+async function serve(file: unknown, options: { port?: unknown; root?: unknown }): Promise<void> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidInputError(`--port should be a port number, got ${JSON.stringify(options.port)}.`);
   const path = resolve(String(file));
+  const root = resolve(String(options.root ?? projectRoot()));
   try {
-    await serveFile(path, port);
+    const secret = readSecret(secretPath(root));
+    if (secret === undefined) throw new InvalidInputError(`there is no farm secret at ${secretPath(root)}; start the viewer with "af annotate".`);
+    await serveFile(path, port, { root, secret });
   } catch (error) {
     // The channel to af annotate would keep this process alive.
     if (process.connected) process.disconnect();
@@ -173,7 +226,7 @@ export function registerLifecycle(cli: CAC): void {
     .option('--json', 'Print the recorded architect as JSON')
     .example('af start')
     .example('af start --architect-cmd "claude --model opus"')
-    .action(action(start));
+    .action(interruptible(start));
 
   cli.command('spawn', 'Start a builder in its own worktree (.builders/<id>, branch builder/<id>); give one mode')
     .option('-p, --project <id>', 'Build the spec <id> (codev/specs/<id>-*.md); the builder is named <id>')
@@ -185,14 +238,14 @@ export function registerLifecycle(cli: CAC): void {
     .example('af spawn --project 0042')
     .example('af spawn --task "Fix the flaky login test" --json')
     .example('af spawn --protocol spir --builder-cmd "claude --model sonnet"')
-    .action(action(spawn));
+    .action(interruptible(spawn));
 
   cli.command('util', 'Open a utility terminal running the shell, on a port of the utils range')
     .option('--name <name>', 'What to call it (default: shell)')
     .option('--json', 'Print the recorded terminal as JSON')
     .example('af util --name logs')
     .example('af util --shell-cmd zsh --json')
-    .action(action(util));
+    .action(interruptible(util));
 
   cli.command('annotate <file>', 'Serve a file read-only on 127.0.0.1, on a port of the annotations range')
     .option('--builder <id>', 'The builder it belongs to (default: the architect)')
@@ -200,7 +253,7 @@ export function registerLifecycle(cli: CAC): void {
     .option('--json', 'Print the recorded annotation as JSON')
     .example('af annotate lib/state.ts')
     .example('af annotate .builders/task-1/README.md --builder task-1 --json')
-    .action(action(annotate));
+    .action(interruptible(annotate));
 
   cli.command('stop', 'End every process of the farm (tmux sessions, process groups) and clear the state')
     .option('--json', 'Print what was ended as JSON')
@@ -219,6 +272,7 @@ export function registerLifecycle(cli: CAC): void {
   if (process.argv[2] === SERVE_COMMAND) {
     cli.command(`${SERVE_COMMAND} <file>`, 'Serve one file read-only on 127.0.0.1')
       .option('--port <port>', 'The port to listen on')
+      .option('--root <folder>', 'The project: the file must stay inside it')
       .action(action(serve));
   }
 }

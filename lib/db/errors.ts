@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'E_UNSAFE_PATH'
   | 'E_PERMISSION'
   | 'E_NO_SPACE'
-  | 'E_IO';
+  | 'E_IO'
+  | 'E_INTERRUPTED';
 
 export class AgentFarmStateError extends Error {
   readonly code: ErrorCode;

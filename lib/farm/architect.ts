@@ -1,33 +1,63 @@
 // `af start`: the architect, one per project. Its row is claimed (with this
-// process's pid) before it is launched, so two starts at once launch one architect.
+// process's pid) before it is launched, so two starts at once launch one architect;
+// the one that lost waits for the other to record its architect, so that it names
+// the architect's pid, not the other command's.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { StateStore } from '../state.js';
 import type { ArchitectState } from '../types.js';
 import type { Farm } from './farm.js';
-import { launchTerminal, recordOrStop, stopProcess, type Launched } from './launch.js';
+import { isFarmCommandInProgress } from './farm-processes.js';
+import { NO_INTERRUPTION, type Interruption } from './interruption.js';
+import { killTmuxSession, launchTerminal, stopProcess, type Launched } from './launch.js';
+
+/** How long a start waits for another start under way to record its architect. */
+const OTHER_START_WAIT_MS = 15_000;
+const POLL_MS = 100;
 
 export type ArchitectStart =
-  | { alreadyRunning: true; architect: ArchitectState }
+  | { alreadyRunning: true; architect: ArchitectState; startingElsewhere?: boolean }
   | { alreadyRunning: false; architect: ArchitectState; launched: Launched; replaced?: ArchitectState };
 
-export async function startArchitect(farm: Farm, store: StateStore, command: string): Promise<ArchitectStart> {
+export async function startArchitect(farm: Farm, store: StateStore, command: string, interruption: Interruption = NO_INTERRUPTION): Promise<ArchitectStart> {
   const port = farm.layout.architect;
-  const { running, replaced } = await store.claimArchitect({ port, pid: process.pid, cmd: command });
-  if (running) return { alreadyRunning: true, architect: running };
-  // A dead architect's tmux session may linger with its name.
-  if (replaced) await stopProcess(replaced);
-  let launched: Launched;
+  let claimed: { replaced?: ArchitectState };
+  for (;;) {
+    const { running, replaced } = await store.claimArchitect({ port, pid: process.pid, cmd: command });
+    if (!running) {
+      claimed = { ...(replaced ? { replaced } : {}) };
+      break;
+    }
+    if (!isFarmCommandInProgress(running.pid, farm.root)) return { alreadyRunning: true, architect: running };
+    // Another `af start` holds the claim: its architect, or its failure, comes soon.
+    if (!(await claimChanges(store, running.pid, interruption))) return { alreadyRunning: true, architect: running, startingElsewhere: true };
+  }
+  const { replaced } = claimed;
+  const session = farm.sessionName('architect');
+  let launched: Launched | undefined;
   try {
-    launched = await launchTerminal({
-      label: 'the architect command', command, cwd: farm.root,
-      session: farm.sessionName('architect'), logFile: farm.logFile('architect'),
-    }, farm.useTmux);
+    interruption.checkpoint('the architect');
+    // A dead architect's tmux session may linger with its name.
+    if (replaced) await stopProcess(replaced);
+    interruption.checkpoint('the architect');
+    launched = await launchTerminal({ label: 'the architect command', command, cwd: farm.root, session, logFile: farm.logFile('architect'), farmId: farm.id }, farm.useTmux);
+    interruption.checkpoint('the architect');
+    await store.setArchitect({ port, pid: launched.pid, cmd: command, ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}) });
   } catch (error) {
-    await store.setArchitect(null);
+    try {
+      if (launched) await stopProcess(launched);
+      if (farm.useTmux) await killTmuxSession(session);
+    } finally {
+      await store.setArchitect(null);
+    }
     throw error;
   }
-  const architect = await recordOrStop(launched, async () => {
-    await store.setArchitect({ port, pid: launched.pid, cmd: command, ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}) });
-    return (await store.getArchitect())!;
-  });
-  return { alreadyRunning: false, architect, launched, ...(replaced ? { replaced } : {}) };
+  return { alreadyRunning: false, architect: (await store.getArchitect())!, launched, ...(replaced ? { replaced } : {}) };
+}
+
+/** Waits until the architect row no longer names `pid` (true), or gives up (false). */
+async function claimChanges(store: StateStore, pid: number, interruption: Interruption): Promise<boolean> {
+  for (const deadline = Date.now() + OTHER_START_WAIT_MS; Date.now() < deadline && !interruption.signal; await delay(POLL_MS)) {
+    if ((await store.getArchitect())?.pid !== pid) return true;
+  }
+  return false;
 }

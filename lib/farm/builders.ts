@@ -1,13 +1,15 @@
 // `af spawn` and `af cleanup`: builders. A builder's id and port are reserved in one
 // transaction before anything starts; then its checkout, then its process. A failure
-// at any step removes what the spawn made, reservation included.
+// at any step, or a signal before the builder is recorded, removes what the spawn
+// made: process, tmux session, checkout, reservation.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError, describe } from '../db/errors.js';
 import type { BuilderDraft, StateStore } from '../state.js';
 import type { Builder } from '../types.js';
-import type { Farm } from './farm.js';
-import { launchTerminal, recordOrStop, stopProcess, type Launched, type StopOutcome } from './launch.js';
+import type { Farm, FarmIdentity } from './farm.js';
+import { NO_INTERRUPTION, type Interruption } from './interruption.js';
+import { killTmuxSession, launchTerminal, stopProcess, type Launched, type StopOutcome } from './launch.js';
 import { checkoutOf, hasLeftovers, prepareCheckout, removeCheckout, unmergedWork, type BuilderCheckout, type PreparedCheckout } from './worktree.js';
 
 /** The native version's spawn modes, one per builder type. */
@@ -26,24 +28,30 @@ export interface SpawnedBuilder {
   launched: Launched;
 }
 
-export async function spawnBuilder(farm: Farm, store: StateStore, mode: SpawnMode, command: string): Promise<SpawnedBuilder> {
+export async function spawnBuilder(farm: Farm, store: StateStore, mode: SpawnMode, command: string, interruption: Interruption = NO_INTERRUPTION): Promise<SpawnedBuilder> {
   const reserved = await reserve(farm, store, draftFor(farm.root, mode));
+  const what = `builder ${reserved.id}`;
+  const session = farm.sessionName(`builder-${reserved.id}`);
   let checkout: PreparedCheckout | undefined;
+  let launched: Launched | undefined;
   try {
+    interruption.checkpoint(what);
     if (reserved.type !== 'shell') checkout = await prepareCheckout(farm.root, reserved.id);
-    const launched = await launchTerminal({
+    interruption.checkpoint(what);
+    launched = await launchTerminal({
       label: 'the builder command', command, cwd: checkout?.worktree ?? farm.root,
-      session: farm.sessionName(`builder-${reserved.id}`), logFile: farm.logFile(`builder-${reserved.id}`),
+      session, logFile: farm.logFile(`builder-${reserved.id}`), farmId: farm.id,
     }, farm.useTmux);
+    interruption.checkpoint(what);
     const builder: Builder = {
       ...reserved, worktree: checkout?.worktree ?? '', branch: checkout?.branch ?? '', pid: launched.pid, status: 'implementing',
       ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}),
     };
-    await recordOrStop(launched, () => store.upsertBuilder(builder));
+    await store.upsertBuilder(builder);
     return { builder, launched };
   } catch (error) {
     try {
-      await undoSpawn(farm, store, reserved.id, checkout);
+      await undoSpawn(farm, store, reserved.id, session, launched, checkout);
     } catch (undoError) {
       throw new Error(`${describe(error)} Removing what the spawn made failed too: ${describe(undoError)}`, { cause: error });
     }
@@ -51,8 +59,11 @@ export async function spawnBuilder(farm: Farm, store: StateStore, mode: SpawnMod
   }
 }
 
-async function undoSpawn(farm: Farm, store: StateStore, id: string, checkout: PreparedCheckout | undefined): Promise<void> {
+/** In the reverse order of the spawn: the process and its session, the checkout, the row. */
+async function undoSpawn(farm: Farm, store: StateStore, id: string, session: string, launched: Launched | undefined, checkout: PreparedCheckout | undefined): Promise<void> {
   try {
+    if (launched) await stopProcess(launched);
+    if (farm.useTmux) await killTmuxSession(session);
     if (checkout) await removeCheckout(farm.root, checkout, checkout.created);
   } finally {
     await store.removeBuilder(id);
@@ -126,9 +137,11 @@ export interface CleanedUp {
  * Refuses, changing nothing, while it holds work not merged into the project's
  * current branch, unless forced. Also clears what a builder left after `af stop`.
  */
-export async function cleanupBuilder(root: string, store: StateStore, id: string, force: boolean): Promise<CleanedUp> {
+export async function cleanupBuilder(farm: FarmIdentity, store: StateStore, id: string, force: boolean): Promise<CleanedUp> {
+  const { root } = farm;
   const builder = await store.getBuilder(id);
-  const checkout = builder ? recordedCheckout(root, builder) : await leftCheckout(root, id);
+  // A builder recorded before its checkout was (an interrupted spawn) may still have left one.
+  const checkout = (builder ? recordedCheckout(root, builder) : undefined) ?? (builder?.type === 'shell' ? undefined : await leftCheckout(root, id));
   if (!builder && !checkout) throw new InvalidInputError(`there is no builder ${id}: none is recorded and it left no branch or worktree. See "af status".`);
   if (checkout && !force) {
     const work = await unmergedWork(root, checkout);
@@ -137,6 +150,8 @@ export async function cleanupBuilder(root: string, store: StateStore, id: string
     }
   }
   const outcome = builder ? await stopProcess(builder) : 'none recorded';
+  // Its session, by name: a builder recorded before its process was may still have one.
+  if (BUILDER_ID.test(id)) await killTmuxSession(farm.sessionName(`builder-${id}`));
   const annotations = (await store.getAnnotations()).filter((annotation) => annotation.parent.type === 'builder' && annotation.parent.id === id);
   for (const annotation of annotations) {
     await stopProcess(annotation);

@@ -3,12 +3,15 @@
 // in its own process group with its output in a log file. Either way its pid leads
 // a process group, so ending the group ends everything it started.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fstatSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AgentFarmStateError, describe } from '../db/errors.js';
 import { isProcessAlive } from '../process-alive.js';
+import { openLogForAppend, readLogFrom } from './log-files.js';
 import { findExecutable } from './which.js';
+
+/** The environment variable that marks a process as one of a farm's: its value is the farm's id. */
+export const FARM_MARKER = 'AF_FARM';
 
 /** How long a new program must stay up to count as started: one that fails at once is reported, not recorded. */
 const SETTLE_MS = 300;
@@ -39,6 +42,8 @@ export interface DetachedSpec {
   command: string;
   cwd: string;
   logFile: string;
+  /** The farm's id, marked on the process (AF_FARM) so `af stop` finds it unrecorded. */
+  farmId: string;
 }
 
 export interface TerminalSpec extends DetachedSpec {
@@ -66,14 +71,19 @@ export async function launchTerminal(spec: TerminalSpec, useTmux: boolean): Prom
 async function launchInTmux(spec: TerminalSpec): Promise<Launched> {
   let output: string;
   try {
-    output = await tmux('new-session', '-d', '-s', spec.session, '-c', spec.cwd, '-P', '-F', '#{pane_pid}', spec.command);
+    const args = ['new-session', '-d', '-s', spec.session, '-c', spec.cwd, '-P', '-F', '#{pane_pid}', spec.command];
+    // The mark in the pane's environment (tmux 3.0 on) backs up the session's name; an older tmux goes without.
+    output = await tmux(...args.slice(0, 4), '-e', `${FARM_MARKER}=${spec.farmId}`, ...args.slice(4))
+      .catch((error: Error) => (/unknown option|usage:/i.test(error.message) ? tmux(...args) : Promise.reject(error)));
   } catch (error) {
+    // The client may have died (Ctrl-C reaches it too) after the server made the session.
+    await killTmuxSession(spec.session);
     throw new LaunchError(`cannot start ${spec.label} in the tmux session ${spec.session}: ${describe(error)}`);
   }
   const pid = Number(output.trim());
   await delay(SETTLE_MS);
   if (!isProcessAlive(pid)) {
-    await tmux('kill-session', '-t', exactly(spec.session)).catch(() => undefined);
+    await killTmuxSession(spec.session);
     throw new LaunchError(`${spec.label} "${spec.command}" exited at once in tmux; run it by hand in ${spec.cwd} to see why.`);
   }
   return { pid, tmuxSession: spec.session };
@@ -84,13 +94,13 @@ async function launchInTmux(spec: TerminalSpec): Promise<Launched> {
  * it stay up; 'ready' waits for it to send "ready" over its IPC channel.
  */
 async function launchDetached(spec: DetachedSpec, argv: string[], until: 'settle' | 'ready'): Promise<Launched> {
-  mkdirSync(dirname(spec.logFile), { recursive: true });
-  const log = openSync(spec.logFile, 'a');
+  const log = openLogForAppend(spec.logFile);
   // The log is shared with earlier runs under the same name: quote only this run's part.
   const logStart = fstatSync(log).size;
   let child: ChildProcess;
   try {
-    child = spawn(argv[0]!, argv.slice(1), { cwd: spec.cwd, detached: true, stdio: ['ignore', log, log, ...(until === 'ready' ? ['ipc' as const] : [])] });
+    child = spawn(argv[0]!, argv.slice(1), {
+      cwd: spec.cwd, detached: true, env: { ...process.env, [FARM_MARKER]: spec.farmId }, stdio: ['ignore', log, log, ...(until === 'ready' ? ['ipc' as const] : [])] });
   } finally {
     closeSync(log);
   }
@@ -120,12 +130,9 @@ function startupFailure(child: ChildProcess, until: 'settle' | 'ready'): Promise
 }
 
 function logTail(logFile: string, from: number): string {
-  try {
-    const text = readFileSync(logFile).subarray(from).toString('utf8').trimEnd();
-    return text === '' ? ` It wrote nothing to its log ${logFile}.` : `\nThe end of its log ${logFile}:\n${text.slice(-1000)}`;
-  } catch {
-    return '';
-  }
+  const text = readLogFrom(logFile, from, 4000)?.trimEnd();
+  if (text === undefined) return '';
+  return text === '' ? ` It wrote nothing to its log ${logFile}.` : `\nThe end of its log ${logFile}:\n${text.slice(-1000)}`;
 }
 
 /** Starts a small server (argv) detached, and returns once it said it is listening. */
@@ -142,7 +149,7 @@ export type StopOutcome = 'stopped' | 'not running' | 'not a farm process' | 'su
  */
 export async function stopProcess(entry: { pid: number; tmuxSession?: string }): Promise<StopOutcome> {
   const wasRunning = isProcessAlive(entry.pid);
-  if (entry.tmuxSession && tmuxInstalled()) await tmux('kill-session', '-t', exactly(entry.tmuxSession)).catch(() => undefined);
+  if (entry.tmuxSession) await killTmuxSession(entry.tmuxSession);
   if (!wasRunning) return 'not running';
   // Closing its tmux session may have ended it already, and taken its group along.
   if (!signalGroup(entry.pid, 'SIGTERM')) return isProcessAlive(entry.pid) ? 'not a farm process' : 'stopped';
@@ -153,7 +160,27 @@ export async function stopProcess(entry: { pid: number; tmuxSession?: string }):
   return isProcessAlive(entry.pid) ? 'survived' : 'stopped';
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+/** Ends the tmux session of that exact name, if tmux runs it. */
+export async function killTmuxSession(session: string): Promise<boolean> {
+  if (!tmuxInstalled()) return false;
+  return tmux('kill-session', '-t', exactly(session)).then(() => true, () => false);
+}
+
+/** The tmux sessions whose name starts with `prefix` (none when tmux or its server is not running). */
+export async function tmuxSessionsStartingWith(prefix: string): Promise<string[]> {
+  if (!tmuxInstalled()) return [];
+  const listing = await tmux('list-sessions', '-F', '#{session_name}').catch(() => '');
+  return listing.split('\n').filter((name) => name.startsWith(prefix));
+}
+
+/** The pid of the first pane of a tmux session, if it runs. */
+export async function tmuxPanePid(session: string): Promise<number | undefined> {
+  const output = await tmux('list-panes', '-t', exactly(session), '-F', '#{pane_pid}').catch(() => '');
+  const pid = Number(output.split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pid, signal);
     return true;
@@ -167,14 +194,4 @@ async function ended(pid: number, withinMs: number): Promise<boolean> {
     if (!isProcessAlive(pid)) return true;
   }
   return !isProcessAlive(pid);
-}
-
-/** Records a launched process with `record`; when recording fails the process is ended, so nothing runs unrecorded. */
-export async function recordOrStop<T>(launched: Launched, record: () => Promise<T>): Promise<T> {
-  try {
-    return await record();
-  } catch (error) {
-    await stopProcess(launched);
-    throw error;
-  }
 }

@@ -1,34 +1,56 @@
 // `af util` and `af annotate`: utility terminals and annotation viewers. Each is
 // reserved with its port in one transaction, then launched, then its process
-// recorded; a failed launch removes the reservation.
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+// recorded; a failed launch, or a signal before the record, ends the process and
+// removes the reservation.
+import { realpathSync, statSync } from 'node:fs';
+import { resolve, sep } from 'node:path';
 import { InvalidInputError } from '../db/errors.js';
 import type { StateStore } from '../state.js';
 import type { Annotation, UtilTerminal } from '../types.js';
 import type { Farm } from './farm.js';
-import { launchServer, launchTerminal, recordOrStop, type Launched } from './launch.js';
+import { NO_INTERRUPTION, type Interruption } from './interruption.js';
+import { killTmuxSession, launchServer, launchTerminal, stopProcess, type Launched } from './launch.js';
 
 /** Ids random enough that two commands at once never pick the same one. */
 // Six hex digits: unique enough among one project's terminals, and no node:crypto to load at start-up.
 const newId = (prefix: string) => `${prefix}-${Math.floor(Math.random() * 0x100_0000).toString(16).padStart(6, '0')}`;
 
-/** Runs `launch` for a reserved row: a failed launch removes the row. */
-async function launchReserved<T>(remove: () => Promise<void>, launch: () => Promise<T>): Promise<T> {
+interface ReservedLaunch {
+  what: string;
+  /** A tmux session the launch may have made, ended on undo. */
+  session?: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * Launches the process of a reserved row and records it; a failure or a signal
+ * before the record ends the process (and its session) and removes the row.
+ */
+async function launchReserved(reserved: ReservedLaunch, interruption: Interruption, launch: () => Promise<Launched>, record: (launched: Launched) => Promise<void>): Promise<Launched> {
+  let launched: Launched | undefined;
   try {
-    return await launch();
+    interruption.checkpoint(reserved.what);
+    launched = await launch();
+    interruption.checkpoint(reserved.what);
+    await record(launched);
+    return launched;
   } catch (error) {
-    await remove();
+    try {
+      if (launched) await stopProcess(launched);
+      if (reserved.session) await killTmuxSession(reserved.session);
+    } finally {
+      await reserved.remove();
+    }
     throw error;
   }
 }
 
-export async function openUtil(farm: Farm, store: StateStore, command: string, name: string): Promise<{ util: UtilTerminal; launched: Launched }> {
+export async function openUtil(farm: Farm, store: StateStore, command: string, name: string, interruption: Interruption = NO_INTERRUPTION): Promise<{ util: UtilTerminal; launched: Launched }> {
   const reserved = await store.reserveUtil({ id: newId('util'), name, pid: process.pid }, farm.layout.utils);
-  const launched = await launchReserved(() => store.removeUtil(reserved.id), () => launchTerminal({
-    label: 'the shell command', command, cwd: farm.root, session: farm.sessionName(reserved.id), logFile: farm.logFile(reserved.id),
-  }, farm.useTmux));
-  await recordOrStop(launched, () => store.setUtilProcess(reserved.id, launched));
+  const session = farm.sessionName(reserved.id);
+  const launched = await launchReserved({ what: `utility terminal ${reserved.id}`, ...(farm.useTmux ? { session } : {}), remove: () => store.removeUtil(reserved.id) }, interruption,
+    () => launchTerminal({ label: 'the shell command', command, cwd: farm.root, session, logFile: farm.logFile(reserved.id), farmId: farm.id }, farm.useTmux),
+    (started) => store.setUtilProcess(reserved.id, started));
   const util: UtilTerminal = { ...reserved, pid: launched.pid, ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}) };
   return { util, launched };
 }
@@ -53,21 +75,32 @@ export async function annotationParent(store: StateStore, builderId: string | un
  * Serves `file` read-only on a port of the annotations range, in its own process:
  * `serverArgv(file, port)` is the command line of that process.
  */
-export async function openAnnotation(farm: Farm, store: StateStore, file: string, parent: AnnotationParent, serverArgv: (file: string, port: number) => string[]): Promise<Annotation> {
+export async function openAnnotation(farm: Farm, store: StateStore, file: string, parent: AnnotationParent,
+  serverArgv: (file: string, port: number) => string[], interruption: Interruption = NO_INTERRUPTION): Promise<Annotation> {
   const path = resolve(file);
   if (!isReadableFile(path)) throw new InvalidInputError(`${path} is not a file that can be read; af annotate shows one existing file.`);
+  if (!isInside(farm.root, path)) throw new InvalidInputError(`${path} is outside the project ${farm.root} (after following links); af annotate shows the project's own files.`);
   const reserved = await store.reserveAnnotation({ id: newId('ann'), file: path, pid: process.pid, parent }, farm.layout.annotations);
   const argv = serverArgv(path, reserved.port);
-  const pid = await launchReserved(() => store.removeAnnotation(reserved.id), () => launchServer({
-    label: 'the annotation viewer', command: argv.join(' '), cwd: farm.root, logFile: farm.logFile(reserved.id),
-  }, argv));
-  await recordOrStop({ pid }, () => store.setAnnotationProcess(reserved.id, pid));
-  return { ...reserved, pid };
+  const launched = await launchReserved({ what: `annotation ${reserved.id}`, remove: () => store.removeAnnotation(reserved.id) }, interruption,
+    async () => ({ pid: await launchServer({ label: 'the annotation viewer', command: argv.join(' '), cwd: farm.root, logFile: farm.logFile(reserved.id), farmId: farm.id }, argv) }),
+    (started) => store.setAnnotationProcess(reserved.id, started.pid));
+  return { ...reserved, pid: launched.pid };
 }
 
 function isReadableFile(path: string): boolean {
   try {
     return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `path`, links followed, lies inside the folder `root`. */
+export function isInside(root: string, path: string): boolean {
+  try {
+    const realRoot = realpathSync(root);
+    return realpathSync(path).startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
   } catch {
     return false;
   }

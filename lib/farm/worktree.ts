@@ -66,7 +66,8 @@ export async function prepareCheckout(root: string, id: string): Promise<Prepare
   try {
     await git(root, 'worktree', 'add', checkout.worktree, checkout.branch);
   } catch (error) {
-    if (createdBranch) await git(root, 'branch', '-D', checkout.branch);
+    // A git killed half-way (Ctrl-C reaches it too) may leave a partial worktree that holds the branch.
+    await removeCheckout(root, checkout, { worktree: true, branch: createdBranch });
     throw error;
   }
   return { ...checkout, created: { branch: createdBranch, worktree: true } };

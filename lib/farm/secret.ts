@@ -1,0 +1,95 @@
+// The farm's secret: 32 random bytes, hex, in `<state folder>/secret` (mode 0600).
+// Every HTTP server of the farm (annotation viewers, and the dashboard and web
+// terminals to come) refuses a request that does not carry it, so only a user who
+// can read that file gets in. It is written whole to a temporary file and linked
+// into place (link() never follows or replaces what is there), so a reader never
+// sees half a secret; it is read through O_NOFOLLOW and checked on its descriptor.
+import { closeSync, constants, fstatSync, fsyncSync, linkSync, openSync, readSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidInputError, UnsafePathError, fileSystemError } from '../db/errors.js';
+import { stateDir } from '../paths.js';
+
+export const SECRET_FILE_NAME = 'secret';
+const SECRET_BYTES = 32;
+const SECRET_TEXT = /^[0-9a-f]{64}$/;
+
+export function secretPath(projectRoot: string): string {
+  return join(stateDir(projectRoot), SECRET_FILE_NAME);
+}
+
+function randomHex(bytes: number): string {
+  // Web Crypto's generator: the operating system's randomness, without loading node:crypto.
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(bytes))).toString('hex');
+}
+
+/** Why the opened secret file cannot be trusted, or undefined when it can. */
+function untrusted(stats: Stats): string | undefined {
+  if (!stats.isFile()) return stats.isDirectory() ? 'a folder' : 'a special file (device, socket or pipe)';
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid) return `a file owned by another user (uid ${stats.uid})`;
+  if ((stats.mode & 0o077) !== 0) return `a file others may read or write (mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')})`;
+  return undefined;
+}
+
+/** Reads the secret at `path`: undefined when there is none; refuses a link, a file of another user, or one others can read. */
+export function readSecret(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new UnsafePathError(path, 'a symbolic link', 'file');
+    throw fileSystemError(error, path, 'read the farm secret');
+  }
+  try {
+    const problem = untrusted(fstatSync(fd));
+    if (problem) throw new UnsafePathError(path, problem, 'file');
+    const buffer = Buffer.alloc(256);
+    const text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8').trim();
+    if (!SECRET_TEXT.test(text)) throw new InvalidInputError(`the farm secret ${path} is not 64 hex digits; delete it, and the next "af annotate" makes a new one (open viewers then need their new URL).`);
+    return text;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The farm's secret at `path`, made when there is none yet. */
+export function loadOrCreateSecret(path: string): string {
+  const existing = readSecret(path);
+  if (existing !== undefined) return existing;
+  const temporary = `${path}.${process.pid}-${randomHex(4)}.tmp`;
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  let fd: number;
+  try {
+    fd = openSync(temporary, flags, 0o600);
+  } catch (error) {
+    throw fileSystemError(error, temporary, 'create the farm secret');
+  }
+  try {
+    writeSync(fd, `${randomHex(SECRET_BYTES)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temporary, path);
+  } catch (error) {
+    // Another command made it first (or something was planted there): read what is there, with its checks.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileSystemError(error, path, 'create the farm secret');
+  } finally {
+    unlinkSync(temporary);
+  }
+  const secret = readSecret(path);
+  if (secret === undefined) throw new InvalidInputError(`the farm secret ${path} vanished as it was made; run the command again.`);
+  return secret;
+}
+
+/** Compares two texts in time that depends only on their lengths. */
+export function sameSecret(given: string, secret: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  let difference = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) difference |= (a[i % Math.max(a.length, 1)] ?? 0) ^ b[i]!;
+  return difference === 0;
+}
