@@ -51,7 +51,7 @@ test('a paused lock holder (SIGSTOP past the stale threshold) does not overwrite
 
 test('writers killed at random moments: the file always opens whole and holds every acknowledged write', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 30_000;
   const acknowledged = new Map<string, string>();
   for (let round = 0; Date.now() < deadline && round < 8; round++) {
     const writers = Array.from({ length: 3 }, (_, i) => {
@@ -61,7 +61,10 @@ test('writers killed at random moments: the file always opens whole and holds ev
       const child = startWorker(['write', dbPath, name, '100000', ackFile], env);
       return { child, done: finished(child) };
     });
-    await sleep(600 + Math.random() * 900);
+    // Killed at a random moment once the round's writers are at work: a loaded machine may take seconds to start them.
+    const ackFiles = [...acknowledged.values()].slice(-writers.length);
+    for (const startedAt = Date.now(); !ackFiles.some(existsSync) && Date.now() - startedAt < 15_000;) await sleep(20);
+    await sleep(Math.random() * 900);
     for (const { child } of writers) child.kill('SIGKILL');
     for (const { done } of writers) await done;
     const db = await SharedDatabase.open(dbPath, { migrations: itemsMigrations, staleThreshold: STALE_MS, busyTimeout: 20_000 });
