@@ -63,9 +63,10 @@ function shellQuote(word: string): string {
 
 /** The program a shell command runs: its first word after any `NAME=value` assignments. */
 export function programOf(command: string): string | undefined {
-  const words = command.match(/'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"]+/g) ?? [];
+  // A shell word runs on through quotes: `B="x y"` is one word, an assignment.
+  const words = command.match(/(?:'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"])+/g) ?? [];
   const program = words.find((word) => !/^\w+=/.test(word));
-  return program?.replace(/^'(.*)'$|^"(.*)"$/, (_, single: string | undefined, double: string | undefined) => single ?? double ?? '');
+  return program?.replace(/'([^']*)'|"((?:[^"\\]|\\.)*)"/g, (_, single: string | undefined, double: string | undefined) => single ?? double!.replace(/\\(.)/g, '$1'));
 }
 
 /** The command for `role`, checked to be installed: the error names the program and the option that overrides it. */

@@ -140,6 +140,10 @@ test('programOf: the first word that is not an assignment, without its quotes', 
   assert.is(programOf('claude --model opus'), 'claude');
   assert.is(programOf('  claude'), 'claude');
   assert.is(programOf('A=1 B=x claude'), 'claude');
+  // An assignment's quoted value is part of the assignment, not the program.
+  assert.is(programOf('A=1 B="x y" claude'), 'claude');
+  assert.is(programOf("MODEL='opus 4' claude --x"), 'claude');
+  assert.is(programOf('my" "prog --flag'), 'my prog');
   assert.is(programOf(`'my prog' --flag`), 'my prog');
   assert.is(programOf('"my prog" --flag'), 'my prog');
   assert.is(programOf('/usr/local/bin/claude -c'), '/usr/local/bin/claude');
