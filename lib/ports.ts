@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SharedDatabase, type DatabaseOptions } from './db/database.js';
 import { InvalidInputError, PortsExhaustedError } from './db/errors.js';
+import { createOrAdopt } from './db/adopt-schema.js';
 import { withConstraintErrors } from './db/constraints.js';
 import { JsonShape, keepAsBackup, readJsonIfPresent } from './db/json-import.js';
 import type { Migration } from './db/migrations.js';
@@ -65,7 +66,7 @@ export class PortRegistry {
       // The registry reveals every project path of the user: keep it private.
       fileMode: 0o600,
       folderMode: 0o700,
-      migrations: globalMigrations(portsJsonPath),
+      migrations: globalMigrations(portsJsonPath, resolve(dbPath)),
     });
     return new PortRegistry(db, basePort);
   }
@@ -133,12 +134,12 @@ export class PortRegistry {
   }
 }
 
-function globalMigrations(portsJsonPath: string): Migration[] {
+function globalMigrations(portsJsonPath: string, dbPath: string): Migration[] {
   return [{
     version: 1,
     description: 'port allocations, imported from ports.json when present',
     up: (db) => {
-      db.exec(GLOBAL_SCHEMA_V1);
+      createOrAdopt(db, GLOBAL_SCHEMA_V1, dbPath);
       importPortsJson(db, portsJsonPath);
     },
     afterCommit: () => keepAsBackup(portsJsonPath),

@@ -1,7 +1,7 @@
 // The local state API (state.db): the native version's operations on an explicit
 // store, plus the atomic reservations the native version lacked (a free port and
 // the row holding it, the next free builder id, in one transaction).
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { SharedDatabase, type DatabaseOptions } from './db/database.js';
 import { PortRangeFullError } from './db/errors.js';
 import { selectAll } from './db/rows.js';
@@ -28,7 +28,7 @@ export class StateStore {
 
   static async open(dbPath: string = stateDbPath(), options: StateStoreOptions = {}): Promise<StateStore> {
     const { stateJsonPath = join(dirname(dbPath), 'state.json'), ...engine } = options;
-    return new StateStore(await SharedDatabase.open(dbPath, { ...engine, migrations: localMigrations(stateJsonPath) }));
+    return new StateStore(await SharedDatabase.open(dbPath, { ...engine, migrations: localMigrations(stateJsonPath, resolve(dbPath)) }));
   }
 
   get path(): string {
