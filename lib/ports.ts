@@ -13,6 +13,7 @@ import { optional, selectAll, selectOne, type Row } from './db/rows.js';
 import type { SqlDatabase } from './db/sqljs.js';
 import { globalDbPath } from './paths.js';
 import { isProcessAlive } from './process-alive.js';
+import { keepPrivate } from './private-files.js';
 import { GLOBAL_SCHEMA_V1 } from './schema/global.js';
 import type { PortAllocation, PortRange } from './types.js';
 
@@ -61,12 +62,15 @@ export class PortRegistry {
   static async open(dbPath: string = globalDbPath(), options: PortRegistryOptions = {}): Promise<PortRegistry> {
     const { portsJsonPath = join(dirname(resolve(dbPath)), 'ports.json'), basePort, ...databaseOptions } = options;
     if (basePort !== undefined) checkBasePort(basePort, `the basePort option (${basePort})`, 'pass e.g. 4200');
+    // The registry reveals every project path of the user: an existing one that others can read is tightened first.
+    const absolutePath = resolve(dbPath);
+    keepPrivate(dirname(absolutePath), [absolutePath, `${absolutePath}-wal`]);
     const db = await SharedDatabase.open(dbPath, {
       ...databaseOptions,
-      // The registry reveals every project path of the user: keep it private.
+      // What this creates is private from the start.
       fileMode: 0o600,
       folderMode: 0o700,
-      migrations: globalMigrations(portsJsonPath, resolve(dbPath)),
+      migrations: globalMigrations(portsJsonPath, absolutePath),
     });
     return new PortRegistry(db, basePort);
   }
