@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SharedDatabase, type DatabaseOptions } from './db/database.js';
 import { InvalidInputError, PortsExhaustedError } from './db/errors.js';
-import { createOrAdopt } from './db/adopt-schema.js';
+import { assertSchema, createOrAdopt } from './db/adopt-schema.js';
 import { withConstraintErrors } from './db/constraints.js';
 import { JsonShape, keepAsBackup, readJsonIfPresent } from './db/json-import.js';
 import type { Migration } from './db/migrations.js';
@@ -71,6 +71,10 @@ export class PortRegistry {
       fileMode: 0o600,
       folderMode: 0o700,
       migrations: globalMigrations(portsJsonPath, absolutePath),
+    });
+    await db.read((sql) => assertSchema(sql, GLOBAL_SCHEMA_V1, absolutePath)).catch(async (error: unknown) => {
+      await db.close();
+      throw error;
     });
     return new PortRegistry(db, basePort);
   }

@@ -2,6 +2,7 @@
 // store, plus the atomic reservations the native version lacked (a free port and
 // the row holding it, the next free builder id, in one transaction).
 import { dirname, join, resolve } from 'node:path';
+import { assertSchema } from './db/adopt-schema.js';
 import { SharedDatabase, type DatabaseOptions } from './db/database.js';
 import { PortRangeFullError } from './db/errors.js';
 import { selectAll } from './db/rows.js';
@@ -9,7 +10,7 @@ import type { SqlDatabase } from './db/sqljs.js';
 import { stateDbPath } from './paths.js';
 import { isProcessAlive } from './process-alive.js';
 import { ArgumentShape } from './shape.js';
-import { LOCAL_TABLES } from './schema/local.js';
+import { LOCAL_SCHEMA_V1, LOCAL_TABLES } from './schema/local.js';
 import { localMigrations } from './state-migrations.js';
 import { readAnnotations, readArchitect, readBuilders, readUtils, writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './state-rows.js';
 import { annotationFrom, architectFrom, builderFrom, utilFrom } from './state-shapes.js';
@@ -28,7 +29,13 @@ export class StateStore {
 
   static async open(dbPath: string = stateDbPath(), options: StateStoreOptions = {}): Promise<StateStore> {
     const { stateJsonPath = join(dirname(dbPath), 'state.json'), ...engine } = options;
-    return new StateStore(await SharedDatabase.open(dbPath, { ...engine, migrations: localMigrations(stateJsonPath, resolve(dbPath)) }));
+    const database = await SharedDatabase.open(dbPath, { ...engine, migrations: localMigrations(stateJsonPath, resolve(dbPath)) });
+    // A schema damaged into another (a column renamed by a flipped byte) is refused here, not by the first query that misses it.
+    await database.read((db) => assertSchema(db, LOCAL_SCHEMA_V1, database.path)).catch(async (error: unknown) => {
+      await database.close();
+      throw error;
+    });
+    return new StateStore(database);
   }
 
   get path(): string {

@@ -1,7 +1,8 @@
 // A file that already holds tables when its first migration runs: the native
 // version leaves its version-1 tables without a `_migrations` row when its own
 // JSON import fails. Such a file is adopted only when its tables and columns are
-// exactly the ones the migration would create; any other layout is refused.
+// exactly the ones the migration would create; any other layout is refused. The
+// same check, at every open, refuses a file whose schema was damaged into another.
 import { UnknownSchemaError } from './errors.js';
 import { selectAll } from './rows.js';
 import type { SqlDatabase } from './sqljs.js';
@@ -28,21 +29,32 @@ export function createOrAdopt(db: SqlDatabase, ddl: string, filePath: string): v
     db.exec(ddl);
     return;
   }
-  const differences = compareTables(expectedTables(db, ddl), found);
-  if (differences.length > 0) throw new UnknownSchemaError(filePath, differences);
+  assertSchema(db, ddl, filePath);
   db.exec(ddl.replace(/CREATE (TABLE|INDEX|UNIQUE INDEX|TRIGGER) /g, 'CREATE $1 IF NOT EXISTS '));
 }
 
-/** What `ddl` creates, from a scratch in-memory database of the same sql.js module. */
+/** Fails with UnknownSchemaError unless the file's tables and columns are exactly the ones `ddl` creates. */
+export function assertSchema(db: SqlDatabase, ddl: string, filePath: string): void {
+  const differences = compareTables(expectedTables(db, ddl), tablesOf(db));
+  if (differences.length > 0) throw new UnknownSchemaError(filePath, differences);
+}
+
+const expectedByDdl = new Map<string, Map<string, Column[]>>();
+
+/** What `ddl` creates, from a scratch in-memory database of the same sql.js module (once per process). */
 function expectedTables(db: SqlDatabase, ddl: string): Map<string, Column[]> {
+  let expected = expectedByDdl.get(ddl);
+  if (expected) return expected;
   const Database = db.constructor as new () => SqlDatabase;
   const scratch = new Database();
   try {
     scratch.exec(ddl);
-    return tablesOf(scratch);
+    expected = tablesOf(scratch);
   } finally {
     scratch.close();
   }
+  expectedByDdl.set(ddl, expected);
+  return expected;
 }
 
 function tablesOf(db: SqlDatabase): Map<string, Column[]> {

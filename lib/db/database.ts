@@ -442,9 +442,11 @@ export class SharedDatabase {
     }
     if (written.size > 0) {
       this.othersWrote = true;
-      releaseCache(this.db!);
-      // A newer process may have migrated the file (a migration need not change the schema).
-      this.assertKnownSchema(this.db!);
+      // A newer process may have migrated the file (a migration need not change the schema); pages damaged on disk show here.
+      guardCorruption(this.path, () => {
+        releaseCache(this.db!);
+        this.assertKnownSchema(this.db!);
+      });
     }
     this.snapshot = next;
   }
@@ -467,8 +469,10 @@ export class SharedDatabase {
       throw new CorruptDatabaseError(this.path, describe(error));
     }
     try {
-      guardCorruption(this.path, () => db.exec('SELECT count(*) FROM sqlite_master'));
-      this.assertKnownSchema(db);
+      guardCorruption(this.path, () => {
+        db.exec('SELECT count(*) FROM sqlite_master');
+        this.assertKnownSchema(db);
+      });
       return this.configure(db);
     } catch (error) {
       this.closeDatabase(db);
@@ -547,12 +551,12 @@ function releaseCache(db: SqlDatabase): void {
   execute(db, 'PRAGMA locking_mode = EXCLUSIVE');
 }
 
-/** SQLite's "malformed" and "not a database" errors mean the file is damaged. */
+/** SQLite's "malformed", "not a database" and "unsupported file format" (a header byte out of range) errors mean the file is damaged. */
 function guardCorruption<T>(filePath: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (/malformed|not a database|file is encrypted/i.test(describe(error))) throw new CorruptDatabaseError(filePath, describe(error));
+    if (/malformed|not a database|file is encrypted|unsupported file format/i.test(describe(error))) throw new CorruptDatabaseError(filePath, describe(error));
     throw error;
   }
 }

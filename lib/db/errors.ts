@@ -171,7 +171,7 @@ export function describe(error: unknown): string {
 /** A file holds tables, but not the schema this package would create or adopt there. */
 export class UnknownSchemaError extends AgentFarmStateError {
   constructor(readonly filePath: string, readonly differences: readonly string[]) {
-    super('E_UNKNOWN_SCHEMA', `${filePath} holds tables of an unknown layout (${differences.join('; ')}); it was left untouched. It was not written by agent-farm's version 1: open it with the program that wrote it, or move it aside to start anew.`);
+    super('E_UNKNOWN_SCHEMA', `${filePath} holds tables of an unknown layout (${differences.join('; ')}); it was left untouched. Either another program wrote it, or its schema is damaged: open it with the program that wrote it, restore it from a backup, or move it aside to start anew.`);
   }
 }
 

@@ -1,0 +1,124 @@
+// Damaged state files: copies of a real state.db and of the -wal a killed writer
+// left, with bytes flipped, cut short or followed by junk, are opened and read by
+// worker processes. Every case either works (and SQLite's integrity_check is ok)
+// or fails with a typed AgentFarmStateError, within a bound, leaving the files as
+// they were. The seed is printed; FUZZ_SEED=<n> runs the same cases again.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Damage, FuzzCase, FuzzResult } from './helpers/fuzz-worker.js';
+import { finished, inFolder, startScript, waitForLine } from './helpers/processes.js';
+
+const CASES = Number(process.env.FUZZ_CASES ?? 400);
+const WORKERS = 2;
+/** Far above what a case takes (milliseconds), far below "hangs". */
+const CASE_TIMEOUT_MS = 20_000;
+const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+/** mulberry32: small, seeded, good enough to spread damage around. */
+function prng(state: number): () => number {
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+function makeCases(fixture: string, folder: string, sizes: Record<Damage['file'], number>): FuzzCase[] {
+  const random = prng(seed);
+  const below = (n: number) => Math.floor(random() * n);
+  const damageOf = (file: Damage['file']): Damage => {
+    const size = sizes[file];
+    const roll = random();
+    if (roll < 0.5) {
+      // Headers (the database's first 100 bytes, the log's 32 and its first frame header) get a third of the flips.
+      const headerEnd = file === 'state.db' ? 100 : 56;
+      const count = 1 + below(8);
+      return { file, kind: 'flip', offsets: Array.from({ length: count }, () => (random() < 0.33 ? below(headerEnd) : below(size))), masks: Array.from({ length: count }, () => 1 + below(255)) };
+    }
+    if (roll < 0.75) return { file, kind: 'truncate', fraction: random() };
+    return { file, kind: 'append', junk: Array.from({ length: 1 + below(random() < 0.5 ? 64 : 4096) }, () => (random() < 0.3 ? 0 : below(256))) };
+  };
+  return Array.from({ length: CASES }, (_, id) => {
+    const roll = random();
+    const files: Damage['file'][] = roll < 0.45 ? ['state.db'] : roll < 0.9 ? ['state.db-wal'] : ['state.db', 'state.db-wal'];
+    return { id, fixture, folder: join(folder, `case-${id}`), phase: random() < 0.25 ? 'while-open' : 'fresh', damage: files.map(damageOf) };
+  });
+}
+
+/** Runs the cases on a worker, one at a time; a case that takes longer than CASE_TIMEOUT_MS ends the worker and is reported as a hang. */
+function runOn(worker: ChildProcess, queue: FuzzCase[], results: Map<number, FuzzResult | 'hang'>): Promise<void> {
+  return new Promise((resolve) => {
+    let current: FuzzCase | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const next = () => {
+      clearTimeout(timer);
+      current = queue.shift();
+      if (!current) {
+        worker.stdin!.end();
+        resolve();
+        return;
+      }
+      const running = current;
+      timer = setTimeout(() => {
+        results.set(running.id, 'hang');
+        worker.kill('SIGKILL');
+        resolve();
+      }, CASE_TIMEOUT_MS);
+      worker.stdin!.write(`${JSON.stringify(running)}\n`);
+    };
+    createInterface({ input: worker.stdout! }).on('line', (line) => {
+      const result = JSON.parse(line) as FuzzResult;
+      results.set(result.id, result);
+      next();
+    });
+    worker.on('exit', () => { clearTimeout(timer); resolve(); });
+    next();
+  });
+}
+
+test('damaged copies of a real state.db and -wal: each opens and reads whole, or fails with a typed error in bounded time, the files untouched', inFolder(async (folder) => {
+  console.log(`fuzz seed ${seed} (FUZZ_SEED=${seed} repeats these ${CASES} cases)`);
+  const fixture = join(folder, 'fixture');
+  const maker = startScript('test/helpers/fuzz-worker.ts', ['make', join(fixture, 'state.db')]);
+  const made = finished(maker);
+  await waitForLine(maker, 'ready');
+  maker.kill('SIGKILL');
+  await made;
+  const sizes = { 'state.db': statSync(join(fixture, 'state.db')).size, 'state.db-wal': statSync(join(fixture, 'state.db-wal')).size };
+  assert.ok(sizes['state.db-wal'] > 32, 'the killed writer left committed frames in its -wal');
+  assert.ok(sizes['state.db'] >= 8 * 1024, 'the file holds the checkpointed rows');
+
+  const queue = makeCases(fixture, join(folder, 'cases'), sizes);
+  const results = new Map<number, FuzzResult | 'hang'>();
+  const startedAt = Date.now();
+  const workers = Array.from({ length: WORKERS }, () => startScript('test/helpers/fuzz-worker.ts', ['serve']));
+  const stderr = workers.map(finished);
+  await Promise.all(workers.map((worker) => runOn(worker, queue, results)));
+  for (const worker of workers) worker.kill('SIGKILL');
+  const elapsed = Date.now() - startedAt;
+
+  const problems: string[] = [];
+  const byOutcome: Record<string, number> = {};
+  for (const [id, result] of results) {
+    const tag = result === 'hang' ? 'hang' : result.outcome === 'typed' ? result.code! : result.outcome === 'ok' && result.integrity !== 'ok' ? 'ok, contents damaged as SQLite sees them' : result.outcome;
+    byOutcome[tag] = (byOutcome[tag] ?? 0) + 1;
+    const damage = JSON.stringify(queue.find((c) => c.id === id)?.damage ?? '');
+    if (result === 'hang') problems.push(`case ${id}: no answer within ${CASE_TIMEOUT_MS} ms`);
+    else if (result.outcome === 'raw') problems.push(`case ${id}: raw error ${result.error}`);
+    else if (result.outcome === 'typed' && !result.unchanged) problems.push(`case ${id}: a failed open (${result.code}) changed the files`);
+    // A read that works on a file with damaged contents must see what SQLite itself sees: the shell finds the same file damaged.
+    else if (result.outcome === 'ok' && result.integrity !== 'ok' && (result.shellIntegrity ?? 'ok') === 'ok') problems.push(`case ${id}: read worked, integrity_check says ${result.integrity}, the sqlite3 shell says ok; damage ${damage}`);
+  }
+  console.log(`fuzz: ${results.size} cases in ${elapsed} ms: ${JSON.stringify(byOutcome)}`);
+  if (results.size < CASES) problems.push(`only ${results.size} of ${CASES} cases answered; worker stderr: ${(await Promise.race([Promise.all(stderr), new Promise<[]>((resolve) => setTimeout(() => resolve([]), 1000))])).map((f) => f.stderr).join('\n')}`);
+  assert.ok(existsSync(fixture));
+  assert.equal(problems, [], `seed ${seed}:\n${problems.slice(0, 20).join('\n')}`);
+}));
+
+test.run();
