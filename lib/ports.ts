@@ -71,10 +71,7 @@ export class PortRegistry {
       fileMode: 0o600,
       folderMode: 0o700,
       migrations: globalMigrations(portsJsonPath, absolutePath),
-    });
-    await db.read((sql) => assertSchema(sql, GLOBAL_SCHEMA_V1, absolutePath)).catch(async (error: unknown) => {
-      await db.close();
-      throw error;
+      verify: (sql) => assertSchema(sql, GLOBAL_SCHEMA_V1, absolutePath),
     });
     return new PortRegistry(db, basePort);
   }

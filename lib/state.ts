@@ -29,13 +29,13 @@ export class StateStore {
 
   static async open(dbPath: string = stateDbPath(), options: StateStoreOptions = {}): Promise<StateStore> {
     const { stateJsonPath = join(dirname(dbPath), 'state.json'), ...engine } = options;
-    const database = await SharedDatabase.open(dbPath, { ...engine, migrations: localMigrations(stateJsonPath, resolve(dbPath)) });
-    // A schema damaged into another (a column renamed by a flipped byte) is refused here, not by the first query that misses it.
-    await database.read((db) => assertSchema(db, LOCAL_SCHEMA_V1, database.path)).catch(async (error: unknown) => {
-      await database.close();
-      throw error;
-    });
-    return new StateStore(database);
+    const absolutePath = resolve(dbPath);
+    return new StateStore(await SharedDatabase.open(absolutePath, {
+      ...engine,
+      migrations: localMigrations(stateJsonPath, absolutePath),
+      // A schema damaged into another (a column renamed by a flipped byte) is refused at open, not by the first query that misses it.
+      verify: (db) => assertSchema(db, LOCAL_SCHEMA_V1, absolutePath),
+    }));
   }
 
   get path(): string {

@@ -1,22 +1,31 @@
 // Damaged state files: copies of a real state.db and of the -wal a killed writer
-// left, with bytes flipped, cut short or followed by junk, are opened and read by
+// left (this package's, and the native SQLite's in WAL mode), with bytes flipped, cut short or followed by junk, are opened and read by
 // worker processes. Every case either works (and SQLite's integrity_check is ok)
 // or fails with a typed AgentFarmStateError, within a bound, leaving the files as
 // they were. The seed is printed; FUZZ_SEED=<n> runs the same cases again.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Damage, FuzzCase, FuzzResult } from './helpers/fuzz-worker.js';
+import { NATIVE_LOCAL_DDL, MIGRATIONS_DDL } from './helpers/native-schema.js';
 import { finished, inFolder, startScript, waitForLine } from './helpers/processes.js';
+import { killShellWhenReady, sqliteShell } from './helpers/sqlite-shell.js';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 400);
 const WORKERS = 2;
 /** Far above what a case takes (milliseconds), far below "hangs". */
 const CASE_TIMEOUT_MS = 20_000;
 const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+function nativeRows(from: number, to: number): string {
+  return Array.from({ length: to - from }, (_, i) => {
+    const n = from + i;
+    return `INSERT INTO builders (id, name, port, pid, worktree, branch, type, task_text) VALUES ('n${n}', 'native ${n}', ${4210 + n}, ${1000 + n}, '/w/n${n}', 'b/n${n}', 'task', '${'y'.repeat(300 + n * 40)}');`;
+  }).join(' ');
+}
 
 /** mulberry32: small, seeded, good enough to spread damage around. */
 function prng(state: number): () => number {
@@ -29,10 +38,12 @@ function prng(state: number): () => number {
   };
 }
 
-function makeCases(fixture: string, folder: string, sizes: Record<Damage['file'], number>): FuzzCase[] {
+type Sizes = Record<Damage['file'], number>;
+
+function makeCases(fixtures: Array<{ folder: string; sizes: Sizes }>, folder: string): FuzzCase[] {
   const random = prng(seed);
   const below = (n: number) => Math.floor(random() * n);
-  const damageOf = (file: Damage['file']): Damage => {
+  const damageOf = (file: Damage['file'], sizes: Sizes): Damage => {
     const size = sizes[file];
     const roll = random();
     if (roll < 0.5) {
@@ -47,7 +58,8 @@ function makeCases(fixture: string, folder: string, sizes: Record<Damage['file']
   return Array.from({ length: CASES }, (_, id) => {
     const roll = random();
     const files: Damage['file'][] = roll < 0.45 ? ['state.db'] : roll < 0.9 ? ['state.db-wal'] : ['state.db', 'state.db-wal'];
-    return { id, fixture, folder: join(folder, `case-${id}`), phase: random() < 0.25 ? 'while-open' : 'fresh', damage: files.map(damageOf) };
+    const fixture = fixtures[below(fixtures.length)]!;
+    return { id, fixture: fixture.folder, folder: join(folder, `case-${id}`), phase: random() < 0.25 ? 'while-open' : 'fresh', damage: files.map((file) => damageOf(file, fixture.sizes)) };
   });
 }
 
@@ -84,17 +96,26 @@ function runOn(worker: ChildProcess, queue: FuzzCase[], results: Map<number, Fuz
 
 test('damaged copies of a real state.db and -wal: each opens and reads whole, or fails with a typed error in bounded time, the files untouched', inFolder(async (folder) => {
   console.log(`fuzz seed ${seed} (FUZZ_SEED=${seed} repeats these ${CASES} cases)`);
-  const fixture = join(folder, 'fixture');
-  const maker = startScript('test/helpers/fuzz-worker.ts', ['make', join(fixture, 'state.db')]);
+  const ours = join(folder, 'fixture');
+  const maker = startScript('test/helpers/fuzz-worker.ts', ['make', join(ours, 'state.db')]);
   const made = finished(maker);
   await waitForLine(maker, 'ready');
   maker.kill('SIGKILL');
   await made;
-  const sizes = { 'state.db': statSync(join(fixture, 'state.db')).size, 'state.db-wal': statSync(join(fixture, 'state.db-wal')).size };
-  assert.ok(sizes['state.db-wal'] > 32, 'the killed writer left committed frames in its -wal');
-  assert.ok(sizes['state.db'] >= 8 * 1024, 'the file holds the checkpointed rows');
+  // The native version's file: WAL mode, some rows checkpointed, more left in the -wal by a killed sqlite3.
+  const native = join(folder, 'native');
+  mkdirSync(native);
+  sqliteShell(join(native, 'state.db'), `PRAGMA journal_mode = WAL; ${NATIVE_LOCAL_DDL} ${MIGRATIONS_DDL} INSERT INTO _migrations (version) VALUES (1); ${nativeRows(0, 6)}`);
+  await killShellWhenReady(join(native, 'state.db'), nativeRows(6, 12));
+  const fixtures = [ours, native].map((fixture) => {
+    const sizes = { 'state.db': statSync(join(fixture, 'state.db')).size, 'state.db-wal': statSync(join(fixture, 'state.db-wal')).size };
+    assert.ok(sizes['state.db'] >= 4 * 1024, `${fixture}: the file holds the checkpointed rows`);
+    assert.ok(sizes['state.db-wal'] > 32, `${fixture}: the killed writer left committed frames in its -wal`);
+    return { folder: fixture, sizes };
+  });
 
-  const queue = makeCases(fixture, join(folder, 'cases'), sizes);
+  const cases = makeCases(fixtures, join(folder, 'cases'));
+  const queue = [...cases];
   const results = new Map<number, FuzzResult | 'hang'>();
   const startedAt = Date.now();
   const workers = Array.from({ length: WORKERS }, () => startScript('test/helpers/fuzz-worker.ts', ['serve']));
@@ -108,16 +129,16 @@ test('damaged copies of a real state.db and -wal: each opens and reads whole, or
   for (const [id, result] of results) {
     const tag = result === 'hang' ? 'hang' : result.outcome === 'typed' ? result.code! : result.outcome === 'ok' && result.integrity !== 'ok' ? 'ok, contents damaged as SQLite sees them' : result.outcome;
     byOutcome[tag] = (byOutcome[tag] ?? 0) + 1;
-    const damage = JSON.stringify(queue.find((c) => c.id === id)?.damage ?? '');
-    if (result === 'hang') problems.push(`case ${id}: no answer within ${CASE_TIMEOUT_MS} ms`);
-    else if (result.outcome === 'raw') problems.push(`case ${id}: raw error ${result.error}`);
-    else if (result.outcome === 'typed' && !result.unchanged) problems.push(`case ${id}: a failed open (${result.code}) changed the files`);
+    const fuzzCase = cases.find((c) => c.id === id)!;
+    const what = `${fuzzCase.phase} ${fuzzCase.fixture.endsWith('native') ? 'native' : 'ours'} ${JSON.stringify(fuzzCase.damage.map(({ junk, ...rest }) => (junk ? { ...rest, junk: `${junk.length} bytes` } : rest)))}`;
+    if (result === 'hang') problems.push(`case ${id} (${what}): no answer within ${CASE_TIMEOUT_MS} ms`);
+    else if (result.outcome === 'raw') problems.push(`case ${id} (${what}): raw error ${result.error}`);
+    else if (result.outcome === 'typed' && !result.unchanged) problems.push(`case ${id} (${what}): a failed open (${result.code}: ${result.error?.split('\n')[0]}) changed the files`);
     // A read that works on a file with damaged contents must see what SQLite itself sees: the shell finds the same file damaged.
-    else if (result.outcome === 'ok' && result.integrity !== 'ok' && (result.shellIntegrity ?? 'ok') === 'ok') problems.push(`case ${id}: read worked, integrity_check says ${result.integrity}, the sqlite3 shell says ok; damage ${damage}`);
+    else if (result.outcome === 'ok' && result.integrity !== 'ok' && (result.shellIntegrity ?? 'ok') === 'ok') problems.push(`case ${id} (${what}): read worked, integrity_check says ${result.integrity}, the sqlite3 shell says ok`);
   }
   console.log(`fuzz: ${results.size} cases in ${elapsed} ms: ${JSON.stringify(byOutcome)}`);
   if (results.size < CASES) problems.push(`only ${results.size} of ${CASES} cases answered; worker stderr: ${(await Promise.race([Promise.all(stderr), new Promise<[]>((resolve) => setTimeout(() => resolve([]), 1000))])).map((f) => f.stderr).join('\n')}`);
-  assert.ok(existsSync(fixture));
   assert.equal(problems, [], `seed ${seed}:\n${problems.slice(0, 20).join('\n')}`);
 }));
 

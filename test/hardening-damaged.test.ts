@@ -2,13 +2,14 @@
 // one fails with a typed error and leaves the file as it was.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PortRegistry } from '../lib/ports.js';
 import { StateStore } from '../lib/state.js';
 import { rejectsWith } from './helpers/assertions.js';
 import { inFolder } from './helpers/processes.js';
-import { sqliteShell } from './helpers/sqlite-shell.js';
+import { MIGRATIONS_DDL, NATIVE_LOCAL_DDL } from './helpers/native-schema.js';
+import { killShellWhenReady, sqliteShell } from './helpers/sqlite-shell.js';
 
 const PAGE = 1024;
 
@@ -54,6 +55,17 @@ test('pages damaged on disk while a process holds the file open: its next read f
   await rejectsWith(holder.loadState(), 'E_CORRUPT', dbPath);
   await holder.close();
   assert.ok(readFileSync(dbPath).equals(bytes));
+}));
+
+test('a native WAL-mode file whose schema is not ours, its -wal left by a killed sqlite3: refused before the checkpoint that open would write, both files byte-identical', inFolder(async (folder) => {
+  const dbPath = join(folder, 'state.db');
+  const otherLayout = NATIVE_LOCAL_DDL.replace('worktree TEXT NOT NULL', 'worktree TEXT');
+  sqliteShell(dbPath, `PRAGMA journal_mode = WAL; ${otherLayout} ${MIGRATIONS_DDL} INSERT INTO _migrations (version) VALUES (1);`);
+  await killShellWhenReady(dbPath, "INSERT INTO utils (id, name, port, pid) VALUES ('u1', 'logs', 4230, 1);");
+  const before = [readFileSync(dbPath), readFileSync(`${dbPath}-wal`)];
+  await rejectsWith(StateStore.open(dbPath), 'E_UNKNOWN_SCHEMA', dbPath, 'builders.worktree is TEXT');
+  assert.ok(existsSync(`${dbPath}-wal`), 'the -wal is still there');
+  assert.ok(readFileSync(dbPath).equals(before[0]!) && readFileSync(`${dbPath}-wal`).equals(before[1]!), 'neither file was rewritten');
 }));
 
 test.run();

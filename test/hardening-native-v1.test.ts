@@ -12,32 +12,9 @@ import { PortRegistry } from '../lib/ports.js';
 import { StateStore } from '../lib/state.js';
 import { rejectsWith } from './helpers/assertions.js';
 import { inFolder } from './helpers/processes.js';
+import { MIGRATIONS_DDL, NATIVE_GLOBAL_DDL, NATIVE_LOCAL_DDL } from './helpers/native-schema.js';
 import { sqliteShell } from './helpers/sqlite-shell.js';
 
-// The native version's DDL (its migration 1), as it runs it.
-const NATIVE_LOCAL_DDL = `
-CREATE TABLE architect (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, port INTEGER NOT NULL, cmd TEXT NOT NULL,
-  started_at TEXT NOT NULL DEFAULT (datetime('now')), tmux_session TEXT);
-CREATE TABLE builders (id TEXT PRIMARY KEY, name TEXT NOT NULL, port INTEGER NOT NULL UNIQUE, pid INTEGER NOT NULL,
-  status TEXT NOT NULL DEFAULT 'spawning' CHECK (status IN ('spawning', 'implementing', 'blocked', 'pr-ready', 'complete')),
-  phase TEXT NOT NULL DEFAULT '', worktree TEXT NOT NULL, branch TEXT NOT NULL, tmux_session TEXT,
-  type TEXT NOT NULL DEFAULT 'spec' CHECK (type IN ('spec', 'task', 'protocol', 'shell', 'worktree')),
-  task_text TEXT, protocol_name TEXT, started_at TEXT NOT NULL DEFAULT (datetime('now')), updated_at TEXT NOT NULL DEFAULT (datetime('now')));
-CREATE INDEX idx_builders_status ON builders(status);
-CREATE INDEX idx_builders_port ON builders(port);
-CREATE TABLE utils (id TEXT PRIMARY KEY, name TEXT NOT NULL, port INTEGER NOT NULL UNIQUE, pid INTEGER NOT NULL, tmux_session TEXT,
-  started_at TEXT NOT NULL DEFAULT (datetime('now')));
-CREATE TABLE annotations (id TEXT PRIMARY KEY, file TEXT NOT NULL, port INTEGER NOT NULL UNIQUE, pid INTEGER NOT NULL,
-  parent_type TEXT NOT NULL CHECK (parent_type IN ('architect', 'builder', 'util')), parent_id TEXT, started_at TEXT NOT NULL DEFAULT (datetime('now')));
-CREATE TRIGGER builders_updated_at AFTER UPDATE ON builders FOR EACH ROW BEGIN UPDATE builders SET updated_at = datetime('now') WHERE id = NEW.id; END;
-`;
-const NATIVE_GLOBAL_DDL = `
-CREATE TABLE port_allocations (project_path TEXT PRIMARY KEY,
-  base_port INTEGER NOT NULL UNIQUE CHECK (base_port >= 4200 AND base_port % 100 = 0),
-  pid INTEGER, registered_at TEXT NOT NULL DEFAULT (datetime('now')), last_used_at TEXT NOT NULL DEFAULT (datetime('now')));
-CREATE INDEX idx_port_allocations_base_port ON port_allocations(base_port);
-`;
-const MIGRATIONS_DDL = "CREATE TABLE _migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')));";
 
 const stateJson = JSON.stringify({
   architect: { port: 4201, pid: 4242, cmd: 'claude', startedAt: '2025-12-05T10:00:00.000Z' },

@@ -33,6 +33,8 @@ export interface DatabaseOptions {
   folderMode?: number;
   /** Schema versions to bring the file to on open. */
   migrations?: readonly Migration[];
+  /** Checks the file once its migrations ran, before open writes anything else (a native WAL-mode file's checkpoint); a throw fails the open. */
+  verify?: (db: SqlDatabase) => void;
   /** The sql.js `.wasm` to load instead of the package's own. */
   wasmPath?: string;
   /** Frames the write-ahead log may hold before a commit copies it into the database. Default 4000 (4 MiB of 1 KiB pages, as SQLite's 1000 of 4 KiB). */
@@ -134,6 +136,10 @@ export class SharedDatabase {
       ));
       if (applied === true) await migration.afterCommit?.();
     }
+    if (options.verify) await database.read(options.verify).catch(async (error: unknown) => {
+      await database.close();
+      throw error;
+    });
     // A native WAL-mode file is checkpointed once into a plain file, and its side files go.
     if (database.snapshot?.nativeWal) await database.transaction(() => undefined);
     return database;
