@@ -71,7 +71,7 @@ export class PortRegistry {
       fileMode: 0o600,
       folderMode: 0o700,
       migrations: globalMigrations(portsJsonPath, absolutePath),
-      verify: (sql) => assertSchema(sql, GLOBAL_SCHEMA_V1, absolutePath),
+      verify: (sql) => assertSchema(sql, GLOBAL_SCHEMA_V1, absolutePath, { otherTables: 'allowed' }),
     });
     return new PortRegistry(db, basePort);
   }

@@ -57,6 +57,14 @@ test('pages damaged on disk while a process holds the file open: its next read f
   assert.ok(readFileSync(dbPath).equals(bytes));
 }));
 
+test('a table of the user\'s own added beside ours still opens (only the tables the package reads are checked)', inFolder(async (folder) => {
+  const dbPath = await stateFile(folder);
+  sqliteShell(dbPath, 'CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);');
+  const store = await StateStore.open(dbPath);
+  assert.is((await store.getUtils()).length, 1);
+  await store.close();
+}));
+
 test('a native WAL-mode file whose schema is not ours, its -wal left by a killed sqlite3: refused before the checkpoint that open would write, both files byte-identical', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
   const otherLayout = NATIVE_LOCAL_DDL.replace('worktree TEXT NOT NULL', 'worktree TEXT');

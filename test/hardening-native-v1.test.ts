@@ -90,6 +90,13 @@ for (const [what, ddl, mention] of unknownLayouts) {
   }));
 }
 
+test('native v1 tables beside a state.json that cannot be imported: E_INVALID_JSON, every file byte-identical', inFolder(async (folder) => {
+  const { dbPath, jsonPath } = nativeLeftover(folder, 'state.db', NATIVE_LOCAL_DDL, 'state.json', '{"builders": [{"id": 1}]');
+  const before = fingerprint(folder);
+  await rejectsWith(StateStore.open(dbPath), 'E_INVALID_JSON', jsonPath);
+  assert.equal(fingerprint(folder), before);
+}));
+
 test('a global.db with the native port_allocations table and no _migrations row, beside ports.json: adopted', inFolder(async (folder) => {
   const { dbPath, jsonPath } = nativeLeftover(folder, 'global.db', NATIVE_GLOBAL_DDL, 'ports.json', portsJson);
   const registry = await PortRegistry.open(dbPath);

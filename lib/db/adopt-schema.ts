@@ -1,8 +1,9 @@
 // A file that already holds tables when its first migration runs: the native
 // version leaves its version-1 tables without a `_migrations` row when its own
 // JSON import fails. Such a file is adopted only when its tables and columns are
-// exactly the ones the migration would create; any other layout is refused. The
-// same check, at every open, refuses a file whose schema was damaged into another.
+// exactly the ones the migration would create; any other layout is refused. At
+// every open, the tables the package reads must be as it made them, so a schema
+// damaged into another fails there rather than at the first query that misses a column.
 import { UnknownSchemaError } from './errors.js';
 import { selectAll } from './rows.js';
 import type { SqlDatabase } from './sqljs.js';
@@ -29,13 +30,16 @@ export function createOrAdopt(db: SqlDatabase, ddl: string, filePath: string): v
     db.exec(ddl);
     return;
   }
-  assertSchema(db, ddl, filePath);
+  assertSchema(db, ddl, filePath, { otherTables: 'refused' });
   db.exec(ddl.replace(/CREATE (TABLE|INDEX|UNIQUE INDEX|TRIGGER) /g, 'CREATE $1 IF NOT EXISTS '));
 }
 
-/** Fails with UnknownSchemaError unless the file's tables and columns are exactly the ones `ddl` creates. */
-export function assertSchema(db: SqlDatabase, ddl: string, filePath: string): void {
-  const differences = compareTables(expectedTables(db, ddl), tablesOf(db));
+/**
+ * Fails with UnknownSchemaError unless each table `ddl` creates is in the file with
+ * exactly its columns. Tables of other names (a user's own) are refused only when asked.
+ */
+export function assertSchema(db: SqlDatabase, ddl: string, filePath: string, { otherTables }: { otherTables: 'allowed' | 'refused' }): void {
+  const differences = compareTables(expectedTables(db, ddl), tablesOf(db), otherTables === 'refused');
   if (differences.length > 0) throw new UnknownSchemaError(filePath, differences);
 }
 
@@ -70,9 +74,9 @@ function tablesOf(db: SqlDatabase): Map<string, Column[]> {
   }))]));
 }
 
-function compareTables(expected: Map<string, Column[]>, found: Map<string, Column[]>): string[] {
+function compareTables(expected: Map<string, Column[]>, found: Map<string, Column[]>, refuseOtherTables: boolean): string[] {
   const differences: string[] = [];
-  for (const name of found.keys()) if (!expected.has(name)) differences.push(`an unknown table ${name}`);
+  if (refuseOtherTables) for (const name of found.keys()) if (!expected.has(name)) differences.push(`an unknown table ${name}`);
   for (const [name, columns] of expected) {
     const actual = found.get(name);
     if (!actual) {
