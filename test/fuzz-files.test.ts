@@ -40,6 +40,15 @@ function prng(state: number): () => number {
 
 type Sizes = Record<Damage['file'], number>;
 
+/** Cases that found faults once (seed 13), run every time after the random ones. */
+const REGRESSIONS: Array<Pick<FuzzCase, 'phase' | 'damage'> & { fixture: 0 | 1 }> = [
+  // A read's COMMIT met a page damaged under the open process: raw "malformed".
+  { fixture: 0, phase: 'while-open', damage: [
+    { file: 'state.db', kind: 'flip', offsets: [5103, 55, 16296, 12914, 21660, 4109], masks: [254, 51, 44, 175, 35, 209] },
+    { file: 'state.db-wal', kind: 'flip', offsets: [65087, 46, 55142, 67355, 14, 42043, 54465], masks: [210, 170, 153, 27, 255, 130, 249] }] },
+  { fixture: 1, phase: 'while-open', damage: [{ file: 'state.db', kind: 'flip', offsets: [16987, 43172, 48943, 20453], masks: [141, 43, 75, 234] }] },
+];
+
 function makeCases(fixtures: Array<{ folder: string; sizes: Sizes }>, folder: string): FuzzCase[] {
   const random = prng(seed);
   const below = (n: number) => Math.floor(random() * n);
@@ -55,12 +64,13 @@ function makeCases(fixtures: Array<{ folder: string; sizes: Sizes }>, folder: st
     if (roll < 0.75) return { file, kind: 'truncate', fraction: random() };
     return { file, kind: 'append', junk: Array.from({ length: 1 + below(random() < 0.5 ? 64 : 4096) }, () => (random() < 0.3 ? 0 : below(256))) };
   };
-  return Array.from({ length: CASES }, (_, id) => {
+  const regressions = REGRESSIONS.map((known, index): FuzzCase => ({ ...known, id: CASES + index, fixture: fixtures[known.fixture]!.folder, folder: join(folder, `regression-${index}`) }));
+  return [...Array.from({ length: CASES }, (_, id): FuzzCase => {
     const roll = random();
     const files: Damage['file'][] = roll < 0.45 ? ['state.db'] : roll < 0.9 ? ['state.db-wal'] : ['state.db', 'state.db-wal'];
     const fixture = fixtures[below(fixtures.length)]!;
     return { id, fixture: fixture.folder, folder: join(folder, `case-${id}`), phase: random() < 0.25 ? 'while-open' : 'fresh', damage: files.map((file) => damageOf(file, fixture.sizes)) };
-  });
+  }), ...regressions];
 }
 
 /** Runs the cases on a worker, one at a time; a case that takes longer than CASE_TIMEOUT_MS ends the worker and is reported as a hang. */
@@ -95,7 +105,7 @@ function runOn(worker: ChildProcess, queue: FuzzCase[], results: Map<number, Fuz
 }
 
 test('damaged copies of a real state.db and -wal: each opens and reads whole, or fails with a typed error in bounded time, the files untouched', inFolder(async (folder) => {
-  console.log(`fuzz seed ${seed} (FUZZ_SEED=${seed} repeats these ${CASES} cases)`);
+  console.log(`fuzz seed ${seed} (FUZZ_SEED=${seed} repeats these ${CASES} cases, then ${REGRESSIONS.length} known ones)`);
   const ours = join(folder, 'fixture');
   const maker = startScript('test/helpers/fuzz-worker.ts', ['make', join(ours, 'state.db')]);
   const made = finished(maker);
@@ -138,7 +148,7 @@ test('damaged copies of a real state.db and -wal: each opens and reads whole, or
     else if (result.outcome === 'ok' && result.integrity !== 'ok' && (result.shellIntegrity ?? 'ok') === 'ok') problems.push(`case ${id} (${what}): read worked, integrity_check says ${result.integrity}, the sqlite3 shell says ok`);
   }
   console.log(`fuzz: ${results.size} cases in ${elapsed} ms: ${JSON.stringify(byOutcome)}`);
-  if (results.size < CASES) problems.push(`only ${results.size} of ${CASES} cases answered; worker stderr: ${(await Promise.race([Promise.all(stderr), new Promise<[]>((resolve) => setTimeout(() => resolve([]), 1000))])).map((f) => f.stderr).join('\n')}`);
+  if (results.size < cases.length) problems.push(`only ${results.size} of ${cases.length} cases answered; worker stderr: ${(await Promise.race([Promise.all(stderr), new Promise<[]>((resolve) => setTimeout(() => resolve([]), 1000))])).map((f) => f.stderr).join('\n')}`);
   assert.equal(problems, [], `seed ${seed}:\n${problems.slice(0, 20).join('\n')}`);
 }));
 

@@ -541,7 +541,8 @@ function runInTransaction<T>(filePath: string, db: SqlDatabase, memory: MemoryFi
       execute(db, 'ROLLBACK');
       throw error;
     }
-    execute(db, 'COMMIT');
+    // Even a read's COMMIT can meet a page damaged under an open process.
+    guardCorruption(filePath, () => execute(db, 'COMMIT'));
     return result;
   });
 }
