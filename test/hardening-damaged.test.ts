@@ -38,6 +38,14 @@ test('a schema damaged into another (a column renamed in sqlite_master): E_UNKNO
   assert.ok(readFileSync(dbPath).equals(before));
 }));
 
+test('a _migrations table whose version column was renamed: E_CORRUPT naming the file, not a raw "no such column"', inFolder(async (folder) => {
+  const dbPath = await stateFile(folder);
+  sqliteShell(dbPath, "PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, 'version INTEGER', 'versioX INTEGER') WHERE name = '_migrations';");
+  const before = readFileSync(dbPath);
+  await rejectsWith(StateStore.open(dbPath), 'E_CORRUPT', dbPath, '_migrations has no version column');
+  assert.ok(readFileSync(dbPath).equals(before));
+}));
+
 test('the same for the registry: a renamed column of port_allocations is refused at open', inFolder(async (folder) => {
   const dbPath = join(folder, 'global.db');
   await (await PortRegistry.open(dbPath)).close();
