@@ -12,6 +12,7 @@ const SHARED_BITS = 0o077;
 
 /** Makes `folder` 0700 (it may be reached through a symlink) and each of `files` in it that exists 0600 (never through one). */
 export function keepPrivate(folder: string, files: readonly string[]): void {
+  if (process.getuid === undefined) return; // no POSIX owners and modes (Windows): nothing to check
   tighten(folder, constants.O_RDONLY | constants.O_DIRECTORY, FOLDER_MODE, 'folder');
   for (const file of files) tighten(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK, FILE_MODE, 'file');
 }
@@ -31,7 +32,7 @@ function tighten(path: string, flags: number, wantedMode: number, kind: 'file' |
     const stats = fstatSync(fd);
     if (kind === 'file' && !stats.isFile()) throw new UnsafePathError(path, describeEntry(stats), kind);
     if ((stats.mode & SHARED_BITS) === 0) return;
-    if (stats.uid !== process.getuid?.()) throw new NotPrivateError(path, stats.mode, stats.uid, wantedMode);
+    if (stats.uid !== process.getuid!()) throw new NotPrivateError(path, stats.mode, stats.uid, wantedMode);
     try {
       fchmodSync(fd, wantedMode);
     } catch (error) {
