@@ -51,6 +51,10 @@ const REGRESSIONS: Array<Pick<FuzzCase, 'phase' | 'damage'> & { fixture: 0 | 1 }
   { fixture: 0, phase: 'fresh', damage: [
     { file: 'state.db', kind: 'flip', offsets: [5301, 7086], masks: [247, 158] },
     { file: 'state.db-wal', kind: 'flip', offsets: [54, 69685, 28136, 64925], masks: [65, 241, 63, 252] }] },
+  // (seed 34) The text encoding in the header changed under an open process: raw "same text encoding".
+  { fixture: 1, phase: 'while-open', damage: [{ file: 'state.db', kind: 'flip', offsets: [37, 52690, 28598, 41, 59, 23830, 51], masks: [188, 254, 5, 227, 70, 232, 11] }] },
+  // (seed 33) A damaged native WAL-mode file was checkpointed by the open before a read found the damage.
+  { fixture: 1, phase: 'fresh', damage: [{ file: 'state.db', kind: 'flip', offsets: [5471, 40960, 35545, 54768], masks: [35, 178, 51, 16] }] },
 ];
 
 function makeCases(fixtures: Array<{ folder: string; sizes: Sizes }>, folder: string): FuzzCase[] {

@@ -463,8 +463,22 @@ export class SharedDatabase {
     const fileHeader = readImageHeader(bytes, this.path, { partial: true });
     const { image, log } = applyWal(bytes, logBytes ?? new Uint8Array(0), this.path);
     readImageHeader(image, this.path);
+    // The next write turns a native WAL-mode file into a plain one, its log gone: it must be whole first.
+    if (fileHeader.walMode) this.assertWhole(image);
     const logState = log && { ...log, headerBytes: logBytes!.slice(0, WAL_HEADER_SIZE) };
     return { file, image, log: logState, logHeader, nativeWal: fileHeader.walMode };
+  }
+
+  /** SQLite's quick_check on a scratch copy of `image`: anything but "ok" is damage. */
+  private assertWhole(image: Uint8Array): void {
+    const scratch = new this.sql.Database(image);
+    try {
+      const verdict = guardCorruption(this.path, () => scratch.exec('PRAGMA quick_check'))
+        .flatMap((result) => result.values.map((row) => String(row[0])));
+      if (verdict.join() !== 'ok') throw new CorruptDatabaseError(this.path, `SQLite's quick_check found: ${verdict.slice(0, 3).join('; ')}`);
+    } finally {
+      scratch.close();
+    }
   }
 
   private openImage(image: Uint8Array): SqlDatabase {
@@ -558,12 +572,12 @@ function releaseCache(db: SqlDatabase): void {
   execute(db, 'PRAGMA locking_mode = EXCLUSIVE');
 }
 
-/** SQLite's "malformed", "not a database" and "unsupported file format" (a header byte out of range) errors mean the file is damaged. */
+/** SQLite's "malformed", "not a database", "unsupported file format" and "same text encoding" (header bytes out of range) errors mean the file is damaged. */
 function guardCorruption<T>(filePath: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (/malformed|not a database|file is encrypted|unsupported file format/i.test(describe(error))) throw new CorruptDatabaseError(filePath, describe(error));
+    if (/malformed|not a database|file is encrypted|unsupported file format|same text encoding/i.test(describe(error))) throw new CorruptDatabaseError(filePath, describe(error));
     throw error;
   }
 }
