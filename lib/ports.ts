@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { SharedDatabase, type DatabaseOptions } from './db/database.js';
 import { InvalidInputError, PortsExhaustedError } from './db/errors.js';
+import { assertSchema, createOrAdopt } from './db/adopt-schema.js';
 import { withConstraintErrors } from './db/constraints.js';
 import { JsonShape, keepAsBackup, readJsonIfPresent } from './db/json-import.js';
 import type { Migration } from './db/migrations.js';
@@ -12,6 +13,7 @@ import { optional, selectAll, selectOne, type Row } from './db/rows.js';
 import type { SqlDatabase } from './db/sqljs.js';
 import { globalDbPath } from './paths.js';
 import { isProcessAlive } from './process-alive.js';
+import { keepPrivate } from './private-files.js';
 import { GLOBAL_SCHEMA_V1 } from './schema/global.js';
 import type { PortAllocation, PortRange } from './types.js';
 
@@ -60,12 +62,16 @@ export class PortRegistry {
   static async open(dbPath: string = globalDbPath(), options: PortRegistryOptions = {}): Promise<PortRegistry> {
     const { portsJsonPath = join(dirname(resolve(dbPath)), 'ports.json'), basePort, ...databaseOptions } = options;
     if (basePort !== undefined) checkBasePort(basePort, `the basePort option (${basePort})`, 'pass e.g. 4200');
+    // The registry reveals every project path of the user: an existing one that others can read is tightened first.
+    const absolutePath = resolve(dbPath);
+    keepPrivate(dirname(absolutePath), [absolutePath, `${absolutePath}-wal`]);
     const db = await SharedDatabase.open(dbPath, {
       ...databaseOptions,
-      // The registry reveals every project path of the user: keep it private.
+      // What this creates is private from the start.
       fileMode: 0o600,
       folderMode: 0o700,
-      migrations: globalMigrations(portsJsonPath),
+      migrations: globalMigrations(portsJsonPath, absolutePath),
+      verify: (sql) => assertSchema(sql, GLOBAL_SCHEMA_V1, absolutePath, { otherTables: 'allowed' }),
     });
     return new PortRegistry(db, basePort);
   }
@@ -133,12 +139,12 @@ export class PortRegistry {
   }
 }
 
-function globalMigrations(portsJsonPath: string): Migration[] {
+function globalMigrations(portsJsonPath: string, dbPath: string): Migration[] {
   return [{
     version: 1,
     description: 'port allocations, imported from ports.json when present',
     up: (db) => {
-      db.exec(GLOBAL_SCHEMA_V1);
+      createOrAdopt(db, GLOBAL_SCHEMA_V1, dbPath);
       importPortsJson(db, portsJsonPath);
     },
     afterCommit: () => keepAsBackup(portsJsonPath),

@@ -1,7 +1,9 @@
 // The local state's schema versions. Version 1 is the native schema, and imports
-// the project's state.json in the same transaction when there is one.
+// the project's state.json in the same transaction when there is one; a file the
+// native version left with its tables but no version recorded is adopted.
 import { ConstraintError, InvalidJsonError } from './db/errors.js';
 import { JsonShape, keepAsBackup, readJsonIfPresent } from './db/json-import.js';
+import { createOrAdopt } from './db/adopt-schema.js';
 import type { Migration } from './db/migrations.js';
 import type { SqlDatabase } from './db/sqljs.js';
 import { LOCAL_SCHEMA_V1 } from './schema/local.js';
@@ -9,13 +11,14 @@ import { writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './stat
 import { stateFrom } from './state-shapes.js';
 import type { StateInput } from './types.js';
 
-export function localMigrations(stateJsonPath: string): Migration[] {
+export function localMigrations(stateJsonPath: string, dbPath: string): Migration[] {
   let imported = false;
   return [{
     version: 1,
     description: 'the native schema, with state.json imported',
     up: (db) => {
-      db.exec(LOCAL_SCHEMA_V1);
+      // The native version leaves its tables without a version row when its own import failed.
+      createOrAdopt(db, LOCAL_SCHEMA_V1, dbPath);
       const json = readJsonIfPresent(stateJsonPath);
       imported = json !== undefined;
       if (imported) importState(db, stateFrom(new JsonShape(stateJsonPath), json), stateJsonPath);

@@ -1,7 +1,8 @@
 // The local state API (state.db): the native version's operations on an explicit
 // store, plus the atomic reservations the native version lacked (a free port and
 // the row holding it, the next free builder id, in one transaction).
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { assertSchema } from './db/adopt-schema.js';
 import { SharedDatabase, type DatabaseOptions } from './db/database.js';
 import { PortRangeFullError } from './db/errors.js';
 import { selectAll } from './db/rows.js';
@@ -9,7 +10,7 @@ import type { SqlDatabase } from './db/sqljs.js';
 import { stateDbPath } from './paths.js';
 import { isProcessAlive } from './process-alive.js';
 import { ArgumentShape } from './shape.js';
-import { LOCAL_TABLES } from './schema/local.js';
+import { LOCAL_SCHEMA_V1, LOCAL_TABLES } from './schema/local.js';
 import { localMigrations } from './state-migrations.js';
 import { readAnnotations, readArchitect, readBuilders, readUtils, writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './state-rows.js';
 import { annotationFrom, architectFrom, builderFrom, utilFrom } from './state-shapes.js';
@@ -28,7 +29,13 @@ export class StateStore {
 
   static async open(dbPath: string = stateDbPath(), options: StateStoreOptions = {}): Promise<StateStore> {
     const { stateJsonPath = join(dirname(dbPath), 'state.json'), ...engine } = options;
-    return new StateStore(await SharedDatabase.open(dbPath, { ...engine, migrations: localMigrations(stateJsonPath) }));
+    const absolutePath = resolve(dbPath);
+    return new StateStore(await SharedDatabase.open(absolutePath, {
+      ...engine,
+      migrations: localMigrations(stateJsonPath, absolutePath),
+      // The tables of version 1, the only one there is: a schema damaged into another (a renamed column) is refused at open.
+      verify: (db) => assertSchema(db, LOCAL_SCHEMA_V1, absolutePath, { otherTables: 'allowed' }),
+    }));
   }
 
   get path(): string {

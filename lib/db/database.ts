@@ -34,6 +34,8 @@ export interface DatabaseOptions {
   folderMode?: number;
   /** Schema versions to bring the file to on open. */
   migrations?: readonly Migration[];
+  /** Checks the file once its migrations ran, before open writes anything else (a native WAL-mode file's checkpoint); a throw fails the open. */
+  verify?: (db: SqlDatabase) => void;
   /** The sql.js `.wasm` to load instead of the package's own. */
   wasmPath?: string;
   /** Frames the write-ahead log may hold before a commit copies it into the database. Default 4000 (4 MiB of 1 KiB pages, as SQLite's 1000 of 4 KiB). */
@@ -135,6 +137,10 @@ export class SharedDatabase {
       ));
       if (applied === true) await migration.afterCommit?.();
     }
+    if (options.verify) await database.read(options.verify).catch(async (error: unknown) => {
+      await database.close();
+      throw error;
+    });
     // A native WAL-mode file is checkpointed once into a plain file, and its side files go.
     if (database.snapshot?.nativeWal) await database.transaction(() => undefined);
     return database;
@@ -485,9 +491,11 @@ export class SharedDatabase {
     }
     if (written.size > 0) {
       this.othersWrote = true;
-      releaseCache(this.db!);
-      // A newer process may have migrated the file (a migration need not change the schema).
-      this.assertKnownSchema(this.db!);
+      // A newer process may have migrated the file (a migration need not change the schema); pages damaged on disk show here.
+      guardCorruption(this.path, () => {
+        releaseCache(this.db!);
+        this.assertKnownSchema(this.db!);
+      });
     }
     this.snapshot = next;
   }
@@ -498,8 +506,22 @@ export class SharedDatabase {
     const fileHeader = readImageHeader(bytes, this.path, { partial: true });
     const { image, log } = applyWal(bytes, logBytes ?? new Uint8Array(0), this.path);
     readImageHeader(image, this.path);
+    // The next write turns a native WAL-mode file into a plain one, its log gone: it must be whole first.
+    if (fileHeader.walMode) this.assertWhole(image);
     const logState = log && { ...log, headerBytes: logBytes!.slice(0, WAL_HEADER_SIZE) };
     return { file, image, log: logState, logHeader, nativeWal: fileHeader.walMode };
+  }
+
+  /** SQLite's quick_check on a scratch copy of `image`: anything but "ok" is damage. */
+  private assertWhole(image: Uint8Array): void {
+    const scratch = new this.sql.Database(image);
+    try {
+      const verdict = guardCorruption(this.path, () => scratch.exec('PRAGMA quick_check'))
+        .flatMap((result) => result.values.map((row) => String(row[0])));
+      if (verdict.join() !== 'ok') throw new CorruptDatabaseError(this.path, `SQLite's quick_check found: ${verdict.slice(0, 3).join('; ')}`);
+    } finally {
+      scratch.close();
+    }
   }
 
   private openImage(image: Uint8Array): SqlDatabase {
@@ -510,8 +532,10 @@ export class SharedDatabase {
       throw new CorruptDatabaseError(this.path, describe(error));
     }
     try {
-      guardCorruption(this.path, () => db.exec('SELECT count(*) FROM sqlite_master'));
-      this.assertKnownSchema(db);
+      guardCorruption(this.path, () => {
+        db.exec('SELECT count(*) FROM sqlite_master');
+        this.assertKnownSchema(db);
+      });
       return this.configure(db);
     } catch (error) {
       this.closeDatabase(db);
@@ -574,7 +598,8 @@ function runInTransaction<T>(filePath: string, db: SqlDatabase, memory: MemoryFi
       execute(db, 'ROLLBACK');
       throw error;
     }
-    execute(db, 'COMMIT');
+    // Even a read's COMMIT can meet a page damaged under an open process.
+    guardCorruption(filePath, () => execute(db, 'COMMIT'));
     return result;
   });
 }
@@ -590,12 +615,12 @@ function releaseCache(db: SqlDatabase): void {
   execute(db, 'PRAGMA locking_mode = EXCLUSIVE');
 }
 
-/** SQLite's "malformed" and "not a database" errors mean the file is damaged. */
+/** SQLite's "malformed", "not a database", "unsupported file format" and "same text encoding" (header bytes out of range) errors mean the file is damaged. */
 function guardCorruption<T>(filePath: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (/malformed|not a database|file is encrypted/i.test(describe(error))) throw new CorruptDatabaseError(filePath, describe(error));
+    if (/malformed|not a database|file is encrypted|unsupported file format|same text encoding/i.test(describe(error))) throw new CorruptDatabaseError(filePath, describe(error));
     throw error;
   }
 }

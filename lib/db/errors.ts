@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'E_PERMISSION'
   | 'E_NO_SPACE'
   | 'E_IO'
-  | 'E_INTERRUPTED';
+  | 'E_INTERRUPTED'
+  | 'E_UNKNOWN_SCHEMA';
 
 export class AgentFarmStateError extends Error {
   readonly code: ErrorCode;
@@ -166,4 +167,22 @@ export function fileSystemError(error: unknown, path: string, action: string): u
 
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** A file holds tables, but not the schema this package would create or adopt there. */
+export class UnknownSchemaError extends AgentFarmStateError {
+  constructor(readonly filePath: string, readonly differences: readonly string[]) {
+    super('E_UNKNOWN_SCHEMA', `${filePath} holds tables of an unknown layout (${differences.join('; ')}); it was left untouched. Either another program wrote it, or its schema is damaged: open it with the program that wrote it, restore it from a backup, or move it aside to start anew.`);
+  }
+}
+
+/** A file or folder that must be private (the port registry) is open to others, and this process cannot tighten it. */
+export class NotPrivateError extends AgentFarmStateError {
+  constructor(readonly path: string, readonly mode: number, readonly ownerUid: number, readonly wantedMode: number) {
+    super('E_PERMISSION', `${path} has mode ${octal(mode)} and belongs to uid ${ownerUid}, not to this user (uid ${process.getuid?.() ?? 'unknown'}), so it cannot be made private (${octal(wantedMode)}); nothing was read or written. Run "chmod ${octal(wantedMode)} ${path}" as its owner, or set AF_GLOBAL_DIR to a folder of your own.`);
+  }
+}
+
+function octal(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
 }

@@ -1,6 +1,7 @@
 // Schema versions: an ordered list of migrations, each applied in its own
 // transaction and recorded in `_migrations`, exactly once however many processes
 // open a fresh file at the same time (the check runs under the write lock).
+import { describe } from './errors.js';
 import { selectOne } from './rows.js';
 import type { SqlDatabase } from './sqljs.js';
 
@@ -26,7 +27,13 @@ export function latestVersion(migrations: readonly Migration[]): number {
 export function recordedVersion(db: SqlDatabase): number {
   // Prepared once per database copy: a process holding the file open checks this after every commit of another.
   if (!selectOne(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'")) return 0;
-  return Number(selectOne(db, 'SELECT coalesce(max(version), 0) AS version FROM _migrations')!.version);
+  try {
+    return Number(selectOne(db, 'SELECT coalesce(max(version), 0) AS version FROM _migrations')!.version);
+  } catch (error) {
+    // Only a damaged schema lacks the column; worded as SQLite words damage, so the caller's guard names the file.
+    if (/no such column/.test(describe(error))) throw new Error(`malformed database schema (_migrations has no version column: ${describe(error)})`);
+    throw error;
+  }
 }
 
 export function isApplied(db: SqlDatabase, version: number): boolean {
