@@ -61,12 +61,15 @@ for (const { signal, handler } of endings) {
 
 test('contending writers leave nothing behind once all have closed: no lock, no waiting mark, no log', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
-  for (let round = 0; round < 2; round++) {
-    const writers = Array.from({ length: 5 }, (_, i) => finished(startScript(WORKER, ['write', dbPath, `r${round}w${i}`, '150'], env)));
-    for (const run of await Promise.all(writers)) assert.is(run.code, 0, run.stderr);
-    assert.equal(readdirSync(folder), ['state.db'], `round ${round}`);
-  }
-  assert.is(sqliteShell(dbPath, 'SELECT count(*) FROM items'), '1500');
+  // Long transactions: every writer waits more than 100 ms for the others and announces itself.
+  const holders = Array.from({ length: 5 }, () => finished(startWorker(['hold', dbPath, '300'], env)));
+  for (const run of await Promise.all(holders)) assert.is(run.code, 0, run.stderr);
+  assert.equal(readdirSync(folder), ['state.db'], 'after writers of long transactions');
+  // Loops of short ones, keeping the lock across transactions.
+  const writers = Array.from({ length: 5 }, (_, i) => finished(startScript(WORKER, ['write', dbPath, `w${i}`, '150'], env)));
+  for (const run of await Promise.all(writers)) assert.is(run.code, 0, run.stderr);
+  assert.equal(readdirSync(folder), ['state.db'], 'after loops of short transactions');
+  assert.is(sqliteShell(dbPath, "SELECT count(*) FROM items WHERE writer <> 'holder'"), '750');
 }));
 
 test('lockState() tells the truth: free after this process committed, held by this process inside a transaction, held or stale for another', inFolder(async (folder) => {
