@@ -13,13 +13,21 @@ let noTurnSince: number | undefined;
 
 export function enqueue<T>(key: string, task: () => Promise<T>): Promise<T> {
   const previous = tails.get(key) ?? Promise.resolve();
-  const start = () => (starvingHost() ? nextTurn().then(task) : task());
+  const start = () => (hostTurn()?.then(task) ?? task());
   const run = previous.then(start, start);
   const tail = run.catch(() => undefined);
   tails.set(key, tail);
   // Forget the key once the queue drains, so closed files leave nothing behind.
   void tail.then(() => { if (tails.get(key) === tail) tails.delete(key); });
   return run;
+}
+
+/**
+ * A turn of the event loop to await when the host has had none for a few
+ * milliseconds, else undefined (go on at once): for calls that are not queued.
+ */
+export function hostTurn(): Promise<void> | undefined {
+  return starvingHost() ? nextTurn() : undefined;
 }
 
 /** True when the event loop has not turned for YIELD_AFTER_MS; starts watching for the next turn. */
