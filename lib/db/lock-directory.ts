@@ -67,7 +67,8 @@ export function createLockDirectory(lockPath: string, holder: Holder): OwnLockDi
     return { lockPath, fd, inode };
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
-    removeLockDirectory(lockPath);
+    // Only the folder just made goes, and only while empty: whatever got into it stays.
+    try { rmdirSync(lockPath); } catch { /* not empty, or gone */ }
     throw error instanceof UnsafePathError ? error : lockFolderError(error, lockPath);
   }
 }
