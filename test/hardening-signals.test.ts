@@ -2,7 +2,7 @@
 // signal neither lingers nor leaves a lock that makes the next writer wait.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SharedDatabase } from '../lib/db/index.js';
 import { itemsMigrations } from './helpers/items-schema.js';
@@ -23,6 +23,30 @@ test('a host setInterval keeps firing during a long loop of awaited upserts', in
   assert.ok(upserts > 100, `only ${upserts} upserts`);
   // 30 ticks are due in 1.5 s; a starved loop gets none.
   assert.ok(ticks >= 8, `the 50 ms interval fired ${ticks} times during ${upserts} upserts`);
+}));
+
+test('a loop of transactions keeps its lock across the turns it gives the host (the lease), not one lock per turn', inFolder(async (folder) => {
+  const dbPath = join(folder, 'state.db');
+  const db = await SharedDatabase.open(dbPath, { migrations: itemsMigrations });
+  // What the host sees of the lock at each of its timer ticks: which lock directory (inodes are
+  // reused at once, so with its change time), one per holding.
+  const seen: string[] = [];
+  const sampler = setInterval(() => {
+    try {
+      const stats = lstatSync(`${dbPath}.lock`, { bigint: true });
+      seen.push(`${stats.ino} ${stats.ctimeNs}`);
+    } catch { /* not held at this tick */ }
+  }, 1);
+  let seq = 0;
+  for (const until = Date.now() + 800; Date.now() < until;) {
+    await db.transaction((sql) => sql.run("INSERT INTO items (writer, seq) VALUES ('lease', ?)", [++seq]));
+  }
+  clearInterval(sampler);
+  await db.close();
+  const holdings = seen.filter((inode, i) => i === 0 || inode !== seen[i - 1]).length;
+  assert.ok(seen.length >= 20, `the host's timer ran ${seen.length} times while the lock was held`);
+  // A lease lasts 20 ms and a turn comes every 5 ms: several ticks see the same holding.
+  assert.ok(holdings / seen.length < 0.8, `${holdings} holdings over ${seen.length} ticks during ${seq} transactions`);
 }));
 
 const endings: { signal: NodeJS.Signals; handler: 'handler' | 'default' }[] = [
