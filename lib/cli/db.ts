@@ -2,7 +2,7 @@
 import { cac, type CAC } from 'cac';
 import { existsSync, statSync } from 'node:fs';
 import { InvalidInputError } from '../db/errors.js';
-import { DEFAULT_LOCK_TIMING, lockPathOf, lockStateOf } from '../db/lock.js';
+import { DEFAULT_LOCK_TIMING, lockPathOf } from '../db/lock.js';
 import { logPathOf } from '../db/log-file.js';
 import { recordedVersion } from '../db/migrations.js';
 import { removeDatabaseFiles } from '../db/remove.js';
@@ -44,7 +44,7 @@ async function stats(options: GlobalFlag & { json?: boolean }): Promise<void> {
       tables: Object.fromEntries(userTables(db).map((table) => [table, Number(db.exec(`SELECT count(*) FROM "${table}"`)[0]!.values[0]![0])])),
       pageSize: pragma('page_size'),
       pageCount: pragma('page_count'),
-      lock: { path: lockPathOf(database.path), state: lockStateOf(database.path, DEFAULT_LOCK_TIMING.staleThreshold) },
+      lock: { path: lockPathOf(database.path), state: database.lockState() },
     };
   }));
   if (options.json) return printJson(report);

@@ -8,7 +8,7 @@ import { accessSync, chmodSync, closeSync, constants, fstatSync, mkdirSync, read
 import { dirname, resolve } from 'node:path';
 import { CorruptDatabaseError, DatabaseClosedError, FileSystemError, InvalidInputError, LockLostError, ReadOnlyError, SchemaTooNewError, UnsafePathError, describe, fileSystemError } from './errors.js';
 import { readImageHeader } from './image.js';
-import { acquireLock, DEFAULT_LOCK_TIMING, lockStateOf, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockTiming } from './lock.js';
+import { acquireLock, DEFAULT_LOCK_TIMING, lockStateOf, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockState, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
 import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
@@ -101,6 +101,8 @@ export class SharedDatabase {
   private othersWrote = false;
   private closed = false;
   private lease: { lock: HeldLock; acquiredAt: number } | undefined;
+  /** Transactions of this instance in the queue, not yet started. */
+  private queuedTransactions = 0;
   private tidied = false;
 
   private constructor(filePath: string, private readonly sql: SqlJsStatic, options: DatabaseOptions) {
@@ -177,7 +179,22 @@ export class SharedDatabase {
    */
   async transaction<T>(fn: (db: SqlDatabase) => T): Promise<T> {
     this.assertOpen();
-    return enqueue(this.path, () => this.runTransaction(fn));
+    this.queuedTransactions++;
+    return enqueue(this.path, () => {
+      this.queuedTransactions--;
+      return this.runTransaction(fn);
+    });
+  }
+
+  /**
+   * Whether a writer would have to wait for the file's lock now: 'free', 'held' (by
+   * another process), 'held by this process' (a transaction of this process is under
+   * way), or 'stale' (its holder ended or stopped refreshing it: the next writer takes
+   * it over). This process's idle lease is let go first: it never makes anyone wait long.
+   */
+  lockState(): LockState {
+    this.dropLease();
+    return lockStateOf(this.path, this.timing.staleThreshold);
   }
 
   /**
@@ -383,13 +400,20 @@ export class SharedDatabase {
     return lock && { lock, acquiredAt: Date.now() };
   }
 
-  /** Keeps the lock for a transaction that starts before the event loop turns; releases it otherwise. */
+  /**
+   * Keeps the lock for the next transaction when it starts before the event loop turns,
+   * or when it is already queued (it lets the host's macrotasks run first, see queue.ts):
+   * released at the first turn with none queued, or once the lease is over.
+   */
   private offerLease(lock: HeldLock, acquiredAt: number): void {
     const lease = { lock, acquiredAt };
     this.lease = lease;
-    setImmediate(() => {
-      if (this.lease === lease) this.dropLease();
-    });
+    const endAtTurn = () => {
+      if (this.lease !== lease) return;
+      if (this.queuedTransactions > 0 && Date.now() - acquiredAt < LEASE_MS) setImmediate(endAtTurn);
+      else this.dropLease();
+    };
+    setImmediate(endAtTurn);
   }
 
   private dropLease(): void {

@@ -1,10 +1,12 @@
 // The cross-process write lock of one database file: a `<file>.lock` directory
-// managed by proper-lockfile (atomic mkdir, mtime refreshed while held, taken over
-// once older than the stale threshold), acquired with backoff and jitter up to a
-// busy timeout. A waiter also wakes as soon as the holder removes the directory.
-import lockfile from 'proper-lockfile';
-import { mkdirSync, rmdirSync, statSync } from 'node:fs';
-import { BusyError } from './errors.js';
+// (see lock-directory.ts: atomic mkdir, the holder's pid and host recorded inside,
+// refreshed while held), acquired with backoff and jitter up to a busy timeout. A lock
+// whose holder died on this host is taken over at once, one whose holder stopped
+// refreshing it (another host, a paused process) after the stale threshold. A waiter
+// also wakes as soon as the holder removes the directory.
+import { lstatSync, mkdirSync, rmdirSync } from 'node:fs';
+import { BusyError, fileSystemError, UnsafePathError } from './errors.js';
+import { createLockDirectory, describeEntry, HOST_IDENTITY, judgeLockDirectory, ownsLockDirectory, refreshLockDirectory, releaseLockDirectory, takeOverLockDirectory, type OwnLockDirectory } from './lock-directory.js';
 import { lockReleasedOrTimeout } from './release-signal.js';
 
 export interface LockTiming {
@@ -21,10 +23,11 @@ export interface HeldLock {
   release(): void;
 }
 
-/** Like the native version's busy_timeout; a killed holder blocks others for a few seconds at most. */
+/** Like the native version's busy_timeout; a holder killed on another host blocks others for a few seconds at most. */
 export const DEFAULT_LOCK_TIMING: LockTiming = { busyTimeout: 5000, staleThreshold: 3000 };
-/** proper-lockfile refreshes a held lock every half threshold, at most every second. */
+/** A held lock is refreshed every half threshold, at most every second. */
 export const MIN_STALE_THRESHOLD = 2000;
+const MIN_REFRESH_MS = 1000;
 
 const FIRST_BACKOFF_MS = 1;
 const MAX_BACKOFF_MS = 50;
@@ -42,20 +45,26 @@ export async function acquireLock(filePath: string, timing: LockTiming, unneeded
 export async function acquireLock(filePath: string, timing: LockTiming, unneeded?: () => boolean): Promise<HeldLock | undefined> {
   const lockPath = lockPathOf(filePath);
   const startedAt = Date.now();
-  for (let attempt = 0; ; attempt++) {
-    const held = tryLock(filePath, lockPath, timing.staleThreshold);
-    if (held) return held;
-    if (attempt > 0 && unneeded?.()) return undefined;
-    const waited = Date.now() - startedAt;
-    if (waited >= timing.busyTimeout) throw new BusyError(lockPath, waited);
-    // The backoff is only the fallback: removing the lock directory wakes the waiter at once.
-    const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random());
-    // A long wait is announced, so a holder that keeps the lock across transactions yields.
-    if (waited > LONG_WAIT_MS) announceWaiting(lockPath);
-    await lockReleasedOrTimeout(lockPath, Math.min(backoff, timing.busyTimeout - waited));
-    // Every waiter wakes at the same release: a moment's jitter lets one take the lock
-    // and the others find it held with a single stat.
-    await wakeJitter();
+  let announced = false;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      const held = tryLock(lockPath, timing.staleThreshold);
+      if (held) return held;
+      if (attempt > 0 && unneeded?.()) return undefined;
+      const waited = Date.now() - startedAt;
+      if (waited >= timing.busyTimeout) throw new BusyError(lockPath, waited);
+      // The backoff is only the fallback: removing the lock directory wakes the waiter at once.
+      const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random());
+      // A long wait is announced, so a holder that keeps the lock across transactions yields.
+      if (waited > LONG_WAIT_MS) announced = announceWaiting(lockPath) || announced;
+      await lockReleasedOrTimeout(lockPath, Math.min(backoff, timing.busyTimeout - waited));
+      // Every waiter wakes at the same release: a moment's jitter lets one take the lock
+      // and the others find it held with a single stat.
+      await wakeJitter();
+    }
+  } finally {
+    // Waiters still waiting announce themselves again at their next wake-up.
+    if (announced) othersWaiting(lockPath);
   }
 }
 
@@ -66,22 +75,46 @@ export function waitingMarkOf(lockPath: string): string {
   return `${lockPath}.waiting`;
 }
 
-function announceWaiting(lockPath: string): void {
+/** Makes the waiting mark; true when there is one now. */
+function announceWaiting(lockPath: string): boolean {
+  const mark = waitingMarkOf(lockPath);
   try {
-    mkdirSync(waitingMarkOf(lockPath));
-  } catch {
-    // already announced by another waiter, or the folder went away
+    mkdirSync(mark);
+    return true;
+  } catch (error) {
+    // Already announced by another waiter (a folder), or something planted there: refused.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return assertFolder(mark);
+    return false; // the folder went away, or cannot be written: the backoff alone applies
   }
 }
 
 /** True once after a waiter announced itself: the caller should let waiters compete before locking again. */
 export function othersWaiting(lockPath: string): boolean {
+  const mark = waitingMarkOf(lockPath);
   try {
-    rmdirSync(waitingMarkOf(lockPath));
+    rmdirSync(mark);
     return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // rmdir follows no link: what is there is left as it is, and refused.
+    assertFolder(mark);
+    if ((error as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new UnsafePathError(mark, 'a folder with something in it', 'folder');
+    }
+    throw fileSystemError(error, mark, 'remove the waiting mark');
+  }
+}
+
+/** True when `path` is a folder (or gone); refuses a symbolic link or a file. */
+function assertFolder(path: string): boolean {
+  let stats;
+  try {
+    stats = lstatSync(path);
   } catch {
     return false;
   }
+  if (!stats.isDirectory()) throw new UnsafePathError(path, describeEntry(stats), 'folder');
+  return true;
 }
 
 /** The pause every contender takes before trying a lock that was just released, so none is favoured. */
@@ -89,53 +122,71 @@ export function wakeJitter(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
 }
 
-/** One attempt, synchronous: a mkdir and a stat, without the thread-pool round trips of the async calls. */
-function tryLock(filePath: string, lockPath: string, staleThreshold: number): HeldLock | undefined {
-  // Held and fresh: say so after one stat, without proper-lockfile's attempt (its mkdir and thrown error).
-  if (lockStateOf(filePath, staleThreshold) === 'held') return undefined;
-  let compromised = false;
-  let release: () => void;
-  try {
-    release = lockfile.lockSync(filePath, {
-      lockfilePath: lockPath,
-      realpath: false,
-      stale: staleThreshold,
-      // Called from proper-lockfile's refresh timer; publishing checks the flag.
-      onCompromised: () => { compromised = true; },
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
-    throw error;
-  }
-  // The lock directory's inode identifies this holding: a takeover makes a new directory.
-  const ownInode = inodeOf(lockPath);
-  return {
-    lockPath,
-    stillOwned: () => !compromised && ownInode !== undefined && inodeOf(lockPath) === ownInode,
-    release: () => {
-      // proper-lockfile would remove the directory even after a takeover: never free another holder's lock.
-      if (compromised || inodeOf(lockPath) !== ownInode) return;
-      try { release(); } catch { /* already released: nothing left to free */ }
-    },
+/**
+ * The locks this process holds, shared by every copy of this module loaded in it (the
+ * ES and CommonJS bundles): a lock recorded with this pid is dead only if no copy holds it.
+ */
+interface HeldHere {
+  locks: Map<string, () => void>;
+  exitHooked: boolean;
+}
+const heldHere: HeldHere = ((globalThis as Record<symbol, unknown>)[Symbol.for('agent-farm-state.held-locks')] ??= { locks: new Map(), exitHooked: false }) as HeldHere;
+
+const heldKey = (lockPath: string, inode: number) => `${inode} ${lockPath}`;
+const ownedHere = (lockPath: string) => (inode: number) => heldHere.locks.has(heldKey(lockPath, inode));
+
+/** One attempt, synchronous: a stat, and a mkdir when the lock is free or stale. */
+function tryLock(lockPath: string, staleThreshold: number): HeldLock | undefined {
+  const judged = judgeLockDirectory(lockPath, staleThreshold, ownedHere(lockPath));
+  if (judged.state === 'held') return undefined;
+  if (judged.state === 'stale') takeOverLockDirectory(lockPath, judged);
+  const own = createLockDirectory(lockPath, { pid: process.pid, host: HOST_IDENTITY });
+  return own && holding(own, staleThreshold);
+}
+
+function holding(own: OwnLockDirectory, staleThreshold: number): HeldLock {
+  const key = heldKey(own.lockPath, own.inode);
+  let released = false;
+  const refresh = setInterval(() => {
+    try {
+      if (ownsLockDirectory(own)) refreshLockDirectory(own);
+      else clearInterval(refresh);
+    } catch {
+      clearInterval(refresh); // publishing checks ownership itself
+    }
+  }, Math.max(staleThreshold / 2, MIN_REFRESH_MS));
+  refresh.unref();
+  const release = () => {
+    if (released) return;
+    released = true;
+    clearInterval(refresh);
+    heldHere.locks.delete(key);
+    // Never frees another holder's lock: only the directory this holding made.
+    releaseLockDirectory(own);
   };
+  heldHere.locks.set(key, release);
+  hookExit();
+  return { lockPath: own.lockPath, stillOwned: () => !released && ownsLockDirectory(own), release };
 }
 
-function inodeOf(path: string): number | undefined {
-  try {
-    return statSync(path).ino;
-  } catch {
-    return undefined;
-  }
+/** A process that exits (process.exit from a signal handler included) frees the locks it holds. */
+function hookExit(): void {
+  if (heldHere.exitHooked) return;
+  heldHere.exitHooked = true;
+  process.on('exit', () => {
+    for (const release of [...heldHere.locks.values()]) {
+      try { release(); } catch { /* exiting: free what can be freed */ }
+    }
+  });
 }
 
+/** 'stale': held by a process that ended or stopped refreshing it; the next writer takes it over at once. */
+export type LockState = 'free' | 'held' | 'held by this process' | 'stale';
 
-export type LockState = 'free' | 'held' | 'stale';
-
-/** Whether another process holds the file's lock right now, judged as a waiting writer would. */
+/** Whether a writer would have to wait for the file's lock right now, judged as a waiting writer would. */
 export function lockStateOf(filePath: string, staleThreshold: number): LockState {
-  try {
-    return Date.now() - statSync(lockPathOf(filePath)).mtimeMs > staleThreshold ? 'stale' : 'held';
-  } catch {
-    return 'free';
-  }
+  const lockPath = lockPathOf(filePath);
+  const judged = judgeLockDirectory(lockPath, staleThreshold, ownedHere(lockPath));
+  if (judged.state === 'held' && ownedHere(lockPath)(judged.inode)) return 'held by this process';
+  return judged.state;
 }

@@ -6,6 +6,7 @@
 // left (not every runtime lets an idle watcher leave the process free to exit).
 // Where watching is not available the wait simply lasts its full backoff.
 import { watch, type FSWatcher } from 'node:fs';
+import { HOLDER_FILE } from './lock-directory.js';
 
 interface LockWatch {
   watcher: FSWatcher | undefined;
@@ -36,8 +37,10 @@ export function lockReleasedOrTimeout(lockPath: string, timeoutMs: number): Prom
 function startWatching(lockPath: string): LockWatch {
   const watched: LockWatch = { watcher: undefined, gone: false, waiters: new Set() };
   try {
-    // Any event wakes the waiters: the directory went, or its holder refreshed it (then they wait again).
-    watched.watcher = watch(lockPath, { persistent: false }, () => {
+    // The directory went, or its holder refreshed it (then they wait again), wakes the waiters;
+    // the holder's record coming and going inside it does not (it goes just before the directory).
+    watched.watcher = watch(lockPath, { persistent: false }, (_event, name) => {
+      if (name === HOLDER_FILE) return;
       for (const wake of [...watched.waiters]) wake();
     });
     watched.watcher.on('error', () => {
