@@ -28,7 +28,7 @@ if (!sameBytes(wasmSource, 'wasm/sql-wasm.wasm')) copyFileSync(wasmSource, 'wasm
 
 /**
  * In an ES module there is no `require`: the CommonJS packages bundled in (sql.js,
- * proper-lockfile, signal-exit) would fail on `require('fs')`. Their `require` of a
+ * cac) would fail on `require('fs')`. Their `require` of a
  * Node built-in becomes an import, so the ES bundles hold no `require` at all and
  * still work when a consumer bundles them again (as an ES module or as CommonJS).
  */
@@ -61,21 +61,6 @@ const builtinRequiresAsImports = {
   },
 };
 
-/**
- * proper-lockfile reaches the file system through graceful-fs, whose gain is retrying
- * asynchronous calls that ran out of file descriptors; the engine only calls it
- * synchronously. Bundled, graceful-fs would also patch the host's own `fs` module
- * (close, closeSync) when imported, and cost every process its load: the bundles
- * give proper-lockfile Node's `fs` instead.
- */
-const plainFsForGracefulFs = {
-  name: 'plain-fs-for-graceful-fs',
-  setup(b) {
-    b.onResolve({ filter: /^graceful-fs$/ }, () => ({ path: 'graceful-fs', namespace: 'plain-fs' }));
-    b.onLoad({ filter: /.*/, namespace: 'plain-fs' }, () => ({ contents: "module.exports = require('node:fs');\n", loader: 'js', resolveDir: root }));
-  },
-};
-
 /** The embedded entry imports the library entry beside it instead of a second copy of the library. */
 const libraryEntryBeside = (file) => ({
   name: 'library-entry-beside',
@@ -97,12 +82,12 @@ const common = {
 const esm = {
   ...common,
   format: 'esm',
-  plugins: [plainFsForGracefulFs, builtinRequiresAsImports],
+  plugins: [builtinRequiresAsImports],
   // sql.js reads __dirname when it runs under Node, only to find a `.wasm` it is never asked to load.
   define: { ...common.define, __dirname: '""' },
 };
 // The CommonJS build finds its folder through __filename: import.meta is empty there.
-const cjs = { ...common, format: 'cjs', plugins: [plainFsForGracefulFs], logOverride: { 'empty-import-meta': 'silent' } };
+const cjs = { ...common, format: 'cjs', logOverride: { 'empty-import-meta': 'silent' } };
 
 const results = await Promise.all([
   build({ ...esm, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' }),
@@ -111,14 +96,14 @@ const results = await Promise.all([
     ...esm,
     entryPoints: ['lib/embedded.ts'],
     outfile: 'dist/embedded.js',
-    plugins: [libraryEntryBeside('index.js'), plainFsForGracefulFs, builtinRequiresAsImports],
+    plugins: [libraryEntryBeside('index.js'), builtinRequiresAsImports],
     banner: { js: "import AF_EMBEDDED_WASM from './sql-wasm.embedded.cjs';" },
   }),
   build({
     ...cjs,
     entryPoints: ['lib/embedded.ts'],
     outfile: 'dist/embedded.cjs',
-    plugins: [libraryEntryBeside('index.cjs'), plainFsForGracefulFs],
+    plugins: [libraryEntryBeside('index.cjs')],
     banner: { js: "'use strict';\nconst AF_EMBEDDED_WASM = require('./sql-wasm.embedded.cjs');" },
   }),
   build({ ...esm, entryPoints: ['bin/af.ts'], outfile: 'dist/af.js' }),
