@@ -7,7 +7,8 @@ import { registerLifecycle } from '../lib/cli/lifecycle.js';
 import { portsProgram } from '../lib/cli/ports.js';
 import { registerStatus } from '../lib/cli/status.js';
 import { VERSION } from '../lib/cli/version.js';
-import { printError } from '../lib/cli/io.js';
+import { endOutputQuietlyWhenClosed, printError } from '../lib/cli/io.js';
+import { isQueryWorker, runQueryWorker } from '../lib/cli/query-worker.js';
 
 const groups = { db: dbProgram, ports: portsProgram } as const;
 
@@ -35,7 +36,13 @@ async function main(argv: string[]): Promise<void> {
   if (group) process.exitCode = 1;
 }
 
-main(process.argv).catch((error: unknown) => {
-  printError(error);
-  process.exitCode = 1;
-});
+if (isQueryWorker()) {
+  // This file started again as the thread of an `af db query` (see lib/cli/query-worker.ts).
+  void runQueryWorker();
+} else {
+  endOutputQuietlyWhenClosed();
+  main(process.argv).catch((error: unknown) => {
+    printError(error);
+    process.exitCode = 1;
+  });
+}
