@@ -75,7 +75,7 @@ export async function streamQuery(database: SharedDatabase, sql: string, limits:
           case 'limit':
             return stop(limitReached(database.path, message.limit, limits));
           case 'error':
-            return stop(fromWorker(message, database.path));
+            return stop(fromWorker(message));
         }
       });
       worker.on('error', (error: Error & { code?: string }) => stop(error.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -104,8 +104,7 @@ export async function streamQuery(database: SharedDatabase, sql: string, limits:
 }
 
 /** The worker's error as this thread's: a typed error keeps its code and message. */
-function fromWorker(message: Extract<QueryMessage, { type: 'error' }>, filePath: string): Error {
-  if (!message.code && /out of memory/i.test(message.message)) return limitReached(filePath, 'memory', DEFAULT_QUERY_LIMITS);
+function fromWorker(message: Extract<QueryMessage, { type: 'error' }>): Error {
   if (!message.code) return new Error(message.message);
   const error = new AgentFarmStateError(message.code as ErrorCode, message.message);
   error.name = message.name ?? error.name;

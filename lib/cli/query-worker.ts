@@ -16,7 +16,7 @@ export const WINDOW = 4;
 const BATCH_CHARS = 64 * 1024;
 const FLUSH_MS = 50;
 /** What SQLite may allocate for a statement (sorts, temporary tables) before it fails with "out of memory". */
-export const HEAP_LIMIT_BYTES = 256 * 1024 * 1024;
+export const HEAP_LIMIT_BYTES = 128 * 1024 * 1024;
 /** Slots of the shared counters: batches the worker posted, batches the main thread wrote. */
 export const POSTED = 0;
 export const WRITTEN = 1;
@@ -36,7 +36,7 @@ export interface QueryJob {
 export type QueryMessage =
   | { type: 'rows'; text: string }
   | { type: 'done' }
-  | { type: 'limit'; limit: 'rows' | 'bytes' }
+  | { type: 'limit'; limit: 'rows' | 'bytes' | 'memory' }
   | { type: 'error'; code?: string; name?: string; message: string };
 
 export function queryJob(job: Omit<QueryJob, 'kind'>): QueryJob {
@@ -78,6 +78,8 @@ export async function runQueryWorker(): Promise<void> {
     batch.flush();
     post({ type: 'done' });
   } catch (error) {
+    // SQLite reached its heap limit (a sort or grouping of too many rows), or V8 would have.
+    if (!(error instanceof AgentFarmStateError) && /out of memory|allocation failed/i.test(describe(error))) return post({ type: 'limit', limit: 'memory' });
     post(error instanceof AgentFarmStateError
       ? { type: 'error', code: error.code, name: error.name, message: error.message }
       : { type: 'error', message: describe(error) });
@@ -104,7 +106,8 @@ class Batcher {
     this.rows++;
     this.bytes += pieceBytes;
     this.text += piece;
-    if (this.text.length >= BATCH_CHARS || Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
+    // The first row at once: a query that then runs long has shown that it started.
+    if (this.rows === 1 || this.text.length >= BATCH_CHARS || Date.now() - this.lastFlush >= FLUSH_MS) this.flush();
   }
 
   flush(): void {
