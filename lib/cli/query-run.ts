@@ -54,12 +54,16 @@ export async function streamQuery(database: SharedDatabase, sql: string, limits:
   const cleanups: Array<() => void> = [];
   try {
     await new Promise<void>((resolve, reject) => {
+      let stopped = false;
       const stop = (error?: Error) => {
+        if (stopped) return;
+        stopped = true;
         void worker.terminate();
         if (error) reject(error);
         else resolve();
       };
       worker.on('message', (message: QueryMessage) => {
+        if (stopped) return; // what was on its way when a limit or a signal came: not printed
         switch (message.type) {
           case 'rows':
             printedRows = true;
