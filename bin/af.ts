@@ -7,7 +7,8 @@ import { registerLifecycle } from '../lib/cli/lifecycle.js';
 import { portsProgram } from '../lib/cli/ports.js';
 import { registerStatus } from '../lib/cli/status.js';
 import { VERSION } from '../lib/cli/version.js';
-import { printError } from '../lib/cli/io.js';
+import { endOutputQuietlyWhenClosed, printError } from '../lib/cli/io.js';
+import { isQueryWorker, runQueryWorker } from '../lib/cli/query-worker.js';
 import { preferBaselineWasmCompiler } from '../lib/db/sqljs.js';
 
 const groups = { db: dbProgram, ports: portsProgram } as const;
@@ -36,9 +37,15 @@ async function main(argv: string[]): Promise<void> {
   if (group) process.exitCode = 1;
 }
 
-// A short process: SQLite compiled once, quickly, is what pays here.
+// A short process, and its query thread: SQLite compiled once, quickly, is what pays here.
 preferBaselineWasmCompiler();
-main(process.argv).catch((error: unknown) => {
-  printError(error);
-  process.exitCode = 1;
-});
+if (isQueryWorker()) {
+  // This file started again as the thread of an `af db query` (see lib/cli/query-worker.ts).
+  void runQueryWorker();
+} else {
+  endOutputQuietlyWhenClosed();
+  main(process.argv).catch((error: unknown) => {
+    printError(error);
+    process.exitCode = 1;
+  });
+}

@@ -1,4 +1,6 @@
 // Runs a command's action: any error is printed on stderr and sets a non-zero exit code.
+import { constants } from 'node:os';
+import { InterruptedError } from '../db/errors.js';
 import { printError } from './io.js';
 
 export const EXIT_FAILURE = 1;
@@ -9,7 +11,13 @@ export function action<A extends unknown[]>(run: (...args: A) => Promise<void> |
       await run(...args);
     } catch (error) {
       printError(error);
-      process.exitCode = EXIT_FAILURE;
+      // Ended by a signal: the status a shell expects of it (130 for Ctrl-C, 143 for SIGTERM).
+      process.exitCode = error instanceof InterruptedError ? signalExitCode(error.signal) : EXIT_FAILURE;
     }
   };
+}
+
+/** The exit status of a process ended by `signal`, as a shell reports it: 128 + its number. */
+export function signalExitCode(signal: string): number {
+  return 128 + (constants.signals[signal as NodeJS.Signals] ?? 0);
 }

@@ -1,6 +1,61 @@
 // What the `af` commands print: results on stdout (JSON for scripts), messages and
-// errors on stderr, colour only on a terminal and never with NO_COLOR.
+// errors on stderr, colour only on a terminal and never with NO_COLOR. A reader that
+// closes its end early (`af status | head -1`) ends the output quietly, as with git:
+// what follows is dropped and the command finishes with its own exit code.
 import { AgentFarmStateError } from '../db/errors.js';
+
+const closedStreams = new Set<NodeJS.WriteStream>();
+const stdoutClosedListeners = new Set<() => void>();
+
+/** Turns a closed stdout or stderr (EPIPE) from a crash into the end of that output. */
+export function endOutputQuietlyWhenClosed(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+      if (closedStreams.has(stream)) return;
+      closedStreams.add(stream);
+      if (stream === process.stdout) for (const listener of stdoutClosedListeners) listener();
+    });
+  }
+}
+
+/** True once the reader of stdout went away: nothing written there is read any more. */
+export function isStdoutClosed(): boolean {
+  return closedStreams.has(process.stdout) || process.stdout.destroyed;
+}
+
+/** Calls `listener` when stdout's reader goes away; returns the function that stops listening. */
+export function onStdoutClosed(listener: () => void): () => void {
+  stdoutClosedListeners.add(listener);
+  return () => stdoutClosedListeners.delete(listener);
+}
+
+/**
+ * Writes `text` to stdout unless its reader went away. False when the text waits in
+ * memory for the reader: write more after the returned promise of `drained()`.
+ */
+export function writeOut(text: string): boolean {
+  if (isStdoutClosed()) return true;
+  return process.stdout.write(text);
+}
+
+/** Resolves once stdout took what was written, or its reader went away. */
+export function drained(): Promise<void> {
+  if (isStdoutClosed() || !process.stdout.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done);
+      stop();
+      resolve();
+    };
+    const stop = onStdoutClosed(done);
+    process.stdout.on('drain', done);
+  });
+}
+
+function writeErr(text: string): void {
+  if (!closedStreams.has(process.stderr) && !process.stderr.destroyed) process.stderr.write(text);
+}
 
 const COLOURS = { red: 31, green: 32, yellow: 33, dim: 2, bold: 1 } as const;
 export type Colour = keyof typeof COLOURS;
@@ -14,22 +69,22 @@ export function paint(text: string, colour: Colour, stream: NodeJS.WriteStream =
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function printLine(text = ''): void {
-  process.stdout.write(`${text}\n`);
+  writeOut(`${text}\n`);
 }
 
 /** A message for people that is not the command's result. */
 export function note(text: string): void {
-  process.stderr.write(`${text}\n`);
+  writeErr(`${text}\n`);
 }
 
 export function printError(error: unknown): void {
   const code = error instanceof AgentFarmStateError ? ` (${error.code})` : '';
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`${paint('af: error:', 'red', process.stderr)} ${message}${code}\n`);
+  writeErr(`${paint('af: error:', 'red', process.stderr)} ${message}${code}\n`);
 }
 
 /** Rows as aligned columns for people. */

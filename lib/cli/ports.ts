@@ -3,11 +3,11 @@ import { cac, type CAC } from 'cac';
 import { resolve } from 'node:path';
 import { action } from './action.js';
 import { note, paint, printJson, printLine, printTable } from './io.js';
-import { withRegistry } from './stores.js';
+import { readRegistry, withRegistry } from './stores.js';
 import { VERSION } from './version.js';
 
 async function list(options: { json?: boolean }): Promise<void> {
-  const allocations = await withRegistry((registry) => registry.listAllocations());
+  const allocations = await readRegistry((registry) => registry.listAllocations(), () => []);
   if (options.json) return printJson(allocations);
   if (allocations.length === 0) return printLine('no port blocks allocated');
   printTable(['base', 'project', 'pid', 'last used'], allocations.map((allocation) => [

@@ -3,14 +3,15 @@ import type { CAC } from 'cac';
 import { isProcessAlive } from '../process-alive.js';
 import { action } from './action.js';
 import { paint, printJson, printLine, printTable } from './io.js';
-import { projectRoot, withRegistry, withState } from './stores.js';
+import { projectRoot, readRegistry, readState } from './stores.js';
 
 const liveness = <T extends { pid: number }>(entry: T): T & { alive: boolean } => ({ ...entry, alive: isProcessAlive(entry.pid) });
 
 export async function farmStatus() {
   const root = projectRoot();
-  const state = await withState((store) => store.loadState());
-  const allocation = (await withRegistry((registry) => registry.listAllocations())).find((entry) => entry.path === root);
+  // A project with no state yet (or a user with no registry) has nothing running: nothing is created to say so.
+  const state = await readState((store) => store.loadState(), () => ({ architect: null, builders: [], utils: [], annotations: [] }));
+  const allocation = (await readRegistry((registry) => registry.listAllocations(), () => [])).find((entry) => entry.path === root);
   return {
     project: root,
     basePort: allocation?.basePort ?? null,

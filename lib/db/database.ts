@@ -12,7 +12,7 @@ import { acquireLock, DEFAULT_LOCK_TIMING, lockStateOf, MIN_STALE_THRESHOLD, oth
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
 import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './publish.js';
 import { enqueue } from './queue.js';
-import { runReadOnlyQuery } from './read-only-query.js';
+import { runReadOnlyQuery, type RowSink } from './read-only-query.js';
 import { execute, selectOne, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
 import { watchFile, type MemoryFile } from './memory-file.js';
@@ -198,14 +198,20 @@ export class SharedDatabase {
   }
 
   /**
-   * Runs one SQL statement that must not change anything and returns its rows.
-   * Anything else fails with ReadOnlyError; the file is never written.
+   * Runs one SQL statement that must not change anything. Without `onRow` it returns
+   * the rows; with it, each row goes to `onRow` as SQLite steps it and none is kept
+   * (a throw in `onRow` stops the statement and rejects with that error). Anything
+   * else fails with ReadOnlyError; the file is never written.
    */
-  async query(sql: string): Promise<Row[]> {
+  async query(sql: string): Promise<Row[]>;
+  async query(sql: string, onRow: RowSink): Promise<void>;
+  async query(sql: string, onRow?: RowSink): Promise<Row[] | void> {
     this.assertOpen();
     const db = this.refresh();
+    const rows: Row[] = [];
     try {
-      return guardCorruption(this.path, () => runReadOnlyQuery(db, sql, this.path));
+      guardCorruption(this.path, () => runReadOnlyQuery(db, sql, this.path, onRow ?? ((row) => rows.push(row))));
+      return onRow ? undefined : rows;
     } finally {
       this.snapshot = undefined; // start the next call from the files, not from whatever the query left in memory
     }
@@ -234,6 +240,18 @@ export class SharedDatabase {
         throw fileSystemError(error, path, `write: this process has no write permission on ${what}`);
       }
     }
+  }
+
+  /**
+   * A copy of the latest committed database as read() and query() see it, to open
+   * elsewhere (e.g. a worker thread that can be stopped mid-statement with
+   * runReadOnlyQuery). Empty when there is no file yet.
+   */
+  async committedImage(): Promise<Uint8Array> {
+    this.assertOpen();
+    this.refresh();
+    if (!this.snapshot) throw new CorruptDatabaseError(this.path, 'its pages could not be read consistently');
+    return this.snapshot.image.slice();
   }
 
   /** The schema version recorded in the file, 0 when none. */

@@ -21,7 +21,9 @@ export type ErrorCode =
   | 'E_NO_SPACE'
   | 'E_IO'
   | 'E_INTERRUPTED'
-  | 'E_UNKNOWN_SCHEMA';
+  | 'E_UNKNOWN_SCHEMA'
+  | 'E_QUERY_LIMIT'
+  | 'E_NO_DATABASE';
 
 export class AgentFarmStateError extends Error {
   readonly code: ErrorCode;
@@ -185,4 +187,28 @@ export class NotPrivateError extends AgentFarmStateError {
 
 function octal(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, '0');
+}
+
+/** What a query may use up before it is stopped. */
+export type QueryLimit = 'time' | 'rows' | 'bytes' | 'memory';
+
+/** A query was stopped on reaching a limit; `advice` says how to raise or lift it. */
+export class QueryLimitError extends AgentFarmStateError {
+  constructor(readonly filePath: string, readonly limit: QueryLimit, readonly reached: string, advice: string) {
+    super('E_QUERY_LIMIT', `the query was stopped: ${reached}. ${advice} ${filePath} was not changed.`);
+  }
+}
+
+/** A long operation was ended by a signal (Ctrl-C, kill) before it finished. */
+export class InterruptedError extends AgentFarmStateError {
+  constructor(readonly signal: string, what: string, outcome: string) {
+    super('E_INTERRUPTED', `${what} was interrupted by ${signal}; ${outcome}`);
+  }
+}
+
+/** A read found no database file: nothing was recorded there yet, and nothing was created. */
+export class NoDatabaseError extends AgentFarmStateError {
+  constructor(readonly filePath: string, advice: string) {
+    super('E_NO_DATABASE', `there is no database yet at ${filePath} (nothing was created). ${advice}`);
+  }
 }

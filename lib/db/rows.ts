@@ -23,18 +23,23 @@ export function selectAll(db: SqlDatabase, sql: string, params: SqlValue[] = [])
   try {
     statement.bind(params);
     const rows: Row[] = [];
-    // Column names once, not per row as sql.js's getAsObject() asks SQLite for them.
-    let columns: string[] | undefined;
-    while (statement.step()) {
-      columns ??= statement.getColumnNames();
-      const values = statement.get();
-      const row: Row = {};
-      for (let index = 0; index < columns.length; index++) row[columns[index]!] = values[index] as SqlValue;
-      rows.push(row);
-    }
+    eachRow(statement, (row) => rows.push(row));
     return rows;
   } finally {
     statement.reset(); // an unfinished statement would keep its read open
+  }
+}
+
+/** Steps `statement` to its end, handing each row to `onRow` as it comes. */
+export function eachRow(statement: Statement, onRow: (row: Row) => void): void {
+  // Column names once, not per row as sql.js's getAsObject() asks SQLite for them.
+  let columns: string[] | undefined;
+  while (statement.step()) {
+    columns ??= statement.getColumnNames();
+    const values = statement.get();
+    const row: Row = {};
+    for (let index = 0; index < columns.length; index++) row[columns[index]!] = values[index] as SqlValue;
+    onRow(row);
   }
 }
 
