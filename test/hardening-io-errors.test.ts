@@ -13,7 +13,7 @@ import { rejectsWith } from './helpers/assertions.js';
 import { assertRefused, fingerprint, runFilesWorker } from './helpers/hostile-files.js';
 import { itemsMigrations } from './helpers/items-schema.js';
 import { inFolder } from './helpers/processes.js';
-import { sqliteShell } from './helpers/sqlite-shell.js';
+import { killShellWhenReady, sqliteShell } from './helpers/sqlite-shell.js';
 
 const isRoot = process.getuid?.() === 0;
 const insert = (writer: string, seq: number) => (sql: import('../lib/db/index.js').SqlDatabase) => sql.run('INSERT INTO items (writer, seq) VALUES (?, ?)', [writer, seq]);
@@ -144,6 +144,32 @@ test('a database the process may not write: the first transaction fails with E_P
   assert.is((await runFilesWorker(['assert-writable', dbPath])).ok, 'writable', 'its owner may write');
   assert.is((await runFilesWorker(['read', dbPath])).ok, 2);
   assert.equal(readdirSync(stateFolder).sort(), listing, 'a read by a process that may write makes nothing either');
+}));
+
+test('a native WAL-mode file the process may not write: read with its -wal, left as it is for a writer to checkpoint', inFolder(async (folder) => {
+  if (!isRoot) {
+    console.log('  skipped: needs root to run a child as the user nobody');
+    return;
+  }
+  chmodSync(folder, 0o755);
+  const stateFolder = join(folder, '.agent-farm');
+  mkdirSync(stateFolder, { mode: 0o755 });
+  const dbPath = join(stateFolder, 'state.db');
+  await killShellWhenReady(dbPath, [
+    'PRAGMA journal_mode=WAL; PRAGMA wal_autocheckpoint=0;',
+    "CREATE TABLE _migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')));",
+    'CREATE TABLE items (writer TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (writer, seq));',
+    'CREATE TABLE migration_runs (pid INTEGER NOT NULL);',
+    'INSERT INTO _migrations (version) VALUES (1); INSERT INTO _migrations (version) VALUES (2);',
+    "INSERT INTO items VALUES ('native', 1); INSERT INTO items VALUES ('native', 2);",
+  ].join('\n'));
+  for (const name of readdirSync(stateFolder)) chmodSync(join(stateFolder, name), 0o644);
+  const files = readdirSync(stateFolder).sort();
+  const before = files.map((name) => fingerprint(join(stateFolder, name)));
+  const read = await runFilesWorker(['read', dbPath], { asNobody: true });
+  assert.is(read.ok, 2, JSON.stringify(read));
+  assert.equal(readdirSync(stateFolder).sort(), files, 'no file made or removed');
+  assert.equal(files.map((name) => fingerprint(join(stateFolder, name))), before, 'every file as it was');
 }));
 
 test('a new database in a folder the process may not write: E_PERMISSION naming the folder, nothing made', inFolder(async (folder) => {

@@ -25,6 +25,14 @@ test('a host setInterval keeps firing during a long loop of awaited upserts', in
   assert.ok(ticks >= 8, `the 50 ms interval fired ${ticks} times during ${upserts} upserts`);
 }));
 
+test('a host setInterval keeps firing during a long loop of awaited reads', inFolder(async (folder) => {
+  const run = await finished(startScript(WORKER, ['ticks', join(folder, 'state.db'), '1500', 'reads'], env));
+  assert.is(run.code, 0, run.stderr);
+  const { upserts: reads, ticks } = jsonLine(run);
+  assert.ok(reads > 100, `only ${reads} reads`);
+  assert.ok(ticks >= 8, `the 50 ms interval fired ${ticks} times during ${reads} reads`);
+}));
+
 test('a loop of transactions keeps its lock across the turns it gives the host (the lease), not one lock per turn', inFolder(async (folder) => {
   const dbPath = join(folder, 'state.db');
   const db = await SharedDatabase.open(dbPath, { migrations: itemsMigrations });

@@ -11,7 +11,7 @@ import { readImageHeader } from './image.js';
 import { acquireLock, DEFAULT_LOCK_TIMING, lockStateOf, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockState, type LockTiming } from './lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
 import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './publish.js';
-import { enqueue } from './queue.js';
+import { enqueue, hostTurn } from './queue.js';
 import { runReadOnlyQuery, type RowSink } from './read-only-query.js';
 import { execute, selectOne, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
@@ -143,8 +143,13 @@ export class SharedDatabase {
       await database.close();
       throw error;
     });
-    // A native WAL-mode file is checkpointed once into a plain file, and its side files go.
-    if (database.snapshot?.nativeWal) await database.transaction(() => undefined);
+    // A native WAL-mode file is checkpointed once into a plain file, and its side files go;
+    // a process that may not write leaves that to one that may, and reads it with its log.
+    if (database.snapshot?.nativeWal) {
+      await database.transaction(() => undefined).catch((error: unknown) => {
+        if (!(error instanceof FileSystemError && error.code === 'E_PERMISSION')) throw error;
+      });
+    }
     return database;
   }
 
@@ -154,6 +159,7 @@ export class SharedDatabase {
    * anything fails with ReadOnlyError, its changes dropped with the memory copy.
    */
   async read<T>(fn: (db: SqlDatabase) => T): Promise<T> {
+    await hostTurn(); // a loop of reads lets the host's timers and signal handlers run too
     this.assertOpen();
     const db = this.refresh();
     let outcome: { result: T; writes: Map<number, number> };

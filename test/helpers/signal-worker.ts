@@ -1,8 +1,8 @@
 // A child process for the signal and event-loop tests.
 //   loop <db> <handler|default>   writes rows one transaction at a time until killed; prints "looping"
 //                                 after the first 50. With "handler", SIGINT and SIGTERM call process.exit.
-//   ticks <db> <ms>               upserts builders for ms with a 50 ms setInterval of the host running;
-//                                 prints {"upserts":N,"ticks":N}
+//   ticks <db> <ms> [reads]       upserts builders (or, with "reads", loads the state) for ms with a 50 ms
+//                                 setInterval of the host running; prints {"upserts":N,"ticks":N}
 //   first-commit <db>             opens (the schema is there: no lock taken), times its first transaction, prints {"ms":N}
 //   write <db> <writer> <count>   one transaction per row, then closes
 // TEST_STALE_MS sets the stale threshold (default 10 000, so a wait for it shows).
@@ -33,8 +33,11 @@ switch (command) {
     let ticks = 0;
     const timer = setInterval(() => { ticks++; }, 50);
     let upserts = 0;
+    const reads = args[1] === 'reads';
+    if (reads) await store.upsertBuilder({ id: 'B0', name: 'tick', port: 4210, pid: process.pid, status: 'implementing', phase: '', worktree: '/w', branch: 'b', type: 'spec' });
     for (const until = Date.now() + Number(args[0]); Date.now() < until; upserts++) {
-      await store.upsertBuilder({ id: `B${upserts % 20}`, name: 'tick', port: 4210 + (upserts % 20), pid: process.pid, status: 'implementing', phase: '', worktree: '/w', branch: 'b', type: 'spec' });
+      if (reads) await store.loadState();
+      else await store.upsertBuilder({ id: `B${upserts % 20}`, name: 'tick', port: 4210 + (upserts % 20), pid: process.pid, status: 'implementing', phase: '', worktree: '/w', branch: 'b', type: 'spec' });
     }
     clearInterval(timer);
     console.log(JSON.stringify({ upserts, ticks }));
