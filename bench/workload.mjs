@@ -61,9 +61,9 @@ export function builderFromRow(row) {
 
 /** The native version's local schema, version 1, as the package defines it. */
 export function nativeLocalSchema() {
-  const source = readFileSync(join(ROOT_DIR, 'lib', 'schema', 'local.ts'), 'utf8');
+  const source = readFileSync(join(ROOT_DIR, 'lib', 'state', 'schema.ts'), 'utf8');
   const match = /LOCAL_SCHEMA_V1\s*=\s*`([^`]*)`/.exec(source);
-  if (!match) throw new Error('LOCAL_SCHEMA_V1 not found in lib/schema/local.ts');
+  if (!match) throw new Error('LOCAL_SCHEMA_V1 not found in lib/state/schema.ts');
   return match[1];
 }
 

@@ -3,8 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PortRegistry } from '../lib/ports.js';
-import { StateStore } from '../lib/state.js';
+import { PortRegistry } from '../lib/ports/registry.js';
+import { StateStore } from '../lib/state/store.js';
 import { runAf } from './helpers/af.js';
 import { inFolder } from './helpers/processes.js';
 

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SharedDatabase, type DatabaseOptions } from '../lib/db/index.js';
+import { SharedDatabase, type DatabaseOptions } from '../lib/engine/index.js';
 import { rejectsWith } from './helpers/assertions.js';
 import { itemsMigrations } from './helpers/items-schema.js';
 import { inFolder } from './helpers/processes.js';

@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { SharedDatabase } from '../lib/db/index.js';
-import { AgentFarmStateError } from '../lib/db/errors.js';
+import { SharedDatabase } from '../lib/engine/index.js';
+import { AgentFarmStateError } from '../lib/engine/errors.js';
 import { rejectsWith } from './helpers/assertions.js';
 import { assertRefused, fingerprint, runFilesWorker } from './helpers/hostile-files.js';
 import { itemsMigrations } from './helpers/items-schema.js';
@@ -16,7 +16,7 @@ import { inFolder } from './helpers/processes.js';
 import { killShellWhenReady, sqliteShell } from './helpers/sqlite-shell.js';
 
 const isRoot = process.getuid?.() === 0;
-const insert = (writer: string, seq: number) => (sql: import('../lib/db/index.js').SqlDatabase) => sql.run('INSERT INTO items (writer, seq) VALUES (?, ?)', [writer, seq]);
+const insert = (writer: string, seq: number) => (sql: import('../lib/engine/index.js').SqlDatabase) => sql.run('INSERT INTO items (writer, seq) VALUES (?, ?)', [writer, seq]);
 
 /** Writes zeros to `path` until the file system has no byte left. */
 function fillDisk(path: string): void {

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SharedDatabase } from '../lib/db/index.js';
+import { SharedDatabase } from '../lib/engine/index.js';
 import { rejectsWith } from './helpers/assertions.js';
 import { assertRefused, deadPid, fingerprint, isSymlink, runFilesWorker } from './helpers/hostile-files.js';
 import { itemsMigrations } from './helpers/items-schema.js';

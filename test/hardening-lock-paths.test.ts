@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AgentFarmStateError, SharedDatabase } from '../lib/db/index.js';
+import { AgentFarmStateError, SharedDatabase } from '../lib/engine/index.js';
 import { itemsMigrations } from './helpers/items-schema.js';
 import { finished, inFolder, startWorker, waitForLine } from './helpers/processes.js';
 
@@ -122,7 +122,7 @@ test(`a folder the writer cannot write: E_PERMISSION naming the folder${asNobody
   chmodSync(folder, 0o755);
   chmodSync(projectFolder, 0o555);
   const script = `
-    const { SharedDatabase } = await import(${JSON.stringify(join(root, 'lib/db/index.ts'))});
+    const { SharedDatabase } = await import(${JSON.stringify(join(root, 'lib/engine/index.ts'))});
     const { itemsMigrations } = await import(${JSON.stringify(join(root, 'test/helpers/items-schema.ts'))});
     const db = await SharedDatabase.open(${JSON.stringify(dbPath)}, { migrations: itemsMigrations });
     try {

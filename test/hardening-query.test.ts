@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SharedDatabase } from '../lib/db/database.js';
+import { SharedDatabase } from '../lib/engine/database.js';
 import { afEnvironment, AF_BIN, runAf } from './helpers/af.js';
 import { finished, inFolder, type Finished } from './helpers/processes.js';
 import { peakRss, readProject, sha256 } from './helpers/read-project.js';

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PortRegistry } from '../lib/ports.js';
+import { PortRegistry } from '../lib/ports/registry.js';
 import { rejectsWith } from './helpers/assertions.js';
 import { inFolder } from './helpers/processes.js';
 import { sqliteShell } from './helpers/sqlite-shell.js';

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SharedDatabase } from '../lib/db/index.js';
+import { SharedDatabase } from '../lib/engine/index.js';
 import { itemsMigrations } from './helpers/items-schema.js';
 import { finished, inFolder, startScript, startWorker, waitForLine, type Finished } from './helpers/processes.js';
 import { sqliteShell } from './helpers/sqlite-shell.js';

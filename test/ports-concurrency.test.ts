@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PortRegistry } from '../lib/ports.js';
+import { PortRegistry } from '../lib/ports/registry.js';
 import { finished, inFolder, startScript, waitForLine, type Finished } from './helpers/processes.js';
 import { sqliteShell } from './helpers/sqlite-shell.js';
 

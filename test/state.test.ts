@@ -4,9 +4,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StateStore } from '../lib/state.js';
-import * as defaultState from '../lib/default-state.js';
-import type { Builder } from '../lib/types.js';
+import { StateStore } from '../lib/state/store.js';
+import * as defaultState from '../lib/state/current-project.js';
+import type { Builder } from '../lib/state/types.js';
 import { rejectsWith } from './helpers/assertions.js';
 import { inFolder } from './helpers/processes.js';
 

@@ -1,6 +1,6 @@
 // Runs a command's action: any error is printed on stderr and sets a non-zero exit code.
 import { constants } from 'node:os';
-import { InterruptedError } from '../db/errors.js';
+import { InterruptedError } from '../engine/index.js';
 import { printError } from './io.js';
 
 export const EXIT_FAILURE = 1;

@@ -1,17 +1,11 @@
 // `af db`: look inside the state databases, and delete them.
 import { cac, type CAC } from 'cac';
 import { existsSync, statSync } from 'node:fs';
-import { InvalidInputError, NoDatabaseError } from '../db/errors.js';
-import { DEFAULT_LOCK_TIMING, lockPathOf } from '../db/lock.js';
-import { logPathOf } from '../db/log-file.js';
-import { recordedVersion } from '../db/migrations.js';
-import { removeDatabaseFiles } from '../db/remove.js';
-import { selectAll } from '../db/rows.js';
-import type { SqlDatabase } from '../db/sqljs.js';
+import { DEFAULT_LOCK_TIMING, InvalidInputError, lockPathOf, logPathOf, NoDatabaseError, recordedVersion, removeDatabaseFiles, selectAll, type SqlDatabase } from '../engine/index.js';
 import { action } from './action.js';
 import { confirm, isInteractive, note, printJson, printLine, printTable } from './io.js';
-import { GLOBAL_TABLES } from '../schema/global.js';
-import { LOCAL_TABLES } from '../schema/local.js';
+import { GLOBAL_TABLES } from '../ports/schema.js';
+import { LOCAL_TABLES } from '../state/schema.js';
 import { DEFAULT_QUERY_LIMITS, streamQuery, type QueryLimits } from './query-run.js';
 import { databasePath, storeExists, withDatabase } from './stores.js';
 import { VERSION } from './version.js';

@@ -2,7 +2,7 @@
 // errors on stderr, colour only on a terminal and never with NO_COLOR. A reader that
 // closes its end early (`af status | head -1`) ends the output quietly, as with git:
 // what follows is dropped and the command finishes with its own exit code.
-import { AgentFarmStateError } from '../db/errors.js';
+import { AgentFarmStateError } from '../engine/index.js';
 
 const closedStreams = new Set<NodeJS.WriteStream>();
 const stdoutClosedListeners = new Set<() => void>();

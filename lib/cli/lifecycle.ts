@@ -3,7 +3,7 @@
 // and prints; the work is done there.
 import type { CAC } from 'cac';
 import { resolve } from 'node:path';
-import { InvalidInputError } from '../db/errors.js';
+import { InvalidInputError } from '../engine/index.js';
 import { serveFile } from '../farm/annotation-server.js';
 import { startArchitect } from '../farm/architect.js';
 import { cleanupBuilder, spawnBuilder, type SpawnMode } from '../farm/builders.js';
@@ -15,7 +15,7 @@ import type { Launched } from '../farm/launch.js';
 import { loadOrCreateSecret, readSecret, secretPath } from '../farm/secret.js';
 import { stopFarm } from '../farm/stop.js';
 import { annotationParent, openAnnotation, openUtil } from '../farm/terminals.js';
-import type { StateStore } from '../state.js';
+import type { StateStore } from '../state/store.js';
 import { action, EXIT_FAILURE } from './action.js';
 import { note, printError, printJson, printLine } from './io.js';
 import { projectRoot, withRegistry, withState } from './stores.js';

@@ -5,8 +5,7 @@
 // stdout stays valid JSON holding the rows printed so far, and the reason goes to stderr.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { SharedDatabase } from '../db/database.js';
-import { AgentFarmStateError, InterruptedError, QueryLimitError, type ErrorCode } from '../db/errors.js';
+import { AgentFarmStateError, type ErrorCode, InterruptedError, QueryLimitError, type SharedDatabase } from '../engine/index.js';
 import { drained, isStdoutClosed, onStdoutClosed, writeOut } from './io.js';
 import { CLOSING, EMPTY, queryJob, WRITTEN, type QueryMessage } from './query-worker.js';
 

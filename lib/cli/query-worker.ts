@@ -4,10 +4,7 @@
 // the engine loaded, so it never touches the files, and sends the rows on as JSON
 // text in batches, waiting for the main thread to write them before it runs far ahead.
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { AgentFarmStateError, describe } from '../db/errors.js';
-import { runReadOnlyQuery } from '../db/read-only-query.js';
-import type { Row } from '../db/rows.js';
-import { loadSqlJs } from '../db/sqljs.js';
+import { AgentFarmStateError, describe, loadSqlJs, type Row, runReadOnlyQuery } from '../engine/index.js';
 
 const JOB_KIND = 'af-db-query';
 /** Batches sent but not yet written out, at most: what the worker may run ahead of stdout. */

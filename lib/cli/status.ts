@@ -1,6 +1,6 @@
 // `af status`: what the farm of this project is running, and whether each process still lives.
 import type { CAC } from 'cac';
-import { isProcessAlive } from '../process-alive.js';
+import { isProcessAlive } from '../engine/index.js';
 import { action } from './action.js';
 import { paint, printJson, printLine, printTable } from './io.js';
 import { projectRoot, readRegistry, readState } from './stores.js';

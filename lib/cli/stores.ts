@@ -3,10 +3,10 @@
 // Reading commands open a store only when it exists: opening creates the file and its folder.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { SharedDatabase } from '../db/database.js';
-import { findProjectRoot, globalDbPath, stateDbPath } from '../paths.js';
-import { PortRegistry } from '../ports.js';
-import { StateStore } from '../state.js';
+import { type SharedDatabase } from '../engine/index.js';
+import { findProjectRoot, globalDbPath, stateDbPath } from '../shared/paths.js';
+import { PortRegistry } from '../ports/registry.js';
+import { StateStore } from '../state/store.js';
 
 export function projectRoot(): string {
   return findProjectRoot(process.cwd());

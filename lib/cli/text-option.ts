@@ -1,7 +1,7 @@
 // cac turns option values that look like numbers into numbers ("--project 0042"
 // arrives as 42), and a repeated option into a list. Options that are text are
 // read back as typed.
-import { InvalidInputError } from '../db/errors.js';
+import { InvalidInputError } from '../engine/index.js';
 
 /**
  * The text given to an option whose value cac parsed as `value`; `flags` are the

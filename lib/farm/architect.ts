@@ -3,8 +3,8 @@
 // the one that lost waits for the other to record its architect, so that it names
 // the architect's pid, not the other command's.
 import { setTimeout as delay } from 'node:timers/promises';
-import type { StateStore } from '../state.js';
-import type { ArchitectState } from '../types.js';
+import type { StateStore } from '../state/store.js';
+import type { ArchitectState } from '../state/types.js';
 import type { Farm } from './farm.js';
 import { isFarmCommandInProgress } from './farm-processes.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';

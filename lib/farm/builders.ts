@@ -4,9 +4,9 @@
 // made: process, tmux session, checkout, reservation.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError, describe } from '../db/errors.js';
-import type { BuilderDraft, StateStore } from '../state.js';
-import type { Builder } from '../types.js';
+import { describe, InvalidInputError } from '../engine/index.js';
+import type { BuilderDraft, StateStore } from '../state/store.js';
+import type { Builder } from '../state/types.js';
 import type { Farm, FarmIdentity } from './farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
 import { killTmuxSession, launchTerminal, stopProcess, type Launched, type StopOutcome } from './launch.js';

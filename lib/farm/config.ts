@@ -3,7 +3,7 @@
 // default. A command must be installed before anything is reserved or launched.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError, describe } from '../db/errors.js';
+import { describe, InvalidInputError } from '../engine/index.js';
 import { findExecutable } from './which.js';
 
 export type CommandRole = 'architect' | 'builder' | 'shell';

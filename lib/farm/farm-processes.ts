@@ -4,7 +4,7 @@
 // elsewhere none are found and `af stop` ends what the rows record.
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { findProjectRoot } from '../paths.js';
+import { findProjectRoot } from '../shared/paths.js';
 import { FARM_MARKER } from './launch.js';
 
 /** The commands that start processes: the ones `af stop` must interrupt. */

@@ -4,8 +4,8 @@
 // sessions' name prefix, and AF_FARM in the environment), so `af stop` finds
 // them even when no row records them.
 import { basename, join } from 'node:path';
-import { stateDir } from '../paths.js';
-import { portLayout, type PortLayout } from '../ports.js';
+import { stateDir } from '../shared/paths.js';
+import { portLayout, type PortLayout } from '../ports/registry.js';
 import { tmuxInstalled } from './launch.js';
 
 /** What names a farm's processes; needs no port block. */

@@ -5,7 +5,7 @@
 // from these failures).
 import { execFile } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AgentFarmStateError } from '../db/errors.js';
+import { AgentFarmStateError } from '../engine/index.js';
 
 const ATTEMPTS = 12;
 const FIRST_PAUSE_MS = 40;

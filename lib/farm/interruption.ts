@@ -5,7 +5,7 @@
 // started (before the record is complete) or finishes (after): the command then
 // exits with the signal's status, 128 + its number.
 import { constants } from 'node:os';
-import { AgentFarmStateError } from '../db/errors.js';
+import { AgentFarmStateError } from '../engine/index.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type HandledSignal = (typeof SIGNALS)[number];

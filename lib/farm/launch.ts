@@ -5,8 +5,7 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AgentFarmStateError, describe } from '../db/errors.js';
-import { isProcessAlive } from '../process-alive.js';
+import { AgentFarmStateError, describe, isProcessAlive } from '../engine/index.js';
 import { openLogForAppend, readLogFrom } from './log-files.js';
 import { findExecutable } from './which.js';
 

@@ -4,7 +4,7 @@
 // its descriptor, so no byte is ever written through a link.
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, realpathSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { UnsafePathError, fileSystemError } from '../db/errors.js';
+import { fileSystemError, UnsafePathError } from '../engine/index.js';
 
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
 

@@ -6,8 +6,8 @@
 // sees half a secret; it is read through O_NOFOLLOW and checked on its descriptor.
 import { closeSync, constants, fstatSync, fsyncSync, linkSync, openSync, readSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError, UnsafePathError, fileSystemError } from '../db/errors.js';
-import { stateDir } from '../paths.js';
+import { fileSystemError, InvalidInputError, UnsafePathError } from '../engine/index.js';
+import { stateDir } from '../shared/paths.js';
 
 export const SECRET_FILE_NAME = 'secret';
 const SECRET_BYTES = 32;

@@ -4,8 +4,8 @@
 // then whatever the farm started that no row records: its tmux sessions (found by
 // their name prefix) and its detached process groups (found by their mark).
 import { setTimeout as delay } from 'node:timers/promises';
-import { isProcessAlive } from '../process-alive.js';
-import type { StateStore } from '../state.js';
+import { isProcessAlive } from '../engine/index.js';
+import type { StateStore } from '../state/store.js';
 import type { FarmIdentity } from './farm.js';
 import { farmCommandsInProgress, markedProcessGroups } from './farm-processes.js';
 import { killTmuxSession, stopProcess, tmuxPanePid, tmuxSessionsStartingWith, type StopOutcome } from './launch.js';

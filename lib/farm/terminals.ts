@@ -4,9 +4,9 @@
 // removes the reservation.
 import { realpathSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
-import { InvalidInputError } from '../db/errors.js';
-import type { StateStore } from '../state.js';
-import type { Annotation, UtilTerminal } from '../types.js';
+import { InvalidInputError } from '../engine/index.js';
+import type { StateStore } from '../state/store.js';
+import type { Annotation, UtilTerminal } from '../state/types.js';
 import type { Farm } from './farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
 import { killTmuxSession, launchServer, launchTerminal, stopProcess, type Launched } from './launch.js';

@@ -2,7 +2,7 @@
 // `<root>/.builders/<id>`, created from the project's current commit.
 import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError } from '../db/errors.js';
+import { InvalidInputError } from '../engine/index.js';
 import { git, gitSucceeds } from './git.js';
 
 export interface BuilderCheckout {

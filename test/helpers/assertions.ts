@@ -1,6 +1,6 @@
 // Assertions the tests share.
 import * as assert from 'uvu/assert';
-import { AgentFarmStateError } from '../../lib/db/errors.js';
+import { AgentFarmStateError } from '../../lib/engine/errors.js';
 
 /** Awaits `promise`, expecting it to fail with an AgentFarmStateError of `code` whose message mentions each of `mentions`. */
 export async function rejectsWith(promise: Promise<unknown>, code: string, ...mentions: string[]): Promise<AgentFarmStateError> {

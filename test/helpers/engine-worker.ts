@@ -11,7 +11,7 @@
 // database open after the command (so its log is not checkpointed) until stdin ends.
 import { appendFileSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { SharedDatabase } from '../../lib/db/index.js';
+import { SharedDatabase } from '../../lib/engine/index.js';
 import { itemsMigrations } from './items-schema.js';
 
 const [command, dbPath, ...args] = process.argv.slice(2);

@@ -6,11 +6,11 @@
 //   assert-writable <db>          opens, calls assertWritable()
 //   reset <db>                    removeDatabaseFiles (what af db reset does)
 //   state <db>                    StateStore.open (imports state.json beside it), lists builder ids, closes
-import { SharedDatabase } from '../../lib/db/index.js';
-import { AgentFarmStateError } from '../../lib/db/errors.js';
-import { DEFAULT_LOCK_TIMING } from '../../lib/db/lock.js';
-import { removeDatabaseFiles } from '../../lib/db/remove.js';
-import { StateStore } from '../../lib/state.js';
+import { SharedDatabase } from '../../lib/engine/index.js';
+import { AgentFarmStateError } from '../../lib/engine/errors.js';
+import { DEFAULT_LOCK_TIMING } from '../../lib/engine/lock.js';
+import { removeDatabaseFiles } from '../../lib/engine/remove.js';
+import { StateStore } from '../../lib/state/store.js';
 import { itemsMigrations } from './items-schema.js';
 
 const [command, dbPath, ...args] = process.argv.slice(2);

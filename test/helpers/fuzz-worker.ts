@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { AgentFarmStateError } from '../../lib/db/errors.js';
-import { StateStore } from '../../lib/state.js';
+import { AgentFarmStateError } from '../../lib/engine/errors.js';
+import { StateStore } from '../../lib/state/store.js';
 
 export interface Damage {
   file: 'state.db' | 'state.db-wal';

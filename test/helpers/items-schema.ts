@@ -1,6 +1,6 @@
 // A small schema the engine tests write to: one row per acknowledged write, and a
 // log of migration runs that shows whether a migration ever ran twice.
-import type { Migration } from '../../lib/db/index.js';
+import type { Migration } from '../../lib/engine/index.js';
 
 export const itemsMigrations: Migration[] = [
   {

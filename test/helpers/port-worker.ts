@@ -4,7 +4,7 @@
 //   allocate <project>...  opens the registry before "ready"; then prints "<project> <base port>" per project
 //   open                   opens the registry (importing ports.json) only after the go line; prints "opened"
 import { createInterface } from 'node:readline';
-import { closeGlobalDb, getPortBlock, listAllocations } from '../../lib/default-ports.js';
+import { closeGlobalDb, getPortBlock, listAllocations } from '../../lib/ports/user-registry.js';
 
 const [command, ...projects] = process.argv.slice(2);
 

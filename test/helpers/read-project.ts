@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { StateStore } from '../../lib/state.js';
+import { StateStore } from '../../lib/state/store.js';
 
 export interface ReadProject { cwd: string; home: string; dbPath: string }
 

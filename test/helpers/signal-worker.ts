@@ -6,8 +6,8 @@
 //   first-commit <db>             opens (the schema is there: no lock taken), times its first transaction, prints {"ms":N}
 //   write <db> <writer> <count>   one transaction per row, then closes
 // TEST_STALE_MS sets the stale threshold (default 10 000, so a wait for it shows).
-import { SharedDatabase } from '../../lib/db/index.js';
-import { StateStore } from '../../lib/state.js';
+import { SharedDatabase } from '../../lib/engine/index.js';
+import { StateStore } from '../../lib/state/store.js';
 import { itemsMigrations } from './items-schema.js';
 
 const [command, dbPath, ...args] = process.argv.slice(2);

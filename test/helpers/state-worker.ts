@@ -1,7 +1,7 @@
 // A child process that drives the local state API for the concurrency tests.
 //   reserve <db> <name>   reserves a builder in the 4210-4229 range and prints it as JSON
 //   open <db>             opens (importing state.json if present) and prints the builder count
-import { StateStore } from '../../lib/state.js';
+import { StateStore } from '../../lib/state/store.js';
 
 const [command, dbPath, name] = process.argv.slice(2);
 const store = await StateStore.open(dbPath!, { busyTimeout: 20_000 });

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidInputError } from '../../lib/db/errors.js';
+import { InvalidInputError } from '../../lib/engine/errors.js';
 import { configPath, farmCommand, programOf } from '../../lib/farm/config.js';
 import { throwsWith } from './expect-error.js';
 

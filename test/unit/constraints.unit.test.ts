@@ -4,10 +4,10 @@
 // SQLite itself, on the package's real schemas.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConstraintError } from '../../lib/db/errors.js';
-import { withConstraintErrors } from '../../lib/db/constraints.js';
-import { GLOBAL_SCHEMA_V1 } from '../../lib/schema/global.js';
-import { LOCAL_SCHEMA_V1 } from '../../lib/schema/local.js';
+import { ConstraintError } from '../../lib/engine/errors.js';
+import { withConstraintErrors } from '../../lib/engine/constraints.js';
+import { GLOBAL_SCHEMA_V1 } from '../../lib/ports/schema.js';
+import { LOCAL_SCHEMA_V1 } from '../../lib/state/schema.js';
 import { throwsWith } from './expect-error.js';
 import { memoryDatabase } from './sql-js.js';
 

@@ -1,7 +1,7 @@
 // Shared by the unit tests: a synchronous call expected to fail with one of the
 // package's typed errors, its code and the words its message must carry.
 import * as assert from 'uvu/assert';
-import { AgentFarmStateError } from '../../lib/db/errors.js';
+import { AgentFarmStateError } from '../../lib/engine/errors.js';
 
 export function throwsWith<E extends AgentFarmStateError = AgentFarmStateError>(fn: () => unknown, type: abstract new (...args: never[]) => E, code: string, ...mentions: string[]): E {
   let outcome: unknown;

@@ -2,8 +2,8 @@
 // files it refuses before sql.js sees them, with which code.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CorruptDatabaseError, NotSqliteError } from '../../lib/db/errors.js';
-import { readImageHeader } from '../../lib/db/image.js';
+import { CorruptDatabaseError, NotSqliteError } from '../../lib/engine/errors.js';
+import { readImageHeader } from '../../lib/engine/image.js';
 import { throwsWith } from './expect-error.js';
 import { databaseImage, misaligned, putU32 } from './sqlite-bytes.js';
 

@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidJsonError } from '../../lib/db/errors.js';
-import { JsonShape, keepAsBackup, readJsonIfPresent } from '../../lib/db/json-import.js';
+import { InvalidJsonError } from '../../lib/engine/errors.js';
+import { JsonShape, keepAsBackup, readJsonIfPresent } from '../../lib/shared/json-import.js';
 import { throwsWith } from './expect-error.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'json-import-unit-'));

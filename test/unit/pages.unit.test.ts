@@ -2,8 +2,8 @@
 // pages that changed, and the header fields that tell a cache the file changed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CorruptDatabaseError, NotSqliteError } from '../../lib/db/errors.js';
-import { changedPageNumbers, fileVersions, headerPageCount, inRollbackMode, markChanged, pageOf, sameBytes, withPages, withWrites, type Pages } from '../../lib/db/pages.js';
+import { CorruptDatabaseError, NotSqliteError } from '../../lib/engine/errors.js';
+import { changedPageNumbers, fileVersions, headerPageCount, inRollbackMode, markChanged, pageOf, sameBytes, withPages, withWrites, type Pages } from '../../lib/engine/pages.js';
 import { throwsWith } from './expect-error.js';
 import { databaseImage, getU32, page, putU32 } from './sqlite-bytes.js';
 

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findProjectRoot, globalDbPath, globalDir, portsJsonPath, stateDbPath, stateDir, stateJsonPath } from '../../lib/paths.js';
+import { findProjectRoot, globalDbPath, globalDir, portsJsonPath, stateDbPath, stateDir, stateJsonPath } from '../../lib/shared/paths.js';
 
 // realpath: on some systems the temp folder is behind a symbolic link, and resolve() keeps the name given.
 const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'paths-unit-')));

@@ -6,8 +6,8 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidInputError } from '../../lib/db/errors.js';
-import { PortRegistry, portLayout } from '../../lib/ports.js';
+import { InvalidInputError } from '../../lib/engine/errors.js';
+import { PortRegistry, portLayout } from '../../lib/ports/registry.js';
 
 test('portLayout: dashboard and architect first, then 20 ports each for builders, utils, annotations', () => {
   assert.equal(portLayout(4200), {

@@ -2,7 +2,7 @@
 // failure reaches only its own caller, and other keys do not wait.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { enqueue } from '../../lib/db/queue.js';
+import { enqueue } from '../../lib/engine/queue.js';
 
 const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -2,8 +2,8 @@
 // statements prepared once per database and always left reset, nullable columns.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execute, optional, selectAll, selectOne } from '../../lib/db/rows.js';
-import type { SqlDatabase } from '../../lib/db/sqljs.js';
+import { execute, optional, selectAll, selectOne } from '../../lib/engine/rows.js';
+import type { SqlDatabase } from '../../lib/engine/sqljs.js';
 import { memoryDatabase } from './sql-js.js';
 
 const SCHEMA = 'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, size REAL, data BLOB);';

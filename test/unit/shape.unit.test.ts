@@ -2,8 +2,8 @@
 // with the field's path, what it should have been and what it got.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InvalidInputError } from '../../lib/db/errors.js';
-import { ArgumentShape, Shape, sqliteTime } from '../../lib/shape.js';
+import { InvalidInputError } from '../../lib/engine/errors.js';
+import { ArgumentShape, Shape, sqliteTime } from '../../lib/shared/validators.js';
 import { throwsWith } from './expect-error.js';
 
 const shape = new ArgumentShape('upsertBuilder');

@@ -3,10 +3,10 @@
 // refusal names (through both shapes: a call's argument and an imported file).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InvalidInputError, InvalidJsonError } from '../../lib/db/errors.js';
-import { JsonShape } from '../../lib/db/json-import.js';
-import { ArgumentShape } from '../../lib/shape.js';
-import { annotationFrom, architectFrom, builderFrom, stateFrom, utilFrom } from '../../lib/state-shapes.js';
+import { InvalidInputError, InvalidJsonError } from '../../lib/engine/errors.js';
+import { JsonShape } from '../../lib/shared/json-import.js';
+import { ArgumentShape } from '../../lib/shared/validators.js';
+import { annotationFrom, architectFrom, builderFrom, stateFrom, utilFrom } from '../../lib/state/records.js';
 import { throwsWith } from './expect-error.js';
 
 const argument = new ArgumentShape('upsertBuilder');

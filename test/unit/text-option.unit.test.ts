@@ -2,7 +2,7 @@
 // number ("--project 0042" arrives as 42); a repeated option is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { InvalidInputError } from '../../lib/db/errors.js';
+import { InvalidInputError } from '../../lib/engine/errors.js';
 import { textOption } from '../../lib/cli/text-option.js';
 import { throwsWith } from './expect-error.js';
 

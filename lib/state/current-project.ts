@@ -1,7 +1,7 @@
 // The native version's module functions, bound to the state of the project found
 // from the current folder. The store opens on first use; closeDb() closes it, and
 // the next call opens it again.
-import { StateStore } from './state.js';
+import { StateStore } from './store.js';
 import type { Annotation, ArchitectInput, ArchitectState, Builder, BuilderStatus, DashboardState, UtilTerminal } from './types.js';
 
 let store: Promise<StateStore> | undefined;

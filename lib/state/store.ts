@@ -2,18 +2,13 @@
 // store, plus the atomic reservations the native version lacked (a free port and
 // the row holding it, the next free builder id, in one transaction).
 import { dirname, join, resolve } from 'node:path';
-import { assertSchema } from './db/adopt-schema.js';
-import { SharedDatabase, type DatabaseOptions } from './db/database.js';
-import { PortRangeFullError } from './db/errors.js';
-import { selectAll } from './db/rows.js';
-import type { SqlDatabase } from './db/sqljs.js';
-import { stateDbPath } from './paths.js';
-import { isProcessAlive } from './process-alive.js';
-import { ArgumentShape } from './shape.js';
-import { LOCAL_SCHEMA_V1, LOCAL_TABLES } from './schema/local.js';
-import { localMigrations } from './state-migrations.js';
-import { readAnnotations, readArchitect, readBuilders, readUtils, writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './state-rows.js';
-import { annotationFrom, architectFrom, builderFrom, utilFrom } from './state-shapes.js';
+import { assertSchema, type DatabaseOptions, isProcessAlive, PortRangeFullError, selectAll, SharedDatabase, type SqlDatabase } from '../engine/index.js';
+import { stateDbPath } from '../shared/paths.js';
+import { ArgumentShape } from '../shared/validators.js';
+import { LOCAL_SCHEMA_V1, LOCAL_TABLES } from './schema.js';
+import { localMigrations } from './migrations.js';
+import { readAnnotations, readArchitect, readBuilders, readUtils, writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './rows.js';
+import { annotationFrom, architectFrom, builderFrom, utilFrom } from './records.js';
 import type { Annotation, ArchitectInput, ArchitectState, Builder, BuilderStatus, DashboardState, PortRange, UtilTerminal } from './types.js';
 
 export interface StateStoreOptions extends Pick<DatabaseOptions, 'busyTimeout' | 'staleThreshold' | 'durability' | 'wasmPath'> {

@@ -4,7 +4,7 @@
 import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { isProcessAlive } from '../process-alive.js';
+import { isProcessAlive } from './process-alive.js';
 import { fileSystemError } from './errors.js';
 import { OPEN_CREATE_NEW, openRegularFile, regularFileStats, removeRegularFile } from './safe-files.js';
 

@@ -3,19 +3,12 @@
 // inserts in one transaction, so two processes never get the same block.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { SharedDatabase, type DatabaseOptions } from './db/database.js';
-import { InvalidInputError, PortsExhaustedError } from './db/errors.js';
-import { assertSchema, createOrAdopt } from './db/adopt-schema.js';
-import { withConstraintErrors } from './db/constraints.js';
-import { JsonShape, keepAsBackup, readJsonIfPresent } from './db/json-import.js';
-import type { Migration } from './db/migrations.js';
-import { optional, selectAll, selectOne, type Row } from './db/rows.js';
-import type { SqlDatabase } from './db/sqljs.js';
-import { globalDbPath } from './paths.js';
-import { isProcessAlive } from './process-alive.js';
+import { assertSchema, createOrAdopt, type DatabaseOptions, InvalidInputError, isProcessAlive, type Migration, optional, PortsExhaustedError, type Row, selectAll, selectOne, SharedDatabase, type SqlDatabase, withConstraintErrors } from '../engine/index.js';
+import { JsonShape, keepAsBackup, readJsonIfPresent } from '../shared/json-import.js';
+import { globalDbPath } from '../shared/paths.js';
 import { keepPrivate } from './private-files.js';
-import { GLOBAL_SCHEMA_V1 } from './schema/global.js';
-import type { PortAllocation, PortRange } from './types.js';
+import { GLOBAL_SCHEMA_V1 } from './schema.js';
+import type { PortAllocation, PortRange } from '../state/types.js';
 
 const DEFAULT_BASE_PORT = 4200;
 const BLOCK_SIZE = 100;

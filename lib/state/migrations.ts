@@ -1,14 +1,11 @@
 // The local state's schema versions. Version 1 is the native schema, and imports
 // the project's state.json in the same transaction when there is one; a file the
 // native version left with its tables but no version recorded is adopted.
-import { ConstraintError, InvalidJsonError } from './db/errors.js';
-import { JsonShape, keepAsBackup, readJsonIfPresent } from './db/json-import.js';
-import { createOrAdopt } from './db/adopt-schema.js';
-import type { Migration } from './db/migrations.js';
-import type { SqlDatabase } from './db/sqljs.js';
-import { LOCAL_SCHEMA_V1 } from './schema/local.js';
-import { writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './state-rows.js';
-import { stateFrom } from './state-shapes.js';
+import { ConstraintError, createOrAdopt, InvalidJsonError, type Migration, type SqlDatabase } from '../engine/index.js';
+import { JsonShape, keepAsBackup, readJsonIfPresent } from '../shared/json-import.js';
+import { LOCAL_SCHEMA_V1 } from './schema.js';
+import { writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './rows.js';
+import { stateFrom } from './records.js';
 import type { StateInput } from './types.js';
 
 export function localMigrations(stateJsonPath: string, dbPath: string): Migration[] {

@@ -1,8 +1,6 @@
 // The local state's rows: how each application type is written to and read from
 // its table. Shared by the state API and the state.json import.
-import { withConstraintErrors } from './db/constraints.js';
-import { execute, optional, selectAll, type Row, type SqlValue } from './db/rows.js';
-import type { SqlDatabase } from './db/sqljs.js';
+import { execute, optional, type Row, selectAll, type SqlDatabase, type SqlValue, withConstraintErrors } from '../engine/index.js';
 import type { Annotation, AnnotationParentType, ArchitectInput, ArchitectState, Builder, BuilderStatus, BuilderType, UtilTerminal } from './types.js';
 
 function insert(db: SqlDatabase, table: string, row: Record<string, SqlValue | undefined>, conflict: string): void {

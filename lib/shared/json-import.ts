@@ -4,11 +4,10 @@
 // The file and its backups are never followed through a link: a link planted as
 // either fails the import (UnsafePathError) before anything is imported.
 import { closeSync, fchmodSync, fstatSync, readFileSync, writeSync } from 'node:fs';
-import { InvalidJsonError, UnsafePathError, describe, fileSystemError } from './errors.js';
-import { OPEN_CREATE_NEW, OPEN_READ, openRegularFile, regularFileStats, removeRegularFile, withRegularFile } from './safe-files.js';
-import { Shape } from '../shape.js';
+import { describe, fileSystemError, InvalidJsonError, OPEN_CREATE_NEW, OPEN_READ, openRegularFile, regularFileStats, removeRegularFile, UnsafePathError, withRegularFile } from '../engine/index.js';
+import { Shape } from './validators.js';
 
-export { sqliteTime } from '../shape.js';
+export { sqliteTime } from './validators.js';
 
 /** The parsed file, or undefined when there is none. Also checks that its backup can be made safely. */
 export function readJsonIfPresent(filePath: string): unknown {

@@ -1,7 +1,7 @@
 // The native version's port functions, bound to one registry per process at
 // globalDbPath(), opened on first use.
-import { PortRegistry, type PortLayout } from './ports.js';
-import type { PortAllocation } from './types.js';
+import { PortRegistry, type PortLayout } from './registry.js';
+import type { PortAllocation } from '../state/types.js';
 
 let opened: Promise<PortRegistry> | undefined;
 

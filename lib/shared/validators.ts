@@ -1,6 +1,6 @@
 // Reading untrusted values field by field (an imported JSON file, a caller's
 // argument), failing with the path of the field and what it should have been.
-import { InvalidInputError } from './db/errors.js';
+import { InvalidInputError } from '../engine/index.js';
 
 export abstract class Shape {
   abstract fail(path: string, expected: string, value: unknown): never;

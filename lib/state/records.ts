@@ -1,7 +1,7 @@
 // The field types of the state's records, checked the same way for a caller's
 // argument and for an imported state.json. Allowed values (statuses, types) are
 // the schema's business: its CHECK constraints reject the rest.
-import type { Shape } from './shape.js';
+import type { Shape } from '../shared/validators.js';
 import type { Annotation, AnnotationParentType, ArchitectInput, Builder, BuilderStatus, BuilderType, StateInput, UtilTerminal } from './types.js';
 
 export function architectFrom(shape: Shape, value: unknown, at: string): ArchitectInput {
