@@ -122,12 +122,11 @@ test(`a folder the writer cannot write: E_PERMISSION naming the folder${asNobody
   chmodSync(folder, 0o755);
   chmodSync(projectFolder, 0o555);
   const script = `
-    const { SharedDatabase } = await import(${JSON.stringify(join(root, 'lib/engine/index.ts'))});
-    const { itemsMigrations } = await import(${JSON.stringify(join(root, 'test/helpers/items-schema.ts'))});
-    const db = await SharedDatabase.open(${JSON.stringify(dbPath)}, { migrations: itemsMigrations });
+    const { acquireLock, DEFAULT_LOCK_TIMING } = await import(${JSON.stringify(join(root, 'lib/engine/lock.ts'))});
+    // The lock itself, not a transaction: that checks the folder before it ever reaches the lock.
     try {
-      await db.transaction((sql) => sql.run("INSERT INTO items (writer, seq) VALUES ('nobody', 1)"));
-      console.log('wrote');
+      await acquireLock(${JSON.stringify(dbPath)}, DEFAULT_LOCK_TIMING);
+      console.log('locked');
     } catch (error) {
       console.log(JSON.stringify({ code: error.code, message: error.message, name: error.constructor.name }));
     }`;

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidJsonError } from '../../lib/engine/errors.js';
+import { InvalidJsonError, UnsafePathError } from '../../lib/engine/errors.js';
 import { JsonShape, keepAsBackup, readJsonIfPresent } from '../../lib/shared/json-import.js';
 import { throwsWith } from './expect-error.js';
 
@@ -24,7 +24,7 @@ test('readJsonIfPresent: the parsed file, or undefined when there is none', () =
   assert.is(readJsonIfPresent(file), null, 'a file holding null is not an absent file');
 });
 
-test('readJsonIfPresent refuses a file that is not JSON, and one that cannot be read, naming it', () => {
+test('readJsonIfPresent refuses a file that is not JSON, and a folder in its place, naming it', () => {
   const file = path.join(folder(), 'ports.json');
   fs.writeFileSync(file, '{"version": 1,');
   throwsWith(() => readJsonIfPresent(file), InvalidJsonError, 'E_INVALID_JSON', file, 'is not valid JSON', 'left as it was');
@@ -32,7 +32,7 @@ test('readJsonIfPresent refuses a file that is not JSON, and one that cannot be 
   throwsWith(() => readJsonIfPresent(file), InvalidJsonError, 'E_INVALID_JSON', 'is not valid JSON');
   const notAFile = path.join(folder(), 'state.json');
   fs.mkdirSync(notAFile);
-  throwsWith(() => readJsonIfPresent(notAFile), InvalidJsonError, 'E_INVALID_JSON', notAFile, 'cannot be read');
+  throwsWith(() => readJsonIfPresent(notAFile), UnsafePathError, 'E_UNSAFE_PATH', notAFile, 'a folder');
 });
 
 test('keepAsBackup moves the file to .bak, then .bak.1, .bak.2, never over an older backup', () => {
