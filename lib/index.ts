@@ -7,11 +7,14 @@ export {
   type DatabaseOptions, type Durability, type Migration, type SqlDatabase, type WasmSource,
 } from './engine/index.js';
 export {
-  AgentFarmStateError, BusyError, ConstraintError, CorruptDatabaseError, DatabaseClosedError, FileSystemError, InterruptedError,
-  InvalidInputError, InvalidJsonError, LockLostError, NoDatabaseError, NotPrivateError, NotSqliteError, PortRangeFullError,
-  PortsExhaustedError, QueryLimitError, ReadOnlyError, SchemaTooNewError, UnknownSchemaError, UnsafePathError, WasmLoadError,
-  type ErrorCode, type FileSystemErrorCode, type QueryLimit,
+  AgentFarmStateError, BusyError, ConstraintError, CorruptDatabaseError, DatabaseClosedError, FileSystemError, InvalidInputError,
+  LockLostError, NotSqliteError, ReadOnlyError, SchemaTooNewError, UnknownSchemaError, UnsafePathError, WasmLoadError,
+  type EngineErrorCode, type FileSystemErrorCode,
 } from './engine/index.js';
+export {
+  InterruptedError, InvalidJsonError, NoDatabaseError, NotPrivateError, PortRangeFullError, PortsExhaustedError, QueryLimitError,
+  type DomainErrorCode, type ErrorCode, type QueryLimit,
+} from './shared/errors.js';
 
 export { StateStore, type StateStoreOptions, type BuilderDraft } from './state/store.js';
 export {
@@ -19,7 +22,9 @@ export {
   addUtil, removeUtil, getUtils, addAnnotation, removeAnnotation, getAnnotations, clearState, closeDb,
 } from './state/current-project.js';
 
-export { PortRegistry, portLayout, type PortLayout, type PortRegistryOptions } from './ports/registry.js';
+export { PortRegistry, type PortRegistryOptions } from './ports/registry.js';
+export { portLayout } from './ports/layout.js';
+export type { PortAllocation, PortLayout, PortRange } from './ports/types.js';
 export { getPortBlock, getProjectPorts, listAllocations, removeAllocation, cleanupStaleEntries, closeGlobalDb } from './ports/user-registry.js';
 
 export * from './state/types.js';

@@ -8,7 +8,7 @@ import { serveFile } from '../farm/annotation-server.js';
 import { startArchitect } from '../farm/architect.js';
 import { cleanupBuilder, spawnBuilder, type SpawnMode } from '../farm/builders.js';
 import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
-import { farmIdentity, farmOf, type Farm } from '../farm/farm.js';
+import { farmIdentity, farmOf, type Farm } from '../farm/project-farm.js';
 import { TOKEN_PARAMETER } from '../farm/http-guard.js';
 import { withSignalsDeferred, type Interruption } from '../farm/interruption.js';
 import type { Launched } from '../farm/launch.js';
