@@ -27,5 +27,6 @@ export { portLayout } from './ports/layout.js';
 export type { PortAllocation, PortLayout, PortRange } from './ports/types.js';
 export { getPortBlock, getProjectPorts, listAllocations, removeAllocation, cleanupStaleEntries, closeGlobalDb } from './ports/user-registry.js';
 
+export { GLOBAL_SCHEMA_V1, LOCAL_SCHEMA_V1 } from './schemas.js';
 export * from './state/types.js';
 export { STATE_DIR_NAME, globalDir, globalDbPath, portsJsonPath, findProjectRoot, stateDir, stateDbPath, stateJsonPath } from './shared/paths.js';
