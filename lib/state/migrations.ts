@@ -28,9 +28,9 @@ export function localMigrations(stateJsonPath: string, dbPath: string): Migratio
 function importState(db: SqlDatabase, state: StateInput, stateJsonPath: string): void {
   try {
     if (state.architect) writeArchitect(db, state.architect);
-    state.builders.forEach((builder) => writeBuilder(db, builder));
-    state.utils.forEach((util) => writeUtil(db, util));
-    state.annotations.forEach((annotation) => writeAnnotation(db, annotation));
+    for (const builder of state.builders) writeBuilder(db, builder);
+    for (const util of state.utils) writeUtil(db, util);
+    for (const annotation of state.annotations) writeAnnotation(db, annotation);
   } catch (error) {
     // The schema rejected a record (unknown status, two builders on one port): the file is at fault.
     if (error instanceof ConstraintError) throw new InvalidJsonError(stateJsonPath, brokenRule(error));

@@ -128,7 +128,9 @@ export class StateStore {
 
   /** Empties all four tables in one transaction. */
   async clearState(): Promise<void> {
-    await this.database.transaction((db) => LOCAL_TABLES.forEach((table) => db.run(`DELETE FROM ${table}`)));
+    await this.database.transaction((db) => {
+      for (const table of LOCAL_TABLES) db.run(`DELETE FROM ${table}`);
+    });
   }
 
   /**
