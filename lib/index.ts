@@ -1,7 +1,7 @@
 // The public entry, `agent-farm-state`: the engine, the state and port APIs (as
-// stores and as the native version's module functions), the application types and
-// the path helpers. `agent-farm-state/embedded` exports the same, with the
-// WebAssembly carried inside the JavaScript.
+// stores and as the native version's module functions), the application types, the
+// native schemas as SQL text, and the path helpers. `agent-farm-state/embedded`
+// exports the same, with the WebAssembly carried inside the JavaScript.
 export {
   SharedDatabase, lockPathOf, preferBaselineWasmCompiler, setDefaultWasmSource,
   type DatabaseOptions, type Durability, type Migration, type SqlDatabase, type WasmSource,
