@@ -110,6 +110,8 @@ const results = await Promise.all([
 ]);
 chmodSync('dist/af.js', 0o755);
 await build({ ...esm, metafile: false, entryPoints: ['scripts/demo.ts'], outfile: 'dist/demo.js' });
+// The schemas alone, for bench/ (its native engine must not load this package); not shipped.
+await build({ ...esm, metafile: false, entryPoints: ['lib/schemas.ts'], outfile: 'dist/schemas.js' });
 
 // The embedded copy of the `.wasm`, gzip-compressed: the package ships the `.wasm`
 // file as well, and two uncompressed copies would not fit in a 1 MiB package.

@@ -1,10 +1,11 @@
 // What the benchmarks write and read, shared by both engines and every process of
 // the benchmark: builder records shaped like the native version's, the native
 // upsert SQL, the native local schema, a typical project, and the statistics.
-// Nothing here loads either engine.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// Nothing here loads either engine: the schema comes from dist/schemas.js, which
+// holds the schemas' text and nothing else.
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_SCHEMA_V1 } from '../dist/schemas.js';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const ROOT_DIR = dirname(BENCH_DIR);
@@ -59,12 +60,9 @@ export function builderFromRow(row) {
   return b;
 }
 
-/** The native version's local schema, version 1, as the package defines it. */
+/** The native version's local schema, version 1, as the package defines it (built into dist/schemas.js). */
 export function nativeLocalSchema() {
-  const source = readFileSync(join(ROOT_DIR, 'lib', 'state', 'schema.ts'), 'utf8');
-  const match = /LOCAL_SCHEMA_V1\s*=\s*`([^`]*)`/.exec(source);
-  if (!match) throw new Error('LOCAL_SCHEMA_V1 not found in lib/state/schema.ts');
-  return match[1];
+  return LOCAL_SCHEMA_V1;
 }
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS _migrations (

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // The `af` command. `af db …` and `af ports …` are command groups with their own
-// help; everything else is a command of the main program.
+// help; everything else is a command of the main program. The same bundle is also
+// started as two internal entries, told apart before any command is parsed: the
+// thread of an `af db query` (lib/cli/query-worker.ts) and the annotation viewer
+// that `af annotate` launches (lib/cli/annotation-viewer.ts).
 import { cac } from 'cac';
 import { dbProgram } from '../lib/cli/db.js';
 import { registerLifecycle } from '../lib/cli/lifecycle.js';
@@ -9,7 +12,8 @@ import { registerStatus } from '../lib/cli/status.js';
 import { VERSION } from '../lib/cli/version.js';
 import { endOutputQuietlyWhenClosed, printError } from '../lib/cli/io.js';
 import { isQueryWorker, runQueryWorker } from '../lib/cli/query-worker.js';
-import { preferBaselineWasmCompiler } from '../lib/engine/sqljs.js';
+import { isAnnotationViewer, runAnnotationViewer } from '../lib/cli/annotation-viewer.js';
+import { preferBaselineWasmCompiler } from '../lib/engine/index.js';
 
 const groups = { db: dbProgram, ports: portsProgram } as const;
 
@@ -37,15 +41,21 @@ async function main(argv: string[]): Promise<void> {
   if (group) process.exitCode = 1;
 }
 
+function failed(error: unknown): void {
+  printError(error);
+  process.exitCode = 1;
+}
+
 // A short process, and its query thread: SQLite compiled once, quickly, is what pays here.
 preferBaselineWasmCompiler();
 if (isQueryWorker()) {
   // This file started again as the thread of an `af db query` (see lib/cli/query-worker.ts).
   void runQueryWorker();
+} else if (isAnnotationViewer()) {
+  // This file started again as an annotation viewer by `af annotate` (see lib/cli/annotation-viewer.ts).
+  endOutputQuietlyWhenClosed();
+  runAnnotationViewer().catch(failed);
 } else {
   endOutputQuietlyWhenClosed();
-  main(process.argv).catch((error: unknown) => {
-    printError(error);
-    process.exitCode = 1;
-  });
+  main(process.argv).catch(failed);
 }

@@ -3,7 +3,9 @@
 import { spawn } from 'node:child_process';
 
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
-const child = spawn(process.execPath, ['--import', './test/helpers/register.mjs', './node_modules/uvu/bin.js', 'test', pattern], { stdio: ['ignore', 'pipe', 'inherit'] });
+// test/helpers/ is never run as tests, whatever the pattern: its workers act on their
+// arguments (a pattern like 'state' would run state-worker.ts in the runner itself).
+const child = spawn(process.execPath, ['--import', './test/helpers/register.mjs', './node_modules/uvu/bin.js', 'test', pattern, '--ignore', '^helpers'], { stdio: ['ignore', 'pipe', 'inherit'] });
 let output = '';
 child.stdout.on('data', (chunk) => { output += chunk; process.stdout.write(chunk); });
 child.on('close', (code) => {

@@ -1,6 +1,6 @@
 // Runs a command's action: any error is printed on stderr and sets a non-zero exit code.
 import { constants } from 'node:os';
-import { InterruptedError } from '../engine/index.js';
+import { InterruptedError } from '../shared/errors.js';
 import { printError } from './io.js';
 
 export const EXIT_FAILURE = 1;
@@ -18,6 +18,6 @@ export function action<A extends unknown[]>(run: (...args: A) => Promise<void> |
 }
 
 /** The exit status of a process ended by `signal`, as a shell reports it: 128 + its number. */
-export function signalExitCode(signal: string): number {
+function signalExitCode(signal: string): number {
   return 128 + (constants.signals[signal as NodeJS.Signals] ?? 0);
 }

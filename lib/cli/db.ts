@@ -1,7 +1,8 @@
 // `af db`: look inside the state databases, and delete them.
 import { cac, type CAC } from 'cac';
 import { existsSync, statSync } from 'node:fs';
-import { DEFAULT_LOCK_TIMING, InvalidInputError, lockPathOf, logPathOf, NoDatabaseError, recordedVersion, removeDatabaseFiles, selectAll, type SqlDatabase } from '../engine/index.js';
+import { DEFAULT_LOCK_TIMING, InvalidInputError, lockPathOf, logPathOf, recordedVersion, removeDatabaseFiles, selectAll, type SqlDatabase } from '../engine/index.js';
+import { NoDatabaseError } from '../shared/errors.js';
 import { action } from './action.js';
 import { confirm, isInteractive, note, printJson, printLine, printTable } from './io.js';
 import { GLOBAL_TABLES } from '../ports/schema.js';

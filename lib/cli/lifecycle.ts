@@ -2,21 +2,20 @@
 // the options that choose the commands they launch. Each parses, calls lib/farm,
 // and prints; the work is done there.
 import type { CAC } from 'cac';
-import { resolve } from 'node:path';
 import { InvalidInputError } from '../engine/index.js';
-import { serveFile } from '../farm/annotation-server.js';
 import { startArchitect } from '../farm/architect.js';
 import { cleanupBuilder, spawnBuilder, type SpawnMode } from '../farm/builders.js';
 import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
-import { farmIdentity, farmOf, type Farm } from '../farm/farm.js';
+import { farmIdentity, farmOf, type Farm } from '../farm/project-farm.js';
 import { TOKEN_PARAMETER } from '../farm/http-guard.js';
 import { withSignalsDeferred, type Interruption } from '../farm/interruption.js';
 import type { Launched } from '../farm/launch.js';
-import { loadOrCreateSecret, readSecret, secretPath } from '../farm/secret.js';
+import { loadOrCreateSecret, secretPath } from '../farm/secret.js';
 import { stopFarm } from '../farm/stop.js';
 import { annotationParent, openAnnotation, openUtil } from '../farm/terminals.js';
 import type { StateStore } from '../state/store.js';
 import { action, EXIT_FAILURE } from './action.js';
+import { annotationViewerArgv } from './annotation-viewer.js';
 import { note, printError, printJson, printLine } from './io.js';
 import { projectRoot, withRegistry, withState } from './stores.js';
 import { textOption } from './text-option.js';
@@ -159,19 +158,13 @@ async function util(interruption: Interruption, options: Options & { name?: unkn
   printLine(`utility terminal ${terminal.id} started: pid ${terminal.pid}, port ${terminal.port}, ${whereItRuns(launched)}`);
 }
 
-const SERVE_COMMAND = '_serve';
-
-/** The annotation viewer's process: this same program, serving the file. */
-const annotationServer = (root: string) => (file: string, port: number) =>
-  [process.execPath, resolve(process.argv[1]!), SERVE_COMMAND, file, '--port', String(port), '--root', root];
-
 async function annotate(interruption: Interruption, file: unknown, options: Options & { builder?: unknown; util?: unknown }): Promise<void> {
   const root = projectRoot();
   const { annotation, secret } = await inFarm(root, false, async (farm, store) => {
     const parent = await annotationParent(store, textOption(options.builder, ['--builder']), textOption(options.util, ['--util']));
     // Made before the viewer starts: the viewer only reads it.
     const secret = loadOrCreateSecret(secretPath(root));
-    return { annotation: await openAnnotation(farm, store, String(file), parent, annotationServer(root), interruption), secret };
+    return { annotation: await openAnnotation(farm, store, String(file), parent, annotationViewerArgv(root), interruption), secret };
   });
   const url = `http://127.0.0.1:${annotation.port}/?${TOKEN_PARAMETER}=${secret}`;
   if (options.json) return printJson({ ...annotation, url });
@@ -197,24 +190,6 @@ async function cleanup(options: Options & { project?: unknown; force?: boolean }
   if (options.json) return printJson(result);
   const removed = result.worktree ? `; removed worktree ${result.worktree} and branch ${result.branch}` : '';
   printLine(`builder ${id} cleaned up: process ${result.process}${removed}`);
-}
-
-async function serve(file: unknown, options: { port?: unknown; root?: unknown }): Promise<void> {
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidInputError(`--port should be a port number, got ${JSON.stringify(options.port)}.`);
-  const path = resolve(String(file));
-  const root = resolve(String(options.root ?? projectRoot()));
-  try {
-    const secret = readSecret(secretPath(root));
-    if (secret === undefined) throw new InvalidInputError(`there is no farm secret at ${secretPath(root)}; start the viewer with "af annotate".`);
-    await serveFile(path, port, { root, secret });
-  } catch (error) {
-    // The channel to af annotate would keep this process alive.
-    if (process.connected) process.disconnect();
-    throw error;
-  }
-  note(`serving ${path} read-only on http://127.0.0.1:${port}/`);
-  process.send?.('ready');
 }
 
 export function registerLifecycle(cli: CAC): void {
@@ -251,7 +226,7 @@ export function registerLifecycle(cli: CAC): void {
     .option('--builder <id>', 'The builder it belongs to (default: the architect)')
     .option('--util <id>', 'The utility terminal it belongs to')
     .option('--json', 'Print the recorded annotation as JSON')
-    .example('af annotate lib/state.ts')
+    .example('af annotate lib/state/store.ts')
     .example('af annotate .builders/task-1/README.md --builder task-1 --json')
     .action(interruptible(annotate));
 
@@ -267,12 +242,4 @@ export function registerLifecycle(cli: CAC): void {
     .example('af cleanup --project 0042')
     .example('af cleanup --project task-3 --force')
     .action(action(cleanup));
-
-  // The annotation viewer's server, started by af annotate: registered only when called, so it stays out of the help.
-  if (process.argv[2] === SERVE_COMMAND) {
-    cli.command(`${SERVE_COMMAND} <file>`, 'Serve one file read-only on 127.0.0.1')
-      .option('--port <port>', 'The port to listen on')
-      .option('--root <folder>', 'The project: the file must stay inside it')
-      .action(action(serve));
-  }
 }

@@ -1,6 +1,6 @@
 // `af ports`: the user's port blocks, one per project.
 import { cac, type CAC } from 'cac';
-import { resolve } from 'node:path';
+import { projectKey } from '../ports/project-key.js';
 import { action } from './action.js';
 import { note, paint, printJson, printLine, printTable } from './io.js';
 import { readRegistry, withRegistry } from './stores.js';
@@ -26,7 +26,7 @@ async function cleanup(options: { json?: boolean }): Promise<void> {
 }
 
 async function remove(path: string): Promise<void> {
-  const key = path.startsWith('remote:') ? path : resolve(path);
+  const key = projectKey(path);
   if (!(await withRegistry((registry) => registry.removeAllocation(key)))) {
     note(`no port block is allocated to ${key}`);
     process.exitCode = 1;

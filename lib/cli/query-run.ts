@@ -5,7 +5,8 @@
 // stdout stays valid JSON holding the rows printed so far, and the reason goes to stderr.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AgentFarmStateError, type ErrorCode, InterruptedError, QueryLimitError, type SharedDatabase } from '../engine/index.js';
+import { AgentFarmStateError, type SharedDatabase } from '../engine/index.js';
+import { type ErrorCode, InterruptedError, QueryLimitError } from '../shared/errors.js';
 import { drained, isStdoutClosed, onStdoutClosed, writeOut } from './io.js';
 import { CLOSING, EMPTY, queryJob, WRITTEN, type QueryMessage } from './query-worker.js';
 

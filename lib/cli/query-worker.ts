@@ -4,18 +4,18 @@
 // the engine loaded, so it never touches the files, and sends the rows on as JSON
 // text in batches, waiting for the main thread to write them before it runs far ahead.
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { AgentFarmStateError, describe, loadSqlJs, type Row, runReadOnlyQuery } from '../engine/index.js';
+import { AgentFarmStateError, messageOf, loadSqlJs, type Row, runReadOnlyQuery } from '../engine/index.js';
 
 const JOB_KIND = 'af-db-query';
 /** Batches sent but not yet written out, at most: what the worker may run ahead of stdout. */
-export const WINDOW = 4;
+const WINDOW = 4;
 /** A batch goes out once it holds this much text, or after FLUSH_MS. */
 const BATCH_CHARS = 64 * 1024;
 const FLUSH_MS = 50;
 /** What SQLite may allocate for a statement (sorts, temporary tables) before it fails with "out of memory". */
-export const HEAP_LIMIT_BYTES = 128 * 1024 * 1024;
+const HEAP_LIMIT_BYTES = 128 * 1024 * 1024;
 /** Slots of the shared counters: batches the worker posted, batches the main thread wrote. */
-export const POSTED = 0;
+const POSTED = 0;
 export const WRITTEN = 1;
 
 export interface QueryJob {
@@ -45,7 +45,7 @@ export function isQueryWorker(): boolean {
 }
 
 /** The output text of the JSON array the rows make, as the main thread frames it: "[\n" row ",\n" row … "\n]\n". */
-export const OPENING = '[\n';
+const OPENING = '[\n';
 export const CLOSING = '\n]\n';
 export const EMPTY = '[]\n';
 
@@ -76,10 +76,10 @@ export async function runQueryWorker(): Promise<void> {
     post({ type: 'done' });
   } catch (error) {
     // SQLite reached its heap limit (a sort or grouping of too many rows), or V8 would have.
-    if (!(error instanceof AgentFarmStateError) && /out of memory|allocation failed/i.test(describe(error))) return post({ type: 'limit', limit: 'memory' });
+    if (!(error instanceof AgentFarmStateError) && /out of memory|allocation failed/i.test(messageOf(error))) return post({ type: 'limit', limit: 'memory' });
     post(error instanceof AgentFarmStateError
       ? { type: 'error', code: error.code, name: error.name, message: error.message }
-      : { type: 'error', message: describe(error) });
+      : { type: 'error', message: messageOf(error) });
   } finally {
     db?.close();
   }

@@ -5,7 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StateStore } from '../state/store.js';
 import type { ArchitectState } from '../state/types.js';
-import type { Farm } from './farm.js';
+import type { Farm } from './project-farm.js';
 import { isFarmCommandInProgress } from './farm-processes.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
 import { killTmuxSession, launchTerminal, stopProcess, type Launched } from './launch.js';

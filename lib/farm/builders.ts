@@ -4,10 +4,10 @@
 // made: process, tmux session, checkout, reservation.
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, InvalidInputError } from '../engine/index.js';
+import { messageOf, InvalidInputError } from '../engine/index.js';
 import type { BuilderDraft, StateStore } from '../state/store.js';
 import type { Builder } from '../state/types.js';
-import type { Farm, FarmIdentity } from './farm.js';
+import type { Farm, FarmIdentity } from './project-farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
 import { killTmuxSession, launchTerminal, stopProcess, type Launched, type StopOutcome } from './launch.js';
 import { checkoutOf, hasLeftovers, prepareCheckout, removeCheckout, unmergedWork, type BuilderCheckout, type PreparedCheckout } from './worktree.js';
@@ -53,7 +53,7 @@ export async function spawnBuilder(farm: Farm, store: StateStore, mode: SpawnMod
     try {
       await undoSpawn(farm, store, reserved.id, session, launched, checkout);
     } catch (undoError) {
-      throw new Error(`${describe(error)} Removing what the spawn made failed too: ${describe(undoError)}`, { cause: error });
+      throw new Error(`${messageOf(error)} Removing what the spawn made failed too: ${messageOf(undoError)}`, { cause: error });
     }
     throw error;
   }

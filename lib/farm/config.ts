@@ -3,8 +3,8 @@
 // default. A command must be installed before anything is reserved or launched.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, InvalidInputError } from '../engine/index.js';
-import { findExecutable } from './which.js';
+import { messageOf, InvalidInputError } from '../engine/index.js';
+import { findExecutable } from './find-executable.js';
 
 export type CommandRole = 'architect' | 'builder' | 'shell';
 
@@ -37,13 +37,13 @@ function configuredCommand(root: string, role: CommandRole): string | undefined 
     text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InvalidInputError(`cannot read ${path}: ${describe(error)}`);
+    throw new InvalidInputError(`cannot read ${path}: ${messageOf(error)}`);
   }
   let config: unknown;
   try {
     config = JSON.parse(text);
   } catch (error) {
-    throw new InvalidInputError(`${path} is not valid JSON (${describe(error)}); fix it, or override the command with ${OVERRIDE[role].flag}.`);
+    throw new InvalidInputError(`${path} is not valid JSON (${messageOf(error)}); fix it, or override the command with ${OVERRIDE[role].flag}.`);
   }
   const value = (config as { shell?: Record<string, unknown> } | null)?.shell?.[role];
   if (value === undefined || value === null) return undefined;

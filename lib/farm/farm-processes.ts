@@ -41,7 +41,7 @@ function environmentOf(pid: number): string[] {
 }
 
 /** The process group of `pid`: field 5 of /proc/<pid>/stat, after the parenthesised name. */
-export function processGroupOf(pid: number): number | undefined {
+function processGroupOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AgentFarmStateError } from '../engine/index.js';
+import type { DomainErrorCode } from '../shared/errors.js';
 
 const ATTEMPTS = 12;
 const FIRST_PAUSE_MS = 40;
@@ -15,7 +16,7 @@ const LONGEST_PAUSE_MS = 800;
 const CONCURRENT_GIT = /\.lock'?:? File exists|Unable to create '[^']*\.lock'|cannot lock ref|could not lock|unable to lock|another git process seems to be running|failed to read \S*worktrees\/[^/\s]+\/\w+/i;
 
 /** A git command the farm runs (branch, worktree) failed. */
-export class GitError extends AgentFarmStateError {
+export class GitError extends AgentFarmStateError<DomainErrorCode> {
   constructor(readonly args: string[], readonly stderr: string, readonly exitCode: number | null) {
     super('E_GIT', `git ${args.join(' ')} failed: ${stderr.trim() || `exit code ${exitCode}`}`);
   }

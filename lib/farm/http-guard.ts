@@ -34,7 +34,7 @@ export const SECURITY_HEADERS: OutgoingHttpHeaders = {
 };
 
 /** Cookies are shared by every port of a host: one name per port keeps two farms' servers apart. */
-export const cookieName = (port: number) => `af_secret_${port}`;
+const cookieName = (port: number) => `af_secret_${port}`;
 
 const allowedHosts = (port: number) => new Set(LOOPBACK_NAMES.map((name) => `${name}:${port}`));
 

@@ -1,26 +1,24 @@
 // Ctrl-C, SIGTERM and SIGHUP during a farm command that starts something (start,
 // spawn, util, annotate). Dying at once would leave a process running that no row
-// records, or a row naming the dead command. Instead the signal is noted, the
+// records, or a row naming the dead command. So the signal is noted, the
 // command goes on to its next checkpoint, and there it either undoes what it
 // started (before the record is complete) or finishes (after): the command then
 // exits with the signal's status, 128 + its number.
 import { constants } from 'node:os';
-import { AgentFarmStateError } from '../engine/index.js';
+import { InterruptedError } from '../shared/errors.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 type HandledSignal = (typeof SIGNALS)[number];
 
 /** The command was interrupted by a signal before it recorded what it started; what it started was undone. */
-export class CommandInterruptedError extends AgentFarmStateError {
-  constructor(readonly signal: HandledSignal, what: string) {
-    super('E_INTERRUPTED', `interrupted by ${signal} while starting ${what}; what it had started was ended and removed, nothing is recorded. Run the command again.`);
-  }
+function interruptedWhileStarting(signal: HandledSignal, what: string): InterruptedError {
+  return new InterruptedError(signal, `starting ${what}`, 'what it had started was ended and removed, nothing is recorded. Run the command again.');
 }
 
 export interface Interruption {
   /** The signal received so far, if any. */
   readonly signal: HandledSignal | undefined;
-  /** Throws CommandInterruptedError when a signal came: call it between steps that can be undone. */
+  /** Throws an InterruptedError when a signal came: call it between steps that can be undone. */
   checkpoint(what: string): void;
 }
 
@@ -40,7 +38,7 @@ export async function withSignalsDeferred<T>(command: (interruption: Interruptio
       return received;
     },
     checkpoint(what) {
-      if (received) throw new CommandInterruptedError(received, what);
+      if (received) throw interruptedWhileStarting(received, what);
     },
   };
   try {

@@ -5,9 +5,10 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
-import { AgentFarmStateError, describe, isProcessAlive } from '../engine/index.js';
+import { AgentFarmStateError, messageOf, isProcessAlive } from '../engine/index.js';
+import type { DomainErrorCode } from '../shared/errors.js';
 import { openLogForAppend, readLogFrom } from './log-files.js';
-import { findExecutable } from './which.js';
+import { findExecutable } from './find-executable.js';
 
 /** The environment variable that marks a process as one of a farm's: its value is the farm's id. */
 export const FARM_MARKER = 'AF_FARM';
@@ -21,7 +22,7 @@ const STOP_GRACE_MS = 2000;
 const POLL_MS = 25;
 
 /** A program the farm starts (architect, builder, terminal, annotation server) did not start. */
-export class LaunchError extends AgentFarmStateError {
+export class LaunchError extends AgentFarmStateError<DomainErrorCode> {
   constructor(message: string) {
     super('E_LAUNCH', message);
   }
@@ -77,7 +78,7 @@ async function launchInTmux(spec: TerminalSpec): Promise<Launched> {
   } catch (error) {
     // The client may have died (Ctrl-C reaches it too) after the server made the session.
     await killTmuxSession(spec.session);
-    throw new LaunchError(`cannot start ${spec.label} in the tmux session ${spec.session}: ${describe(error)}`);
+    throw new LaunchError(`cannot start ${spec.label} in the tmux session ${spec.session}: ${messageOf(error)}`);
   }
   const pid = Number(output.trim());
   await delay(SETTLE_MS);
@@ -179,7 +180,7 @@ export async function tmuxPanePid(session: string): Promise<number | undefined> 
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
+function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pid, signal);
     return true;

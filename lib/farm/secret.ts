@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileSystemError, InvalidInputError, UnsafePathError } from '../engine/index.js';
 import { stateDir } from '../shared/paths.js';
 
-export const SECRET_FILE_NAME = 'secret';
+const SECRET_FILE_NAME = 'secret';
 const SECRET_BYTES = 32;
 const SECRET_TEXT = /^[0-9a-f]{64}$/;
 

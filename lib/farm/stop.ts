@@ -6,7 +6,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
-import type { FarmIdentity } from './farm.js';
+import type { FarmIdentity } from './project-farm.js';
 import { farmCommandsInProgress, markedProcessGroups } from './farm-processes.js';
 import { killTmuxSession, stopProcess, tmuxPanePid, tmuxSessionsStartingWith, type StopOutcome } from './launch.js';
 

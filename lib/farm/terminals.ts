@@ -7,7 +7,7 @@ import { resolve, sep } from 'node:path';
 import { InvalidInputError } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
 import type { Annotation, UtilTerminal } from '../state/types.js';
-import type { Farm } from './farm.js';
+import type { Farm } from './project-farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
 import { killTmuxSession, launchServer, launchTerminal, stopProcess, type Launched } from './launch.js';
 
@@ -97,7 +97,7 @@ function isReadableFile(path: string): boolean {
 }
 
 /** Whether `path`, links followed, lies inside the folder `root`. */
-export function isInside(root: string, path: string): boolean {
+function isInside(root: string, path: string): boolean {
   try {
     const realRoot = realpathSync(root);
     return realpathSync(path).startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);

@@ -24,7 +24,7 @@ export function checkoutOf(root: string, id: string): BuilderCheckout {
   return { worktree: join(root, '.builders', id), branch: `builder/${id}` };
 }
 
-export function branchExists(root: string, branch: string): Promise<boolean> {
+function branchExists(root: string, branch: string): Promise<boolean> {
   return gitSucceeds(root, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`);
 }
 

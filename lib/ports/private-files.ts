@@ -3,7 +3,8 @@
 // refused otherwise. The checks and the chmod act on the opened descriptor, so a
 // file swapped for a symlink between the two is never followed.
 import { closeSync, constants, fchmodSync, fstatSync, openSync, type Stats } from 'node:fs';
-import { fileSystemError, NotPrivateError, UnsafePathError } from '../engine/index.js';
+import { fileSystemError, UnsafePathError } from '../engine/index.js';
+import { NotPrivateError } from '../shared/errors.js';
 
 const FOLDER_MODE = 0o700;
 const FILE_MODE = 0o600;

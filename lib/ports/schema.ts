@@ -11,4 +11,5 @@ CREATE TABLE port_allocations (
 CREATE INDEX idx_port_allocations_base_port ON port_allocations(base_port);
 `;
 
+/** The registry's tables; `af db dump --global` prints them empty when there is no global.db yet. */
 export const GLOBAL_TABLES = ['port_allocations'] as const;

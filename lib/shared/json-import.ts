@@ -4,10 +4,9 @@
 // The file and its backups are never followed through a link: a link planted as
 // either fails the import (UnsafePathError) before anything is imported.
 import { closeSync, fchmodSync, fstatSync, readFileSync, writeSync } from 'node:fs';
-import { describe, fileSystemError, InvalidJsonError, OPEN_CREATE_NEW, OPEN_READ, openRegularFile, regularFileStats, removeRegularFile, UnsafePathError, withRegularFile } from '../engine/index.js';
-import { Shape } from './validators.js';
-
-export { sqliteTime } from './validators.js';
+import { messageOf, fileSystemError, OPEN_CREATE_NEW, OPEN_READ, openRegularFile, regularFileStats, removeRegularFile, UnsafePathError, withRegularFile } from '../engine/index.js';
+import { InvalidJsonError } from './errors.js';
+import { Validator } from './validators.js';
 
 /** The parsed file, or undefined when there is none. Also checks that its backup can be made safely. */
 export function readJsonIfPresent(filePath: string): unknown {
@@ -16,14 +15,14 @@ export function readJsonIfPresent(filePath: string): unknown {
     text = withRegularFile(filePath, OPEN_READ, 'read', (fd) => readFileSync(fd, 'utf8'));
   } catch (error) {
     if (error instanceof UnsafePathError) throw error;
-    throw new InvalidJsonError(filePath, `it cannot be read (${describe(error)})`);
+    throw new InvalidJsonError(filePath, `it cannot be read (${messageOf(error)})`);
   }
   if (text === undefined) return undefined;
   backupPathFor(filePath); // a planted .bak fails the import now, not after its commit
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new InvalidJsonError(filePath, `it is not valid JSON (${describe(error)})`);
+    throw new InvalidJsonError(filePath, `it is not valid JSON (${messageOf(error)})`);
   }
 }
 
@@ -64,7 +63,7 @@ function backupPathFor(filePath: string): string {
 }
 
 /** Reads the fields of an imported file, failing with the file's name and the field's path. */
-export class JsonShape extends Shape {
+export class JsonFileValidator extends Validator {
   constructor(private readonly filePath: string) {
     super();
   }

@@ -2,7 +2,8 @@
 // argument), failing with the path of the field and what it should have been.
 import { InvalidInputError } from '../engine/index.js';
 
-export abstract class Shape {
+/** Checks values field by field; a subclass decides how a failure is reported (fail). */
+export abstract class Validator {
   abstract fail(path: string, expected: string, value: unknown): never;
 
   object(value: unknown, path: string): Record<string, unknown> {
@@ -35,11 +36,6 @@ export abstract class Shape {
     return value === undefined || value === null ? undefined : this.integer(value, path);
   }
 
-  oneOf<T extends string>(value: unknown, allowed: readonly T[], path: string): T {
-    if (!allowed.includes(value as T)) this.fail(path, `one of ${allowed.join(', ')}`, value);
-    return value as T;
-  }
-
   /** An ISO 8601 time (UTC when it has no offset), returned in SQLite's `YYYY-MM-DD HH:MM:SS` UTC form. */
   time(value: unknown, path: string): string {
     const match = typeof value === 'string' ? ISO_TIME.exec(value) : null;
@@ -51,7 +47,7 @@ export abstract class Shape {
 }
 
 /** Reads a caller's argument, failing with an InvalidInputError that names the call. */
-export class ArgumentShape extends Shape {
+export class ArgumentValidator extends Validator {
   constructor(private readonly call: string) {
     super();
   }
@@ -65,7 +61,7 @@ export class ArgumentShape extends Shape {
 const ISO_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:\d{2})?$/;
 
 /** A value as a refusal shows it: JSON where it has one, else what it is. */
-export function shownValue(value: unknown): string {
+function shownValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   if (typeof value === 'bigint') return `${value}n`;

@@ -1,20 +1,13 @@
-// The native version's module functions, bound to the state of the project found
-// from the current folder. The store opens on first use; closeDb() closes it, and
-// the next call opens it again.
+// The native version's state functions (loadState, upsertBuilder, ...): module
+// functions bound to one StateStore per process, that of the project found from the
+// current folder when first used. closeDb() closes it; the next call opens it again
+// (for the project of the then current folder).
+import { openOnce } from '../shared/open-once.js';
 import { StateStore } from './store.js';
 import type { Annotation, ArchitectInput, ArchitectState, Builder, BuilderStatus, DashboardState, UtilTerminal } from './types.js';
 
-let store: Promise<StateStore> | undefined;
-
-function defaultStore(): Promise<StateStore> {
-  if (!store) {
-    const opening = StateStore.open();
-    // A failed open is not kept: the next call tries again.
-    opening.catch(() => { if (store === opening) store = undefined; });
-    store = opening;
-  }
-  return store;
-}
+const current = openOnce(() => StateStore.open());
+const defaultStore = () => current.get();
 
 export const loadState = async (): Promise<DashboardState> => (await defaultStore()).loadState();
 export const getArchitect = async (): Promise<ArchitectState | null> => (await defaultStore()).getArchitect();
@@ -33,8 +26,5 @@ export const getAnnotations = async (): Promise<Annotation[]> => (await defaultS
 export const clearState = async (): Promise<void> => (await defaultStore()).clearState();
 
 export async function closeDb(): Promise<void> {
-  const closing = store;
-  store = undefined;
-  const opened = await closing?.catch(() => undefined);
-  await opened?.close();
+  await current.close();
 }

@@ -2,14 +2,16 @@
 // store, plus the atomic reservations the native version lacked (a free port and
 // the row holding it, the next free builder id, in one transaction).
 import { dirname, join, resolve } from 'node:path';
-import { assertSchema, type DatabaseOptions, isProcessAlive, PortRangeFullError, selectAll, SharedDatabase, type SqlDatabase } from '../engine/index.js';
+import { assertSchema, type DatabaseOptions, isProcessAlive, selectAll, SharedDatabase, type SqlDatabase } from '../engine/index.js';
+import { PortRangeFullError } from '../shared/errors.js';
 import { stateDbPath } from '../shared/paths.js';
-import { ArgumentShape } from '../shared/validators.js';
+import { ArgumentValidator } from '../shared/validators.js';
 import { LOCAL_SCHEMA_V1, LOCAL_TABLES } from './schema.js';
 import { localMigrations } from './migrations.js';
 import { readAnnotations, readArchitect, readBuilders, readUtils, writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './rows.js';
-import { annotationFrom, architectFrom, builderFrom, utilFrom } from './records.js';
-import type { Annotation, ArchitectInput, ArchitectState, Builder, BuilderStatus, DashboardState, PortRange, UtilTerminal } from './types.js';
+import { validAnnotation, validArchitect, validBuilder, validUtil } from './records.js';
+import type { Annotation, ArchitectInput, ArchitectState, Builder, BuilderStatus, DashboardState, UtilTerminal } from './types.js';
+import type { PortRange } from '../ports/types.js';
 
 export interface StateStoreOptions extends Pick<DatabaseOptions, 'busyTimeout' | 'staleThreshold' | 'durability' | 'wasmPath'> {
   /** The state.json imported on first open. Default: `state.json` beside the database. */
@@ -47,7 +49,7 @@ export class StateStore {
 
   /** Records the architect (the singleton row); null removes it. */
   async setArchitect(architect: ArchitectInput | null): Promise<void> {
-    const checked = architect === null ? null : architectFrom(new ArgumentShape('setArchitect'), architect, 'architect');
+    const checked = architect === null ? null : validArchitect(new ArgumentValidator('setArchitect'), architect, 'architect');
     await this.database.transaction((db) => (checked ? writeArchitect(db, checked) : db.run('DELETE FROM architect')));
   }
 
@@ -57,7 +59,7 @@ export class StateStore {
    * one (nothing written), or the dead one that `claim` replaced.
    */
   async claimArchitect(claim: ArchitectInput): Promise<{ running?: ArchitectState; replaced?: ArchitectState }> {
-    const checked = architectFrom(new ArgumentShape('claimArchitect'), claim, 'architect');
+    const checked = validArchitect(new ArgumentValidator('claimArchitect'), claim, 'architect');
     return this.database.transaction((db) => {
       const current = readArchitect(db);
       if (current && isProcessAlive(current.pid)) return { running: current };
@@ -68,7 +70,7 @@ export class StateStore {
 
   /** Inserts the builder, or updates every field of the builder with the same id. */
   async upsertBuilder(builder: Builder): Promise<void> {
-    const checked = builderFrom(new ArgumentShape('upsertBuilder'), builder, 'builder');
+    const checked = validBuilder(new ArgumentValidator('upsertBuilder'), builder, 'builder');
     await this.database.transaction((db) => writeBuilder(db, checked));
   }
 
@@ -89,7 +91,7 @@ export class StateStore {
   }
 
   async addUtil(util: UtilTerminal): Promise<void> {
-    const checked = utilFrom(new ArgumentShape('addUtil'), util, 'util');
+    const checked = validUtil(new ArgumentValidator('addUtil'), util, 'util');
     await this.database.transaction((db) => writeUtil(db, checked));
   }
 
@@ -107,7 +109,7 @@ export class StateStore {
   }
 
   async addAnnotation(annotation: Annotation): Promise<void> {
-    const checked = annotationFrom(new ArgumentShape('addAnnotation'), annotation, 'annotation');
+    const checked = validAnnotation(new ArgumentValidator('addAnnotation'), annotation, 'annotation');
     await this.database.transaction((db) => writeAnnotation(db, checked));
   }
 
@@ -126,7 +128,9 @@ export class StateStore {
 
   /** Empties all four tables in one transaction. */
   async clearState(): Promise<void> {
-    await this.database.transaction((db) => LOCAL_TABLES.forEach((table) => db.run(`DELETE FROM ${table}`)));
+    await this.database.transaction((db) => {
+      for (const table of LOCAL_TABLES) db.run(`DELETE FROM ${table}`);
+    });
   }
 
   /**
@@ -136,25 +140,25 @@ export class StateStore {
    */
   reserveBuilder(draft: BuilderDraft, ports: PortRange): Promise<Builder> {
     return this.reserve('reserveBuilder', 'builder', ports, (db, port) => ({ ...draft, id: draft.id ?? nextFreeId(db, `${draft.type ?? 'spec'}-`), port }),
-      builderFrom, (db, builder) => writeBuilder(db, builder, 'insert'));
+      validBuilder, (db, builder) => writeBuilder(db, builder, 'insert'));
   }
 
   /** Records a utility terminal on the lowest free port of `ports`, in one transaction. */
   reserveUtil(draft: Omit<UtilTerminal, 'port'>, ports: PortRange): Promise<UtilTerminal> {
-    return this.reserve('reserveUtil', 'utility terminal', ports, (_db, port) => ({ ...draft, port }), utilFrom, writeUtil);
+    return this.reserve('reserveUtil', 'utility terminal', ports, (_db, port) => ({ ...draft, port }), validUtil, writeUtil);
   }
 
   /** Records an annotation on the lowest free port of `ports`, in one transaction. */
   reserveAnnotation(draft: Omit<Annotation, 'port'>, ports: PortRange): Promise<Annotation> {
-    return this.reserve('reserveAnnotation', 'annotation', ports, (_db, port) => ({ ...draft, port }), annotationFrom, writeAnnotation);
+    return this.reserve('reserveAnnotation', 'annotation', ports, (_db, port) => ({ ...draft, port }), validAnnotation, writeAnnotation);
   }
 
   /** In one transaction: the lowest free port of `ports`, the record that holds it, checked and written. */
   private reserve<T>(call: string, what: string, ports: PortRange, withPort: (db: SqlDatabase, port: number) => unknown,
-    check: (shape: ArgumentShape, value: unknown, at: string) => T, write: (db: SqlDatabase, record: T) => void): Promise<T> {
-    const shape = new ArgumentShape(call);
+    check: (validator: ArgumentValidator, value: unknown, at: string) => T, write: (db: SqlDatabase, record: T) => void): Promise<T> {
+    const validator = new ArgumentValidator(call);
     return this.database.transaction((db) => {
-      const record = check(shape, withPort(db, lowestFreePort(db, ports, what)), what);
+      const record = check(validator, withPort(db, lowestFreePort(db, ports, what)), what);
       write(db, record);
       return record;
     });

@@ -1,5 +1,7 @@
 // The application types, camelCase, as the native version's API returns them.
-// Nullable columns come back as absent fields, never null.
+// Nullable columns come back as absent fields, never null. The lists of statuses
+// and types are the one source of both these types and the CHECK constraints of
+// the schema (schema.ts).
 
 export const BUILDER_STATUSES = ['spawning', 'implementing', 'blocked', 'pr-ready', 'complete'] as const;
 export type BuilderStatus = (typeof BUILDER_STATUSES)[number];
@@ -62,19 +64,4 @@ export interface DashboardState {
   builders: Builder[];
   utils: UtilTerminal[];
   annotations: Annotation[];
-}
-
-/** Ports inclusive at both ends. */
-export interface PortRange {
-  first: number;
-  last: number;
-}
-
-export interface PortAllocation {
-  path: string;
-  basePort: number;
-  registered: string;
-  lastUsed: string;
-  pid?: number;
-  pidAlive: boolean;
 }

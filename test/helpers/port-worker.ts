@@ -1,4 +1,4 @@
-// A child process that uses the module functions of lib/default-ports.ts against
+// A child process that uses the module functions of lib/ports/user-registry.ts against
 // AF_GLOBAL_DIR. It prints "ready", waits for a line on stdin, then acts, so a
 // test can start many and release them at once.
 //   allocate <project>...  opens the registry before "ready"; then prints "<project> <base port>" per project

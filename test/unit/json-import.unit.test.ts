@@ -5,8 +5,9 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InvalidJsonError, UnsafePathError } from '../../lib/engine/errors.js';
-import { JsonShape, keepAsBackup, readJsonIfPresent } from '../../lib/shared/json-import.js';
+import { UnsafePathError } from '../../lib/engine/errors.js';
+import { InvalidJsonError } from '../../lib/shared/errors.js';
+import { JsonFileValidator, keepAsBackup, readJsonIfPresent } from '../../lib/shared/json-import.js';
 import { throwsWith } from './expect-error.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'json-import-unit-'));
@@ -54,8 +55,8 @@ test('keepAsBackup does nothing when the file is gone', () => {
   assert.equal(fs.readdirSync(dir), []);
 });
 
-test('JsonShape refusals name the file and the field, with what was found', () => {
-  const shape = new JsonShape('/h/.agent-farm/ports.json');
+test('JsonFileValidator refusals name the file and the field, with what was found', () => {
+  const shape = new JsonFileValidator('/h/.agent-farm/ports.json');
   const error = throwsWith(() => shape.integer('4200', 'entries["/p"].basePort'), InvalidJsonError, 'E_INVALID_JSON');
   assert.is(error.message, '/h/.agent-farm/ports.json cannot be imported: entries["/p"].basePort should be an integer, found "4200". The file was left as it was and nothing was imported; fix or move it, then try again.');
   throwsWith(() => shape.string(undefined, 'x'), InvalidJsonError, 'E_INVALID_JSON', 'x should be a string, found nothing');

@@ -1,4 +1,4 @@
-// lib/paths.ts: the project root found from a folder (nearest .agent-farm/ or
+// lib/shared/paths.ts: the project root found from a folder (nearest .agent-farm/ or
 // codev/, else the git root, else the folder itself) and where the files go, in
 // temp folder trees with explicit environments.
 import { test } from 'uvu';

@@ -1,4 +1,4 @@
-// lib/ports.ts, the parts that need no database: the layout of a project's block,
+// lib/ports (layout.ts, base-port.ts), the parts that need no database: the layout of a project's block,
 // and the basePort option, which is checked before anything is opened.
 // (AF_BASE_PORT and ports.json are read only with a registry open: test/ports.test.ts.)
 import { test } from 'uvu';
@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidInputError } from '../../lib/engine/errors.js';
-import { PortRegistry, portLayout } from '../../lib/ports/registry.js';
+import { portLayout } from '../../lib/ports/layout.js';
+import { PortRegistry } from '../../lib/ports/registry.js';
 
 test('portLayout: dashboard and architect first, then 20 ports each for builders, utils, annotations', () => {
   assert.equal(portLayout(4200), {

@@ -5,7 +5,8 @@
 // them even when no row records them.
 import { basename, join } from 'node:path';
 import { stateDir } from '../shared/paths.js';
-import { portLayout, type PortLayout } from '../ports/registry.js';
+import { portLayout } from '../ports/layout.js';
+import type { PortLayout } from '../ports/types.js';
 import { tmuxInstalled } from './launch.js';
 
 /** What names a farm's processes; needs no port block. */

@@ -1,14 +1,14 @@
-// lib/shape.ts: each reader accepts its values as they are and refuses the rest
+// lib/shared/validators.ts: each reader accepts its values as they are and refuses the rest
 // with the field's path, what it should have been and what it got.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { InvalidInputError } from '../../lib/engine/errors.js';
-import { ArgumentShape, Shape, sqliteTime } from '../../lib/shared/validators.js';
+import { ArgumentValidator, Validator, sqliteTime } from '../../lib/shared/validators.js';
 import { throwsWith } from './expect-error.js';
 
-const shape = new ArgumentShape('upsertBuilder');
+const shape = new ArgumentValidator('upsertBuilder');
 
-/** The failure message an ArgumentShape gives, spelled out here. */
+/** The failure message an ArgumentValidator gives, spelled out here. */
 function refusal(path: string, expected: string, got: string): string {
   return `upsertBuilder: ${path} should be ${expected}, got ${got}`;
 }
@@ -78,14 +78,6 @@ test('optionalInteger maps null and undefined to undefined and checks the rest',
   refuses(() => shape.optionalInteger(2.5, 'pid'), 'pid', 'an integer', '2.5');
 });
 
-test('oneOf accepts exactly the allowed values and lists them when it refuses', () => {
-  const statuses = ['spawning', 'blocked'] as const;
-  assert.is(shape.oneOf('blocked', statuses, 'status'), 'blocked');
-  refuses(() => shape.oneOf('Blocked', statuses, 'status'), 'status', 'one of spawning, blocked', '"Blocked"');
-  refuses(() => shape.oneOf(undefined, statuses, 'status'), 'status', 'one of spawning, blocked', 'nothing');
-  refuses(() => shape.oneOf(0, ['0'], 'n'), 'n', 'one of 0', '0');
-});
-
 test('time turns an ISO time into SQLite\'s UTC form, seconds kept, milliseconds dropped', () => {
   assert.is(shape.time('2024-05-01T10:00:00.999Z', 'x'), '2024-05-01 10:00:00');
   assert.is(shape.time('2024-05-03T00:30:00+02:00', 'x'), '2024-05-02 22:30:00');
@@ -106,7 +98,7 @@ test('sqliteTime is the UTC date and time, space-separated, without milliseconds
 });
 
 test('a subclass decides how a failure is reported', () => {
-  class Collecting extends Shape {
+  class Collecting extends Validator {
     failures: string[] = [];
     fail(path: string, expected: string): never {
       this.failures.push(`${path}: ${expected}`);
