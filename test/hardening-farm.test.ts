@@ -6,10 +6,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive } from '../lib/engine/process-alive.js';
+import { farmIdentity } from '../lib/farm/project-farm.js';
+import { StateStore } from '../lib/state/store.js';
 import type { Builder } from '../lib/state/types.js';
 import { AF_BIN, afEnvironment } from './helpers/af.js';
 import { tearDown, testFarm, type TestFarm } from './helpers/farm.js';
@@ -319,6 +321,28 @@ farmTest('two af start at once: one architect, and the other names its pid', { t
   assert.ok(loser, `one start says the architect is already running: ${a!.stderr} | ${b!.stderr}`);
   assert.match(loser!.stderr, `already running (pid ${status.architect.pid},`);
   assert.is(farm.tmuxSessions().length, 1, 'one architect session');
+});
+
+farmTest('a planted row naming the user\'s own tmux session and process group: af stop ends neither', { tmux: true }, async (farm) => {
+  const tmuxEnv = { ...process.env, TMUX_TMPDIR: farm.folder, TMUX: '' };
+  const id = farmIdentity(realpathSync(farm.project)).id;
+  // The user's own: a tmux session, a process group leader, and a session of another farm whose name continues this one's prefix.
+  spawnSync('tmux', ['new-session', '-d', '-s', 'users-session', 'sleep 600'], { env: tmuxEnv });
+  spawnSync('tmux', ['new-session', '-d', '-s', `${id}-x-123456-architect`, '-e', `AF_FARM=${id}-x-123456`, 'sleep 600'], { env: tmuxEnv });
+  const leader = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+  try {
+    const store = await StateStore.open(join(farm.project, '.agent-farm', 'state.db'));
+    await store.addUtil({ id: 'planted', name: 'planted', port: farm.basePort + 30, pid: leader.pid!, tmuxSession: 'users-session' });
+    await store.close();
+    const stop = await farm.af(['stop']);
+    assert.is(stop.code, 0, stop.stderr);
+    assert.match(stop.stdout, 'not a farm process');
+    assert.ok(isProcessAlive(leader.pid!), 'the user\'s process group is left running');
+    assert.ok(farm.tmuxSessions().includes('users-session'), 'the user\'s tmux session is left open');
+    assert.ok(farm.tmuxSessions().includes(`${id}-x-123456-architect`), 'another farm\'s session is left open');
+  } finally {
+    leader.kill('SIGKILL');
+  }
 });
 
 test.run();

@@ -37,14 +37,14 @@ export async function startArchitect(farm: Farm, store: StateStore, command: str
   try {
     interruption.checkpoint('the architect');
     // A dead architect's tmux session may linger with its name.
-    if (replaced) await stopProcess(replaced);
+    if (replaced) await stopProcess(replaced, farm.id);
     interruption.checkpoint('the architect');
     launched = await launchTerminal({ label: 'the architect command', command, cwd: farm.root, session, logFile: farm.logFile('architect'), farmId: farm.id }, farm.useTmux);
     interruption.checkpoint('the architect');
     await store.setArchitect({ port, pid: launched.pid, cmd: command, ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}) });
   } catch (error) {
     try {
-      if (launched) await stopProcess(launched);
+      if (launched) await stopProcess(launched, farm.id);
       if (farm.useTmux) await killTmuxSession(session);
     } finally {
       await store.setArchitect(null);

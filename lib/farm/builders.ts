@@ -62,7 +62,7 @@ export async function spawnBuilder(farm: Farm, store: StateStore, mode: SpawnMod
 /** In the reverse order of the spawn: the process and its session, the checkout, the row. */
 async function undoSpawn(farm: Farm, store: StateStore, id: string, session: string, launched: Launched | undefined, checkout: PreparedCheckout | undefined): Promise<void> {
   try {
-    if (launched) await stopProcess(launched);
+    if (launched) await stopProcess(launched, farm.id);
     if (farm.useTmux) await killTmuxSession(session);
     if (checkout) await removeCheckout(farm.root, checkout, checkout.created);
   } finally {
@@ -149,12 +149,12 @@ export async function cleanupBuilder(farm: FarmIdentity, store: StateStore, id: 
       throw new InvalidInputError(`not cleaning up builder ${id}: it has work that would be lost (${work.join('; ')}). Commit and merge it first, or run "af cleanup --project ${id} --force" to throw it away.`);
     }
   }
-  const outcome = builder ? await stopProcess(builder) : 'none recorded';
+  const outcome = builder ? await stopProcess(builder, farm.id) : 'none recorded';
   // Its session, by name: a builder recorded before its process was may still have one.
   if (BUILDER_ID.test(id)) await killTmuxSession(farm.sessionName(`builder-${id}`));
   const annotations = (await store.getAnnotations()).filter((annotation) => annotation.parent.type === 'builder' && annotation.parent.id === id);
   for (const annotation of annotations) {
-    await stopProcess(annotation);
+    await stopProcess(annotation, farm.id);
     await store.removeAnnotation(annotation.id);
   }
   if (checkout) await removeCheckout(root, checkout, { worktree: true, branch: true });

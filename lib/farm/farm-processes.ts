@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { findProjectRoot } from '../shared/paths.js';
-import { FARM_MARKER } from './launch.js';
+import { environmentOf, FARM_MARKER } from './farm-mark.js';
 
 /** The commands that start processes: the ones `af stop` must interrupt. */
 const STARTING_COMMANDS = new Set(['start', 'spawn', 'util', 'annotate']);
@@ -32,14 +32,6 @@ function argvOf(pid: number): string[] | undefined {
   }
 }
 
-function environmentOf(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-  } catch {
-    return [];
-  }
-}
-
 /** The process group of `pid`: field 5 of /proc/<pid>/stat, after the parenthesised name. */
 function processGroupOf(pid: number): number | undefined {
   try {
@@ -63,7 +55,7 @@ const realpathOr = (path: string) => {
 export function markedProcessGroups(farmId: string): FoundProcess[] {
   const mark = `${FARM_MARKER}=${farmId}`;
   return processIds()
-    .filter((pid) => processGroupOf(pid) === pid && environmentOf(pid).includes(mark))
+    .filter((pid) => processGroupOf(pid) === pid && (environmentOf(pid) ?? []).includes(mark))
     .map((pid) => ({ pid, command: (argvOf(pid) ?? []).join(' ') }));
 }
 

@@ -7,11 +7,9 @@ import { closeSync, fstatSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AgentFarmStateError, messageOf, isProcessAlive } from '../engine/index.js';
 import type { DomainErrorCode } from '../shared/errors.js';
+import { carriesFarmMark, FARM_MARKER } from './farm-mark.js';
 import { openLogForAppend, readLogFrom } from './log-files.js';
 import { findExecutable } from './find-executable.js';
-
-/** The environment variable that marks a process as one of a farm's: its value is the farm's id. */
-export const FARM_MARKER = 'AF_FARM';
 
 /** How long a new program must stay up to count as started: one that fails at once is reported, not recorded. */
 const SETTLE_MS = 300;
@@ -147,10 +145,16 @@ export type StopOutcome = 'stopped' | 'not running' | 'not a farm process' | 'su
  * (SIGTERM, SIGKILL after a grace). A live pid that leads no process group was
  * not started by the farm (its pid was reused) and is left alone.
  */
-export async function stopProcess(entry: { pid: number; tmuxSession?: string }): Promise<StopOutcome> {
+/**
+ * Ends a process of the farm `farmId` and its tmux session, as a row records them. A
+ * session is closed only when it is the farm's, a process signalled only when it
+ * carries the farm's mark: a row may name anything (a planted file, a reused pid).
+ */
+export async function stopProcess(entry: { pid: number; tmuxSession?: string }, farmId: string): Promise<StopOutcome> {
   const wasRunning = isProcessAlive(entry.pid);
-  if (entry.tmuxSession) await killTmuxSession(entry.tmuxSession);
+  if (entry.tmuxSession) await killFarmSession(entry.tmuxSession, farmId);
   if (!wasRunning) return 'not running';
+  if (!carriesFarmMark(entry.pid, farmId)) return isProcessAlive(entry.pid) ? 'not a farm process' : 'stopped';
   // Closing its tmux session may have ended it already, and taken its group along.
   if (!signalGroup(entry.pid, 'SIGTERM')) return isProcessAlive(entry.pid) ? 'not a farm process' : 'stopped';
   if (!(await ended(entry.pid, STOP_GRACE_MS))) {
@@ -164,6 +168,19 @@ export async function stopProcess(entry: { pid: number; tmuxSession?: string }):
 export async function killTmuxSession(session: string): Promise<boolean> {
   if (!tmuxInstalled()) return false;
   return tmux('kill-session', '-t', exactly(session)).then(() => true, () => false);
+}
+
+/**
+ * Ends `session` if it is one of the farm `farmId`'s: its name has the farm's prefix,
+ * and the mark in its environment (tmux 3.0 on) is this farm's, not another farm's
+ * whose folder name happens to continue the prefix.
+ */
+export async function killFarmSession(session: string, farmId: string): Promise<boolean> {
+  if (!session.startsWith(`${farmId}-`) || !tmuxInstalled()) return false;
+  const marked = await tmux('show-environment', '-t', exactly(session), FARM_MARKER).catch(() => '');
+  const value = /^AF_FARM=(.*)$/m.exec(marked)?.[1];
+  if (value !== undefined && value !== farmId) return false;
+  return killTmuxSession(session);
 }
 
 /** The tmux sessions whose name starts with `prefix` (none when tmux or its server is not running). */

@@ -8,7 +8,7 @@ import { isProcessAlive } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
 import type { FarmIdentity } from './project-farm.js';
 import { farmCommandsInProgress, markedProcessGroups } from './farm-processes.js';
-import { killTmuxSession, stopProcess, tmuxPanePid, tmuxSessionsStartingWith, type StopOutcome } from './launch.js';
+import { killFarmSession, stopProcess, tmuxPanePid, tmuxSessionsStartingWith, type StopOutcome } from './launch.js';
 
 /** How long an interrupted command gets to undo what it started before it is killed. */
 const UNDO_GRACE_MS = 20_000;
@@ -36,7 +36,7 @@ export async function stopFarm(farm: FarmIdentity, store: StateStore): Promise<S
   ].filter((entry) => !interruptedPids.has(entry.pid));
   const stopped: StoppedProcess[] = [
     ...commands,
-    ...(await Promise.all(recorded.map(async (entry) => ({ what: entry.what, pid: entry.pid, outcome: await stopProcess(entry) })))),
+    ...(await Promise.all(recorded.map(async (entry) => ({ what: entry.what, pid: entry.pid, outcome: await stopProcess(entry, farm.id) })))),
   ];
   stopped.push(...(await stopUnrecorded(farm)));
   await store.clearState();
@@ -71,11 +71,10 @@ async function stopUnrecorded(farm: FarmIdentity): Promise<StoppedProcess[]> {
   const found: StoppedProcess[] = [];
   for (const session of await tmuxSessionsStartingWith(`${farm.id}-`)) {
     const pid = (await tmuxPanePid(session)) ?? 0;
-    await killTmuxSession(session);
-    found.push({ what: `tmux session ${session}`, pid, outcome: 'stopped', unrecorded: true });
+    if (await killFarmSession(session, farm.id)) found.push({ what: `tmux session ${session}`, pid, outcome: 'stopped', unrecorded: true });
   }
   for (const group of markedProcessGroups(farm.id)) {
-    const outcome = await stopProcess({ pid: group.pid });
+    const outcome = await stopProcess({ pid: group.pid }, farm.id);
     found.push({ what: `process group ${group.pid} (${group.command})`, pid: group.pid, outcome, unrecorded: true });
   }
   return found;

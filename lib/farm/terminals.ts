@@ -17,6 +17,8 @@ const newId = (prefix: string) => `${prefix}-${Math.floor(Math.random() * 0x100_
 
 interface ReservedLaunch {
   what: string;
+  /** The farm whose mark the launched process carries. */
+  farmId: string;
   /** A tmux session the launch may have made, ended on undo. */
   session?: string;
   remove(): Promise<void>;
@@ -36,7 +38,7 @@ async function launchReserved(reserved: ReservedLaunch, interruption: Interrupti
     return launched;
   } catch (error) {
     try {
-      if (launched) await stopProcess(launched);
+      if (launched) await stopProcess(launched, reserved.farmId);
       if (reserved.session) await killTmuxSession(reserved.session);
     } finally {
       await reserved.remove();
@@ -48,7 +50,7 @@ async function launchReserved(reserved: ReservedLaunch, interruption: Interrupti
 export async function openUtil(farm: Farm, store: StateStore, command: string, name: string, interruption: Interruption = NO_INTERRUPTION): Promise<{ util: UtilTerminal; launched: Launched }> {
   const reserved = await store.reserveUtil({ id: newId('util'), name, pid: process.pid }, farm.layout.utils);
   const session = farm.sessionName(reserved.id);
-  const launched = await launchReserved({ what: `utility terminal ${reserved.id}`, ...(farm.useTmux ? { session } : {}), remove: () => store.removeUtil(reserved.id) }, interruption,
+  const launched = await launchReserved({ what: `utility terminal ${reserved.id}`, farmId: farm.id, ...(farm.useTmux ? { session } : {}), remove: () => store.removeUtil(reserved.id) }, interruption,
     () => launchTerminal({ label: 'the shell command', command, cwd: farm.root, session, logFile: farm.logFile(reserved.id), farmId: farm.id }, farm.useTmux),
     (started) => store.setUtilProcess(reserved.id, started));
   const util: UtilTerminal = { ...reserved, pid: launched.pid, ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}) };
@@ -82,7 +84,7 @@ export async function openAnnotation(farm: Farm, store: StateStore, file: string
   if (!isInside(farm.root, path)) throw new InvalidInputError(`${path} is outside the project ${farm.root} (after following links); af annotate shows the project's own files.`);
   const reserved = await store.reserveAnnotation({ id: newId('ann'), file: path, pid: process.pid, parent }, farm.layout.annotations);
   const argv = serverArgv(path, reserved.port);
-  const launched = await launchReserved({ what: `annotation ${reserved.id}`, remove: () => store.removeAnnotation(reserved.id) }, interruption,
+  const launched = await launchReserved({ what: `annotation ${reserved.id}`, farmId: farm.id, remove: () => store.removeAnnotation(reserved.id) }, interruption,
     async () => ({ pid: await launchServer({ label: 'the annotation viewer', command: argv.join(' '), cwd: farm.root, logFile: farm.logFile(reserved.id), farmId: farm.id }, argv) }),
     (started) => store.setAnnotationProcess(reserved.id, started.pid));
   return { ...reserved, pid: launched.pid };
