@@ -5,6 +5,7 @@
 // and a link planted in its place is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
@@ -144,6 +145,23 @@ farmTest('the secret: a 0600 file of the user; a planted link or a file others c
   const open = await farm.af(['annotate', 'notes.md']);
   assert.is(open.code, 1);
   assert.match(open.stderr, 'mode 0644');
+
+  // A secret that came with the repository (committed, then cloned with umask 077): its content is public.
+  chmodSync(secret, 0o600);
+  farm.git('add', '-f', secret);
+  farm.git('commit', '-q', '-m', 'a planted secret');
+  const committed = await farm.af(['annotate', 'notes.md']);
+  assert.is(committed.code, 1);
+  assert.match(committed.stderr, 'E_UNSAFE_PATH');
+  assert.match(committed.stderr, 'the repository tracks');
+
+  // A named pipe in its place is refused at once, not waited on.
+  farm.git('rm', '-q', '--cached', secret);
+  rmSync(secret);
+  execFileSync('mkfifo', [secret]);
+  const pipe = await farm.af(['annotate', 'notes.md']);
+  assert.is(pipe.code, 1);
+  assert.match(pipe.stderr, 'E_UNSAFE_PATH');
 });
 
 test.run();

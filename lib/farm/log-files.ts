@@ -6,7 +6,9 @@ import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readli
 import { dirname } from 'node:path';
 import { fileSystemError, UnsafePathError } from '../engine/index.js';
 
-const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+// O_NONBLOCK: a named pipe planted in a file's place is opened at once (and refused), not waited on for ever.
+const NON_BLOCKING = constants.O_NONBLOCK ?? 0;
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | NON_BLOCKING;
 
 function kindOf(stats: Stats): string {
   if (stats.isSymbolicLink()) return 'a symbolic link';
@@ -68,7 +70,7 @@ export function openLogForAppend(logFile: string): number {
 export function readLogFrom(logFile: string, from: number, limit: number): string | undefined {
   let fd: number;
   try {
-    fd = openSync(logFile, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(logFile, constants.O_RDONLY | constants.O_NOFOLLOW | NON_BLOCKING);
   } catch {
     return undefined;
   }

@@ -5,8 +5,9 @@
 // into place (link() never follows or replaces what is there), so a reader never
 // sees half a secret; it is read through O_NOFOLLOW and checked on its descriptor.
 import { closeSync, constants, fstatSync, fsyncSync, linkSync, openSync, readSync, unlinkSync, writeSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
-import { fileSystemError, InvalidInputError, UnsafePathError } from '../engine/index.js';
+import { spawnSync } from 'node:child_process';
+import { basename, dirname, join } from 'node:path';
+import { fileSystemError, InvalidInputError, OPEN_READ, openRegularFile, UnsafePathError } from '../engine/index.js';
 import { stateDir } from '../shared/paths.js';
 
 const SECRET_FILE_NAME = 'secret';
@@ -31,19 +32,19 @@ function untrusted(stats: Stats): string | undefined {
   return undefined;
 }
 
+/** True when git tracks `path` in the repository around it: a committed file is known to everyone who has the repository. */
+function trackedByGit(path: string): boolean {
+  const run = spawnSync('git', ['ls-files', '--error-unmatch', '--', basename(path)], { cwd: dirname(path), stdio: 'ignore' });
+  return run.status === 0;
+}
+
 /** Reads the secret at `path`: undefined when there is none; refuses a link, a file of another user, or one others can read. */
 export function readSecret(path: string): string | undefined {
-  let fd: number;
+  // Not followed through a link, a pipe refused at once: a repository may have planted either.
+  const fd = openRegularFile(path, OPEN_READ, 'read the farm secret');
+  if (fd === undefined) return undefined;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw new UnsafePathError(path, 'a symbolic link', 'file');
-    throw fileSystemError(error, path, 'read the farm secret');
-  }
-  try {
-    const problem = untrusted(fstatSync(fd));
+    const problem = untrusted(fstatSync(fd)) ?? (trackedByGit(path) ? 'a file the repository tracks (its content came with the clone, so others know it)' : undefined);
     if (problem) throw new UnsafePathError(path, problem, 'file');
     const buffer = Buffer.alloc(256);
     const text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8').trim();
