@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { afEnvironment, AF_BIN, runAf } from './helpers/af.js';
 import { inFolder, type Finished } from './helpers/processes.js';
@@ -51,6 +51,23 @@ test('a project with state but no registry: af status reads the state and create
   assert.is(JSON.parse(run.stdout).builders.length, 3);
   assert.is(JSON.parse(run.stdout).basePort, null);
   assert.equal(listTree(folder), before);
+}));
+
+test('output that cannot be written (a full disk): a typed error on stderr and exit 1, no stack trace', inFolder(async (folder) => {
+  const { cwd } = await readProject(folder);
+  for (const args of [['status'], ['db', 'dump'], ['db', 'query', 'SELECT 1']]) {
+    const run = await new Promise<Finished>((resolve) => {
+      const full = openSync('/dev/full', 'w');
+      const child = spawn(process.execPath, [AF_BIN, ...args], { cwd, env: afEnvironment({ cwd }), stdio: ['ignore', full, 'pipe'] });
+      closeSync(full);
+      let stderr = '';
+      child.stderr!.on('data', (chunk) => { stderr += chunk; });
+      child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr }));
+    });
+    assert.is(run.code, 1, `af ${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, 'E_NO_SPACE');
+    assert.not.match(run.stderr, /\n\s+at /, 'no stack trace');
+  }
 }));
 
 /** Runs af with its stdout on a real pipe whose reader closes it after the first chunk. */

@@ -2,7 +2,7 @@
 // errors on stderr, colour only on a terminal and never with NO_COLOR. A reader that
 // closes its end early (`af status | head -1`) ends the output quietly, as with git:
 // what follows is dropped and the command finishes with its own exit code.
-import { AgentFarmStateError } from '../engine/index.js';
+import { AgentFarmStateError, fileSystemError } from '../engine/index.js';
 
 const closedStreams = new Set<NodeJS.WriteStream>();
 const stdoutClosedListeners = new Set<() => void>();
@@ -11,7 +11,13 @@ const stdoutClosedListeners = new Set<() => void>();
 export function endOutputQuietlyWhenClosed(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') {
+        // Output that cannot be written (a full disk, /dev/full): said once on stderr, a failed command.
+        if (stream === process.stdout && !closedStreams.has(stream)) {
+          printError(fileSystemError(error, 'standard output', 'write the output to'));
+          process.exitCode = 1;
+        }
+      }
       if (closedStreams.has(stream)) return;
       closedStreams.add(stream);
       if (stream === process.stdout) for (const listener of stdoutClosedListeners) listener();
