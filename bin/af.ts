@@ -9,7 +9,7 @@ import { registerStatus } from '../lib/cli/status.js';
 import { VERSION } from '../lib/cli/version.js';
 import { endOutputQuietlyWhenClosed, printError } from '../lib/cli/io.js';
 import { isQueryWorker, runQueryWorker } from '../lib/cli/query-worker.js';
-import { preferBaselineWasmCompiler } from '../lib/engine/sqljs.js';
+import { preferBaselineWasmCompiler } from '../lib/engine/index.js';
 
 const groups = { db: dbProgram, ports: portsProgram } as const;
 

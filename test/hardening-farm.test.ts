@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isProcessAlive } from '../lib/engine/process-alive.js';
+import { isProcessAlive } from '../lib/engine/io/process-alive.js';
 import type { Builder } from '../lib/state/types.js';
 import { AF_BIN, afEnvironment } from './helpers/af.js';
 import { tearDown, testFarm, type TestFarm } from './helpers/farm.js';

@@ -6,7 +6,7 @@
 // damaged into another fails there rather than at the first query that misses a column.
 import { UnknownSchemaError } from './errors.js';
 import { selectAll } from './rows.js';
-import type { SqlDatabase } from './sqljs.js';
+import type { SqlDatabase } from './sqljs/types.js';
 
 /** Tables our own bookkeeping adds; they are not part of a migration's schema. */
 const BOOKKEEPING = new Set(['_migrations']);

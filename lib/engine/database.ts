@@ -7,19 +7,19 @@
 import { accessSync, chmodSync, closeSync, constants, fstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CorruptDatabaseError, DatabaseClosedError, FileSystemError, InvalidInputError, LockLostError, ReadOnlyError, SchemaTooNewError, UnsafePathError, describe, fileSystemError } from './errors.js';
-import { readImageHeader } from './image.js';
-import { acquireLock, DEFAULT_LOCK_TIMING, lockStateOf, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockState, type LockTiming } from './lock.js';
+import { readImageHeader } from './format/image.js';
+import { acquireLock, DEFAULT_LOCK_TIMING, lockStateOf, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockState, type LockTiming } from './lock/lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
-import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './publish.js';
+import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './io/publish.js';
 import { enqueue, hostTurn } from './queue.js';
 import { runReadOnlyQuery, type RowSink } from './read-only-query.js';
 import { execute, selectOne, type Row } from './rows.js';
-import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs.js';
-import { watchFile, type MemoryFile } from './memory-file.js';
-import { changedPageNumbers, fileVersions, markChanged, pageOf, sameBytes, withPages, withWrites } from './pages.js';
-import { appendFrames, assertLogRemovable, createLog, logPathOf, readLogAndTail, readLogHeader, removeLog, syncLog, writeInPlace, type LogState } from './log-file.js';
-import { entryKind, OPEN_READ, openRegularFile, regularFileStats } from './safe-files.js';
-import { applyWal, committedPages, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './wal.js';
+import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs/loader.js';
+import { watchFile, type MemoryFile } from './sqljs/memory-file.js';
+import { changedPageNumbers, fileVersions, markChanged, pageOf, sameBytes, withPages, withWrites } from './format/pages.js';
+import { appendFrames, assertLogRemovable, createLog, logPathOf, readLogAndTail, readLogHeader, removeLog, syncLog, writeInPlace, type LogState } from './io/log-file.js';
+import { entryKind, OPEN_READ, openRegularFile, regularFileStats } from './io/safe-files.js';
+import { applyWal, committedPages, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './format/wal.js';
 
 export interface DatabaseOptions {
   /** Milliseconds to wait for another process's lock before failing with BusyError. Default 5000. */

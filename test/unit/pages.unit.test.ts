@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CorruptDatabaseError, NotSqliteError } from '../../lib/engine/errors.js';
-import { changedPageNumbers, fileVersions, headerPageCount, inRollbackMode, markChanged, pageOf, sameBytes, withPages, withWrites, type Pages } from '../../lib/engine/pages.js';
+import { changedPageNumbers, fileVersions, headerPageCount, inRollbackMode, markChanged, pageOf, sameBytes, withPages, withWrites, type Pages } from '../../lib/engine/format/pages.js';
 import { throwsWith } from './expect-error.js';
 import { databaseImage, getU32, page, putU32 } from './sqlite-bytes.js';
 

@@ -3,7 +3,7 @@
 // lets a commit take just the pages SQLite wrote (instead of exporting a copy of
 // the whole database to compare), and lets another process's commit be written
 // into the file page by page (instead of opening a new copy of the database).
-import type { SqlDatabase, SqlJsStatic } from './sqljs.js';
+import type { SqlDatabase, SqlJsStatic } from './types.js';
 
 /** The file operations Emscripten's in-memory file system shares among all its files. */
 interface FileOperations {

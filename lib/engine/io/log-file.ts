@@ -5,7 +5,7 @@
 // Every open goes through safe-files: a link or pipe planted as `<file>-wal` is refused.
 import { fchmodSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, readSync, writeSync } from 'node:fs';
 import { OPEN_CREATE, OPEN_READ, OPEN_UPDATE, regularFileStats, removeRegularFile, withRegularFile } from './safe-files.js';
-import { encodeWalHeader, readWalHeader, startOf, WAL_HEADER_SIZE, type LogPosition, type WalHeader } from './wal.js';
+import { encodeWalHeader, readWalHeader, startOf, WAL_HEADER_SIZE, type LogPosition, type WalHeader } from '../format/wal.js';
 
 export function logPathOf(dbPath: string): string {
   return `${dbPath}-wal`;

@@ -4,7 +4,7 @@
 // cannot open WAL-mode files, so images come out in rollback-journal mode.
 // Format: https://www.sqlite.org/fileformat2.html, "The Write-Ahead Log".
 
-import { CorruptDatabaseError } from './errors.js';
+import { CorruptDatabaseError } from '../errors.js';
 import { inRollbackMode, markChanged, withPages, type Pages } from './pages.js';
 
 export interface WalApplication {

@@ -4,8 +4,8 @@
 // so no writer is publishing at that moment. Works on files too damaged to open.
 // Every entry is checked first: a planted link or foreign entry stops it before anything is deleted.
 import { lstatSync, rmSync } from 'node:fs';
-import { fileSystemError, UnsafePathError } from './errors.js';
-import { acquireLock, waitingMarkOf, type LockTiming } from './lock.js';
+import { fileSystemError, UnsafePathError } from '../errors.js';
+import { acquireLock, waitingMarkOf, type LockTiming } from '../lock/lock.js';
 import { temporariesOf } from './publish.js';
 import { entryKind, regularFileStats, removeRegularFile } from './safe-files.js';
 

@@ -1,7 +1,7 @@
 // Checks that bytes read from disk are a whole SQLite database before sql.js sees
 // them, so a foreign, empty or truncated file fails with a typed error instead of
 // being opened as an empty database and later overwritten.
-import { CorruptDatabaseError, NotSqliteError } from './errors.js';
+import { CorruptDatabaseError, NotSqliteError } from '../errors.js';
 
 const MAGIC = new TextEncoder().encode('SQLite format 3\0');
 const HEADER_SIZE = 100;

@@ -5,7 +5,7 @@
 // component (folders above it may still be links), O_EXCL refuses any existing entry,
 // and the opened descriptor is checked to be a regular file.
 import { closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync, type BigIntStats, type Stats } from 'node:fs';
-import { fileSystemError, UnsafePathError } from './errors.js';
+import { fileSystemError, UnsafePathError } from '../errors.js';
 
 /** Undefined on Windows: there the descriptor and lstat checks below remain. */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;

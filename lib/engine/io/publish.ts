@@ -5,7 +5,7 @@ import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, ren
 import type { BigIntStats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isProcessAlive } from './process-alive.js';
-import { fileSystemError } from './errors.js';
+import { fileSystemError } from '../errors.js';
 import { OPEN_CREATE_NEW, openRegularFile, regularFileStats, removeRegularFile } from './safe-files.js';
 
 /**

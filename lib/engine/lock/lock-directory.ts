@@ -9,7 +9,7 @@ import { closeSync, constants, fstatSync, futimesSync, lstatSync, mkdirSync, ope
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileSystemError, UnsafePathError } from './errors.js';
+import { fileSystemError, UnsafePathError } from '../errors.js';
 
 /** The file inside the lock directory that names its holder. */
 export const HOLDER_FILE = 'holder';
