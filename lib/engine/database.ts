@@ -7,7 +7,7 @@
 import { accessSync, chmodSync, closeSync, constants, fstatSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CorruptDatabaseError, DatabaseClosedError, FileSystemError, InvalidInputError, LockLostError, ReadOnlyError, SchemaTooNewError, UnsafePathError, describe, fileSystemError } from './errors.js';
-import { readImageHeader } from './format/image.js';
+import { cacheStamp, isValidPageSize, markChanged, readImageHeader } from './format/header.js';
 import { acquireLock, DEFAULT_LOCK_TIMING, lockStateOf, MIN_STALE_THRESHOLD, othersWaiting, wakeJitter, type HeldLock, type LockState, type LockTiming } from './lock/lock.js';
 import { applyMigration, latestVersion, recordedVersion, sortedMigrations, isApplied, type Migration } from './migrations.js';
 import { identityOf, publishImage, removeDeadTemporaries, syncPath, type Durability } from './io/publish.js';
@@ -16,7 +16,7 @@ import { runReadOnlyQuery, type RowSink } from './read-only-query.js';
 import { execute, selectOne, type Row } from './rows.js';
 import { loadSqlJs, type SqlDatabase, type SqlJsStatic } from './sqljs/loader.js';
 import { watchFile, type MemoryFile } from './sqljs/memory-file.js';
-import { changedPageNumbers, fileVersions, markChanged, pageOf, sameBytes, withPages, withWrites } from './format/pages.js';
+import { changedPageNumbers, pageOf, sameBytes, withPages, withWrites } from './format/pages.js';
 import { appendFrames, assertLogRemovable, createLog, logPathOf, readLogAndTail, readLogHeader, removeLog, syncLog, writeInPlace, type LogState } from './io/log-file.js';
 import { entryKind, OPEN_READ, openRegularFile, regularFileStats } from './io/safe-files.js';
 import { applyWal, committedPages, encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './format/wal.js';
@@ -117,7 +117,7 @@ export class SharedDatabase {
     this.knownVersion = options.migrations ? latestVersion(options.migrations) : undefined;
     this.checkpointFrames = options.checkpointFrames ?? DEFAULTS.checkpointFrames;
     this.pageSize = options.pageSize ?? DEFAULTS.pageSize;
-    if (!Number.isInteger(this.pageSize) || this.pageSize < 512 || this.pageSize > 65536 || (this.pageSize & (this.pageSize - 1)) !== 0) {
+    if (!isValidPageSize(this.pageSize)) {
       throw new InvalidInputError(`the pageSize option must be a power of two from 512 to 65536, got ${options.pageSize}; leave it out for the default ${DEFAULTS.pageSize}.`);
     }
   }
@@ -495,7 +495,7 @@ export class SharedDatabase {
       // A trusted copy (e.g. after another process's checkpoint) moves by the pages that differ.
       this.snapshot = undefined;
       const pageSize = readImageHeader(next.image, this.path).pageSize;
-      this.moveMemoryCopy(next, cached && this.db ? changedPageNumbers(cached.image, next.image, pageSize) : undefined, cached && fileVersions(cached.image), pageSize);
+      this.moveMemoryCopy(next, cached && this.db ? changedPageNumbers(cached.image, next.image, pageSize) : undefined, cached && cacheStamp(cached.image), pageSize);
       return this.db!;
     } finally {
       closeSync(fd);
@@ -508,7 +508,7 @@ export class SharedDatabase {
     if (committed.pageCount === 0) return this.db!;
     const pageSize = log.header.pageSize;
     const pages = committedPages(tail, log.end.offset, committed, pageSize);
-    const versionsBefore = fileVersions(cached.image);
+    const versionsBefore = cacheStamp(cached.image);
     const shrinks = committed.pageCount * pageSize < cached.image.length;
     this.snapshot = undefined; // the image changes in place: if anything below fails, the next call reloads from the files
     const image = withPages(cached.image, pages, committed.pageCount, pageSize);
@@ -518,7 +518,7 @@ export class SharedDatabase {
 
   /**
    * Makes the sql.js copy hold `next.image`, given which pages differ from what it
-   * holds now (`versionsBefore`: its fileVersions()): they are written into its file,
+   * holds now (`versionsBefore`: its cacheStamp()): they are written into its file,
    * or, when that cannot be (the file shrank, no trusted copy), a new copy is opened.
    */
   private moveMemoryCopy(next: Snapshot, changed: number[] | undefined, versionsBefore: Uint8Array | undefined, pageSize: number): void {
@@ -530,7 +530,7 @@ export class SharedDatabase {
     const pageCount = next.image.length / pageSize;
     const written = new Set(changed);
     // SQLite keeps its cached pages while header bytes 24–39 stay the same (a native writer's frames may leave them).
-    if (written.size > 0 && sameBytes(fileVersions(next.image), versionsBefore)) {
+    if (written.size > 0 && sameBytes(cacheStamp(next.image), versionsBefore)) {
       markChanged(next.image, pageCount);
       written.add(1);
     }

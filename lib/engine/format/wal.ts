@@ -5,7 +5,8 @@
 // Format: https://www.sqlite.org/fileformat2.html, "The Write-Ahead Log".
 
 import { CorruptDatabaseError } from '../errors.js';
-import { inRollbackMode, markChanged, withPages, type Pages } from './pages.js';
+import { inRollbackMode, isValidPageSize, markChanged, statedPageSize } from './header.js';
+import { withPages, type Pages } from './pages.js';
 
 export interface WalApplication {
   /** The database with the log's committed pages in place, in rollback-journal mode. */
@@ -20,9 +21,6 @@ export const WAL_HEADER_SIZE = 32;
 export const FRAME_HEADER_SIZE = 24;
 const WAL_MAGIC = 0x377f0682; // the low bit, when set, means big-endian checksum words
 const WAL_FORMAT_VERSION = 3007000;
-
-const DB_HEADER_SIZE = 100;
-const DB_PAGE_SIZE_OFFSET = 16;
 
 type Checksum = readonly [number, number];
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -59,7 +57,7 @@ export function applyWal(image: Uint8Array, wal: Uint8Array, filePath: string): 
   if (!header) return { image: inRollbackMode(copyOf(image)), framesApplied: 0 };
 
   // A database that never got past the log has no bytes of its own yet: the log decides.
-  const pageSize = image.length === 0 ? header.pageSize : databasePageSize(image, filePath);
+  const pageSize = image.length === 0 ? header.pageSize : statedPageSize(image, filePath);
   if (pageSize !== header.pageSize) {
     throw new CorruptDatabaseError(filePath, `its -wal file has ${header.pageSize}-byte pages but the database has ${pageSize}-byte pages`);
   }
@@ -100,7 +98,7 @@ export function readWalHeader(wal: Uint8Array, filePath: string): WalHeader | un
   const magic = bytes.getUint32(0);
   if ((magic & ~1) !== WAL_MAGIC) return undefined;
   const pageSize = bytes.getUint32(8); // unlike the database header, 65536 is stored as is
-  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return undefined;
+  if (!isValidPageSize(pageSize)) return undefined;
 
   const bigEndianChecksum = (magic & 1) === 1;
   const checksum = walChecksum(bytes, 0, 24, bigEndianChecksum, [0, 0]);
@@ -197,12 +195,6 @@ function walChecksum(bytes: DataView, start: number, end: number, bigEndian: boo
     s2 = (s2 + bytes.getUint32(offset + 4, !bigEndian) + s1) >>> 0;
   }
   return [s1, s2];
-}
-
-function databasePageSize(image: Uint8Array, filePath: string): number {
-  if (image.length < DB_HEADER_SIZE) throw new CorruptDatabaseError(filePath, `it is ${image.length} bytes, shorter than the 100-byte header`);
-  const stored = view(image).getUint16(DB_PAGE_SIZE_OFFSET);
-  return stored === 1 ? 65536 : stored; // 65536 does not fit in two bytes
 }
 
 /** A real copy even of a Buffer, whose slice() would share memory with the caller's bytes. */
