@@ -2,6 +2,7 @@
 // CLI, the public entry) may use. Nothing outside lib/engine imports a file deeper
 // than this one.
 export { SharedDatabase, type DatabaseOptions } from './database.js';
+export type { DatabaseStats } from './stats.js';
 export type { Durability } from './io/publish.js';
 export { recordedVersion, type Migration } from './migrations.js';
 export { loadSqlJs, preferBaselineWasmCompiler, setDefaultWasmSource, type SqlDatabase, type WasmSource } from './sqljs/loader.js';
