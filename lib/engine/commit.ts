@@ -36,7 +36,13 @@ export interface CommitTarget {
  * appended to its log as SQLite frames, the last one marking the commit. Returns
  * whether the log was appended to.
  */
-export function commit(target: CommitTarget, base: Snapshot, writes: Map<number, number>, memory: MemoryFile, lock: HeldLock): boolean {
+export function commit(
+  target: CommitTarget,
+  base: Snapshot,
+  writes: Map<number, number>,
+  memory: MemoryFile,
+  lock: HeldLock,
+): boolean {
   const { path, logPath, settings, copy } = target;
   // The base image may change in place here: until the commit is on disk, a failure drops the snapshot.
   const readInto = (bytes: Uint8Array, position: number, length: number) => memory.readInto(bytes, position, length);

@@ -75,20 +75,6 @@ export class MemoryCopy {
     }
   }
 
-  /** SQLite's quick_check on a scratch copy of `image`: anything but "ok" is damage. */
-  private assertWhole(image: Uint8Array): void {
-    const scratch = new this.sql.Database(image);
-    try {
-      const verdict = guardCorruption(this.path, () => scratch.exec('PRAGMA quick_check'))
-        .flatMap((result) => result.values.map((row) => String(row[0])));
-      if (verdict.join() !== 'ok') {
-        throw new CorruptDatabaseError(this.path, `SQLite's quick_check found: ${verdict.slice(0, 3).join('; ')}`);
-      }
-    } finally {
-      scratch.close();
-    }
-  }
-
   /** Frees the sql.js copy's memory. */
   close(): void {
     if (this.db) this.closeDatabase(this.db);
@@ -188,7 +174,12 @@ export class MemoryCopy {
   }
 
   /** The database file with its log applied, checked before sql.js sees it. */
-  private loadImage(bytes: Uint8Array, logBytes: Uint8Array | undefined, fileIdentity: string, logHeader: Uint8Array | undefined): Snapshot {
+  private loadImage(
+    bytes: Uint8Array,
+    logBytes: Uint8Array | undefined,
+    fileIdentity: string,
+    logHeader: Uint8Array | undefined,
+  ): Snapshot {
     // The file alone may be caught mid-checkpoint; only the image with its log applied must be whole.
     const fileHeader = readImageHeader(bytes, this.path, { partial: true });
     const { image, log } = applyWal(bytes, logBytes ?? new Uint8Array(0), this.path);
@@ -197,6 +188,20 @@ export class MemoryCopy {
     if (fileHeader.walMode) this.assertWhole(image);
     const logState = log && { ...log, headerBytes: logBytes!.slice(0, WAL_HEADER_SIZE) };
     return { fileIdentity, image, log: logState, logHeader, nativeWal: fileHeader.walMode };
+  }
+
+  /** SQLite's quick_check on a scratch copy of `image`: anything but "ok" is damage. */
+  private assertWhole(image: Uint8Array): void {
+    const scratch = new this.sql.Database(image);
+    try {
+      const verdict = guardCorruption(this.path, () => scratch.exec('PRAGMA quick_check'))
+        .flatMap((result) => result.values.map((row) => String(row[0])));
+      if (verdict.join() !== 'ok') {
+        throw new CorruptDatabaseError(this.path, `SQLite's quick_check found: ${verdict.slice(0, 3).join('; ')}`);
+      }
+    } finally {
+      scratch.close();
+    }
   }
 
   private openImage(image: Uint8Array): SqlDatabase {

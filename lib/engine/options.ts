@@ -40,7 +40,7 @@ export interface DatabaseOptions {
   pageSize?: number;
 }
 
-export const DEFAULTS = {
+const DEFAULTS = {
   durability: 'normal',
   fileMode: 0o644,
   folderMode: 0o755,

@@ -30,11 +30,15 @@ export function statsOf(db: SqlDatabase, filePath: string, lockState: () => Lock
     sizeBytes: statSync(filePath).size,
     logBytes: existsSync(logPath) ? statSync(logPath).size : 0,
     schemaVersion: recordedVersion(db),
-    tables: Object.fromEntries(userTables(db).map((table) => [table, Number(db.exec(`SELECT count(*) FROM "${table}"`)[0]!.values[0]![0])])),
+    tables: Object.fromEntries(userTables(db).map((table) => [table, rowCount(db, table)])),
     pageSize: pragma('page_size'),
     pageCount: pragma('page_count'),
     lock: { path: lockPathOf(filePath), state: lockState() },
   };
+}
+
+function rowCount(db: SqlDatabase, table: string): number {
+  return Number(db.exec(`SELECT count(*) FROM "${table}"`)[0]!.values[0]![0]);
 }
 
 function userTables(db: SqlDatabase): string[] {

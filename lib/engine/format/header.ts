@@ -5,7 +5,7 @@
 // Format: https://www.sqlite.org/fileformat2.html, "The Database Header".
 import { CorruptDatabaseError, NotSqliteError } from '../errors.js';
 
-export const HEADER_SIZE = 100;
+const HEADER_SIZE = 100;
 const MAGIC = new TextEncoder().encode('SQLite format 3\0');
 /** Two bytes; 1 stands for 65536, which does not fit in them. */
 const PAGE_SIZE_OFFSET = 16;

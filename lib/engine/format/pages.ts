@@ -24,7 +24,12 @@ export function withPages(image: Uint8Array, pages: Pages, pageCount: number, pa
  * `image` itself is changed when its length stays. SQLite shrinks a file by
  * truncating it, which is not a write: the header's page count says how far.
  */
-export function withWrites(image: Uint8Array, writes: Map<number, number>, readInto: (target: Uint8Array, position: number, length: number) => number, filePath: string): { image: Uint8Array; pages: Pages; pageSize: number } {
+export function withWrites(
+  image: Uint8Array,
+  writes: Map<number, number>,
+  readInto: (target: Uint8Array, position: number, length: number) => number,
+  filePath: string,
+): { image: Uint8Array; pages: Pages; pageSize: number } {
   let extent = image.length;
   for (const [position, length] of writes) extent = Math.max(extent, position + length);
   let result = resized(image, extent);
@@ -48,7 +53,8 @@ export function changedPageNumbers(before: Uint8Array, after: Uint8Array, pageSi
   if (after.length < before.length) return undefined;
   const changed: number[] = [];
   for (let pageNumber = 1; pageNumber * pageSize <= after.length; pageNumber++) {
-    if (pageNumber * pageSize > before.length || !sameBytes(pageOf(after, pageNumber, pageSize), pageOf(before, pageNumber, pageSize))) changed.push(pageNumber);
+    const isNew = pageNumber * pageSize > before.length;
+    if (isNew || !sameBytes(pageOf(after, pageNumber, pageSize), pageOf(before, pageNumber, pageSize))) changed.push(pageNumber);
   }
   return changed;
 }

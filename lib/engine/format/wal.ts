@@ -131,7 +131,9 @@ export function scanCommitted(wal: Uint8Array, walOffset: number, header: WalHea
     checksum = walChecksum(bytes, start + FRAME_HEADER_SIZE, start + frameSize, header.bigEndianChecksum, checksum);
     if (checksum[0] !== bytes.getUint32(start + 16) || checksum[1] !== bytes.getUint32(start + 20)) break;
     frameOffsets.push(offset);
-    if (pageCountAfterCommit !== 0) committed = { frameOffsets: [...frameOffsets], end: { offset: offset + frameSize, checksum }, pageCount: pageCountAfterCommit };
+    if (pageCountAfterCommit !== 0) {
+      committed = { frameOffsets: [...frameOffsets], end: { offset: offset + frameSize, checksum }, pageCount: pageCountAfterCommit };
+    }
   }
   return committed;
 }
@@ -156,7 +158,12 @@ export function encodeWalHeader(pageSize: number, salt1: number, salt2: number):
  * Frames for `pages` (page number and content), the last one a commit frame leaving
  * the database `pageCountAfter` pages long, chained onto the log at `from`.
  */
-export function encodeFrames(header: WalHeader, from: LogPosition, pages: Array<[number, Uint8Array]>, pageCountAfter: number): { bytes: Uint8Array; end: LogPosition } {
+export function encodeFrames(
+  header: WalHeader,
+  from: LogPosition,
+  pages: Array<[number, Uint8Array]>,
+  pageCountAfter: number,
+): { bytes: Uint8Array; end: LogPosition } {
   const frameSize = FRAME_HEADER_SIZE + header.pageSize;
   const frames = new Uint8Array(pages.length * frameSize);
   const bytes = view(frames);

@@ -54,7 +54,13 @@ export function createLog(logPath: string, pageSize: number, fileMode: number, f
  * there), once `check` accepted the log's header as read through the same open file
  * (it throws to refuse). A missing log is passed to `check` as undefined.
  */
-export function appendFrames(logPath: string, frames: Uint8Array, offset: number, sync: boolean, check: (header: Uint8Array | undefined) => void): void {
+export function appendFrames(
+  logPath: string,
+  frames: Uint8Array,
+  offset: number,
+  sync: boolean,
+  check: (header: Uint8Array | undefined) => void,
+): void {
   const written = withRegularFile(logPath, OPEN_UPDATE, 'append to the write-ahead log', (fd) => {
     check(readAt(fd, 0, WAL_HEADER_SIZE));
     writeAll(fd, frames, offset);
@@ -99,7 +105,7 @@ function moveModificationTimePast(fd: number, previousNs: bigint): void {
 }
 
 /** The native version's shared-memory index beside a database. */
-export function sharedMemoryPathOf(dbPath: string): string {
+function sharedMemoryPathOf(dbPath: string): string {
   return `${dbPath}-shm`;
 }
 

@@ -61,7 +61,13 @@ export function removeDeadTemporaries(filePath: string): void {
  * Writes `bytes` as the new content of `filePath`. `beforeRename` runs last, right
  * before the rename, and aborts the publish by throwing. Returns the new file's identity.
  */
-export function publishImage(filePath: string, bytes: Uint8Array, durability: Durability, fileMode: number, beforeRename: () => void): string {
+export function publishImage(
+  filePath: string,
+  bytes: Uint8Array,
+  durability: Durability,
+  fileMode: number,
+  beforeRename: () => void,
+): string {
   const temporaryPath = temporaryPathFor(filePath);
   // O_EXCL: whatever already has this name (a planted link) is refused, never written through or removed.
   const fd = openRegularFile(temporaryPath, OPEN_CREATE_NEW, 'create the temporary file', fileMode)!;

@@ -12,7 +12,8 @@ import { entryKind, regularFileStats, removeRegularFile } from './safe-files.js'
 export async function removeDatabaseFiles(filePath: string, timing: LockTiming): Promise<string[]> {
   const lock = await acquireLock(filePath, timing);
   try {
-    const candidates = [filePath, ...['-wal', '-shm', '-journal'].map((suffix) => filePath + suffix), ...temporariesOf(filePath).map((temporary) => temporary.path)];
+    const sideFiles = ['-wal', '-shm', '-journal'].map((suffix) => filePath + suffix);
+    const candidates = [filePath, ...sideFiles, ...temporariesOf(filePath).map((temporary) => temporary.path)];
     const removed = candidates.filter((path) => regularFileStats(path, 'inspect') !== undefined);
     const waitingMark = waitingMarkOf(lock.lockPath);
     assertFolderOrAbsent(waitingMark);

@@ -87,7 +87,7 @@ export function removeRegularFile(path: string, action = 'delete'): boolean {
 }
 
 /** Throws UnsafePathError when something other than a regular file is at `path`; an absent path is fine. */
-export function assertNotUnsafeEntry(path: string): void {
+function assertNotUnsafeEntry(path: string): void {
   try {
     regularFileStats(path, 'inspect');
   } catch (error) {

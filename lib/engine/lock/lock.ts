@@ -6,7 +6,10 @@
 // also wakes as soon as the holder removes the directory.
 import { lstatSync, mkdirSync, rmdirSync } from 'node:fs';
 import { BusyError, fileSystemError, UnsafePathError } from '../errors.js';
-import { createLockDirectory, describeEntry, HOST_IDENTITY, judgeLockDirectory, ownsLockDirectory, refreshLockDirectory, releaseLockDirectory, takeOverLockDirectory, type OwnLockDirectory } from './lock-directory.js';
+import {
+  createLockDirectory, describeEntry, HOST_IDENTITY, judgeLockDirectory, ownsLockDirectory, refreshLockDirectory,
+  releaseLockDirectory, takeOverLockDirectory, type OwnLockDirectory,
+} from './lock-directory.js';
 import { lockReleasedOrTimeout } from './release-signal.js';
 
 export interface LockTiming {
