@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isProcessAlive } from '../lib/engine/process-alive.js';
+import { isProcessAlive } from '../lib/engine/io/process-alive.js';
 import type { farmStatus } from '../lib/cli/status.js';
 import type { Annotation, Builder, UtilTerminal } from '../lib/state/types.js';
 import { deadPid, tearDown, testFarm, type TestFarm } from './helpers/farm.js';

@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isProcessAlive } from '../lib/engine/process-alive.js';
+import { isProcessAlive } from '../lib/engine/io/process-alive.js';
 import { farmIdentity } from '../lib/farm/project-farm.js';
 import { StateStore } from '../lib/state/store.js';
 import type { Builder } from '../lib/state/types.js';

@@ -122,7 +122,7 @@ test(`a folder the writer cannot write: E_PERMISSION naming the folder${asNobody
   chmodSync(folder, 0o755);
   chmodSync(projectFolder, 0o555);
   const script = `
-    const { acquireLock, DEFAULT_LOCK_TIMING } = await import(${JSON.stringify(join(root, 'lib/engine/lock.ts'))});
+    const { acquireLock, DEFAULT_LOCK_TIMING } = await import(${JSON.stringify(join(root, 'lib/engine/lock/lock.ts'))});
     // The lock itself, not a transaction: that checks the folder before it ever reaches the lock.
     try {
       await acquireLock(${JSON.stringify(dbPath)}, DEFAULT_LOCK_TIMING);

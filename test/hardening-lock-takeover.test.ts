@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLockDirectory, HOST_IDENTITY, judgeLockDirectory, ownsLockDirectory, releaseLockDirectory, takeOverLockDirectory } from '../lib/engine/lock-directory.js';
+import { createLockDirectory, HOST_IDENTITY, judgeLockDirectory, ownsLockDirectory, releaseLockDirectory, takeOverLockDirectory } from '../lib/engine/lock/lock-directory.js';
 import { inFolder } from './helpers/processes.js';
 
 const STALE_MS = 60_000;

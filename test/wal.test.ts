@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import initSqlJs, { type SqlJsStatic } from 'sql.js';
 import { CorruptDatabaseError } from '../lib/engine/errors.js';
-import { applyWal } from '../lib/engine/wal.js';
+import { applyWal } from '../lib/engine/format/wal.js';
 import { killShellWhenReady, sqliteShell } from './helpers/sqlite-shell.js';
 
 const WASM_PATH = fileURLToPath(new URL('../node_modules/sql.js/dist/sql-wasm.wasm', import.meta.url));

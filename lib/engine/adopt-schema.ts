@@ -6,7 +6,7 @@
 // damaged into another fails there rather than at the first query that misses a column.
 import { UnknownSchemaError } from './errors.js';
 import { selectAll } from './rows.js';
-import type { SqlDatabase } from './sqljs.js';
+import type { SqlDatabase } from './sqljs/types.js';
 
 /** Tables our own bookkeeping adds; they are not part of a migration's schema. */
 const BOOKKEEPING = new Set(['_migrations']);
@@ -38,7 +38,12 @@ export function createOrAdopt(db: SqlDatabase, ddl: string, filePath: string): v
  * Fails with UnknownSchemaError unless each table `ddl` creates is in the file with
  * exactly its columns. Tables of other names (a user's own) are refused only when asked.
  */
-export function assertSchema(db: SqlDatabase, ddl: string, filePath: string, { otherTables }: { otherTables: 'allowed' | 'refused' }): void {
+export function assertSchema(
+  db: SqlDatabase,
+  ddl: string,
+  filePath: string,
+  { otherTables }: { otherTables: 'allowed' | 'refused' },
+): void {
   const differences = compareTables(expectedTables(db, ddl), tablesOf(db), otherTables === 'refused');
   if (differences.length > 0) throw new UnknownSchemaError(filePath, differences);
 }

@@ -3,7 +3,7 @@
 // open a fresh file at the same time (the check runs under the write lock).
 import { describe } from './errors.js';
 import { selectOne } from './rows.js';
-import type { SqlDatabase } from './sqljs.js';
+import type { SqlDatabase } from './sqljs/types.js';
 
 export interface Migration {
   readonly version: number;

@@ -6,7 +6,7 @@
 // to `onRow` one at a time as SQLite steps them: nothing here collects them.
 import { AgentFarmStateError, CorruptDatabaseError, InvalidInputError, ReadOnlyError, describe } from './errors.js';
 import { eachRow, type Row } from './rows.js';
-import type { SqlDatabase } from './sqljs.js';
+import type { SqlDatabase } from './sqljs/types.js';
 
 /** Receives the rows of a query in order; a throw stops the query and is passed on. */
 export type RowSink = (row: Row) => void;

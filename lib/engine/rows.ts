@@ -2,7 +2,7 @@
 // kept (SQLite parses and plans a statement in about the time it runs a small one),
 // rows as objects keyed by column name.
 import type { Statement } from 'sql.js';
-import type { SqlDatabase } from './sqljs.js';
+import type { SqlDatabase } from './sqljs/types.js';
 
 export type SqlValue = number | string | Uint8Array | null;
 export type Row = Record<string, SqlValue>;

@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isProcessAlive } from '../../lib/engine/process-alive.js';
+import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
 import { findExecutable } from '../../lib/farm/find-executable.js';
 import { runAf } from './af.js';
 import type { Finished } from './processes.js';

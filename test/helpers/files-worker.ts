@@ -8,8 +8,8 @@
 //   state <db>                    StateStore.open (imports state.json beside it), lists builder ids, closes
 import { SharedDatabase } from '../../lib/engine/index.js';
 import { AgentFarmStateError } from '../../lib/engine/errors.js';
-import { DEFAULT_LOCK_TIMING } from '../../lib/engine/lock.js';
-import { removeDatabaseFiles } from '../../lib/engine/remove.js';
+import { DEFAULT_LOCK_TIMING } from '../../lib/engine/lock/lock.js';
+import { removeDatabaseFiles } from '../../lib/engine/io/remove.js';
 import { StateStore } from '../../lib/state/store.js';
 import { itemsMigrations } from './items-schema.js';
 

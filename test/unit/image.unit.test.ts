@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CorruptDatabaseError, NotSqliteError } from '../../lib/engine/errors.js';
-import { readImageHeader } from '../../lib/engine/image.js';
+import { readImageHeader } from '../../lib/engine/format/header.js';
 import { throwsWith } from './expect-error.js';
 import { databaseImage, misaligned, putU32 } from './sqlite-bytes.js';
 

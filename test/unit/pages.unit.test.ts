@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CorruptDatabaseError, NotSqliteError } from '../../lib/engine/errors.js';
-import { changedPageNumbers, fileVersions, headerPageCount, inRollbackMode, markChanged, pageOf, sameBytes, withPages, withWrites, type Pages } from '../../lib/engine/pages.js';
+import { cacheStamp, inRollbackMode, markChanged, trustedPageCount } from '../../lib/engine/format/header.js';
+import { changedPageNumbers, pageOf, sameBytes, withPages, withWrites, type Pages } from '../../lib/engine/format/pages.js';
 import { throwsWith } from './expect-error.js';
 import { databaseImage, getU32, page, putU32 } from './sqlite-bytes.js';
 
@@ -147,16 +148,16 @@ test('withWrites refuses a result that is not a database, or whose page size is 
   throwsWith(() => withWrites(new Uint8Array(image), new Map([[0, 100]]), readerOf(badSize), FILE), CorruptDatabaseError, 'E_CORRUPT', 'page size');
 });
 
-test('headerPageCount is believed only when version-valid-for equals the change counter', () => {
-  assert.is(headerPageCount(databaseImage({ pageSize: SIZE, pageCount: 3 })), 3);
-  assert.is(headerPageCount(databaseImage({ pageSize: SIZE, pageCount: 3, changeCounter: 10, validFor: 9 })), undefined);
-  assert.is(headerPageCount(databaseImage({ pageSize: SIZE, pageCount: 3, headerPageCount: 0 })), undefined);
+test('trustedPageCount is believed only when version-valid-for equals the change counter', () => {
+  assert.is(trustedPageCount(databaseImage({ pageSize: SIZE, pageCount: 3 })), 3);
+  assert.is(trustedPageCount(databaseImage({ pageSize: SIZE, pageCount: 3, changeCounter: 10, validFor: 9 })), undefined);
+  assert.is(trustedPageCount(databaseImage({ pageSize: SIZE, pageCount: 3, headerPageCount: 0 })), undefined);
 });
 
-test('fileVersions is a copy of header bytes 24 to 39', () => {
+test('cacheStamp is a copy of header bytes 24 to 39', () => {
   const image = databaseImage({ pageSize: SIZE, pageCount: 1, changeCounter: 0x01020304 });
   for (let offset = 32; offset < 40; offset++) image[offset] = offset; // freelist fields, compared too
-  const versions = fileVersions(image);
+  const versions = cacheStamp(image);
   assert.equal([...versions], [1, 2, 3, 4, 0, 0, 0, 1, 32, 33, 34, 35, 36, 37, 38, 39]);
   image[24] = 0xff;
   assert.is(versions[0], 1, 'a copy, not a view');
@@ -164,13 +165,13 @@ test('fileVersions is a copy of header bytes 24 to 39', () => {
 
 test('markChanged bumps the change counter, sets version-valid-for to it and the page count', () => {
   const image = databaseImage({ pageSize: SIZE, pageCount: 2, changeCounter: 99, validFor: 12 });
-  const before = fileVersions(image);
+  const before = cacheStamp(image);
   markChanged(image, 7);
   assert.is(getU32(image, 24), 100);
   assert.is(getU32(image, 92), 100);
   assert.is(getU32(image, 28), 7);
-  assert.not.ok(sameBytes(before, fileVersions(image)), 'a cache comparing bytes 24–39 sees a change');
-  assert.is(headerPageCount(image), 7);
+  assert.not.ok(sameBytes(before, cacheStamp(image)), 'a cache comparing bytes 24–39 sees a change');
+  assert.is(trustedPageCount(image), 7);
 });
 
 test('markChanged wraps the counter past 2^32 - 1', () => {

@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execute, optional, selectAll, selectOne } from '../../lib/engine/rows.js';
-import type { SqlDatabase } from '../../lib/engine/sqljs.js';
+import type { SqlDatabase } from '../../lib/engine/sqljs/loader.js';
 import { memoryDatabase } from './sql-js.js';
 
 const SCHEMA = 'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, size REAL, data BLOB);';

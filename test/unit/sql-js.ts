@@ -2,7 +2,7 @@
 // process through the package's own loader (it caches per WebAssembly file), from
 // node_modules, since wasm/ is filled only by the build.
 import { fileURLToPath } from 'node:url';
-import { loadSqlJs, type SqlDatabase } from '../../lib/engine/sqljs.js';
+import { loadSqlJs, type SqlDatabase } from '../../lib/engine/sqljs/loader.js';
 
 const WASM_PATH = fileURLToPath(new URL('../../node_modules/sql.js/dist/sql-wasm.wasm', import.meta.url));
 

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CorruptDatabaseError } from '../../lib/engine/errors.js';
-import { applyWal, committedPages, encodeFrames, encodeWalHeader, readWalHeader, scanCommitted, startOf, FRAME_HEADER_SIZE, WAL_HEADER_SIZE, type WalHeader } from '../../lib/engine/wal.js';
+import { applyWal, committedPages, encodeFrames, encodeWalHeader, readWalHeader, scanCommitted, startOf, FRAME_HEADER_SIZE, WAL_HEADER_SIZE, type WalHeader } from '../../lib/engine/format/wal.js';
 import { throwsWith } from './expect-error.js';
 import { databaseImage, getU32, misaligned, page, putU32, referenceChecksum, referenceHeader, referenceLog, WAL_VERSION, type LogOptions, type ReferenceFrame } from './sqlite-bytes.js';
 

@@ -3,15 +3,15 @@
 // with setDefaultWasmSource() (agent-farm-state/embedded carries the `.wasm` inside
 // its JavaScript), else the `.wasm` file found from this module's own location.
 import initSqlJs from 'sql.js';
-import type { SqlJsStatic } from 'sql.js';
+import type { SqlJsStatic } from './types.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WasmLoadError } from './errors.js';
+import { WasmLoadError } from '../errors.js';
 import { tapFileSystem } from './memory-file.js';
 
-export type { SqlJsStatic, Database as SqlDatabase } from 'sql.js';
+export type { SqlDatabase, SqlJsStatic } from './types.js';
 
 const PACKAGE_NAME = 'agent-farm-state';
 const WASM_NAME = 'sql-wasm.wasm';
@@ -72,8 +72,8 @@ function moduleFolder(): string {
 }
 
 /**
- * The package ships the `.wasm` in `wasm/` at its root; the bundles (dist/) and the
- * sources (lib/db/) sit one and two folders below it. A consumer that bundled this
+ * The package ships the `.wasm` in `wasm/` at its root; the bundles (dist/) and this
+ * source (lib/engine/sqljs/) sit one and three folders below it. A consumer that bundled this
  * library into one file copies the `.wasm` beside its bundle instead. Nothing else
  * is searched: a stray `wasm/` folder up the tree may belong to another sql.js.
  */
@@ -81,7 +81,7 @@ function findPackagedWasm(): string {
   const start = moduleFolder();
   const beside = join(start, WASM_NAME);
   if (existsSync(beside)) return beside;
-  for (let dir = start, depth = 0; depth < 3; depth++, dir = dirname(dir)) {
+  for (let dir = start, depth = 0; depth < 4; depth++, dir = dirname(dir)) {
     if (isThisPackage(dir)) return join(dir, WASM_FILE);
   }
   // Not found: errors name the place a bundled copy is expected.

@@ -5,8 +5,11 @@
 // refreshing it (another host, a paused process) after the stale threshold. A waiter
 // also wakes as soon as the holder removes the directory.
 import { lstatSync, mkdirSync, rmdirSync } from 'node:fs';
-import { BusyError, fileSystemError, UnsafePathError } from './errors.js';
-import { createLockDirectory, describeEntry, HOST_IDENTITY, judgeLockDirectory, ownsLockDirectory, refreshLockDirectory, releaseLockDirectory, takeOverLockDirectory, type OwnLockDirectory } from './lock-directory.js';
+import { BusyError, fileSystemError, UnsafePathError } from '../errors.js';
+import {
+  createLockDirectory, describeEntry, HOST_IDENTITY, judgeLockDirectory, ownsLockDirectory, refreshLockDirectory,
+  releaseLockDirectory, takeOverLockDirectory, type OwnLockDirectory,
+} from './lock-directory.js';
 import { lockReleasedOrTimeout } from './release-signal.js';
 
 export interface LockTiming {

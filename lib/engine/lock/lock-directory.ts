@@ -5,11 +5,14 @@
 // the directory open while it holds it: its inode cannot be reused meanwhile, so the
 // inode identifies this holding. Nothing here follows a symbolic link: a lock path
 // that is not a plain directory is refused, never deleted.
-import { closeSync, constants, fstatSync, futimesSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync, constants, fstatSync, futimesSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, rmdirSync,
+  unlinkSync, writeSync, type Stats,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileSystemError, UnsafePathError } from './errors.js';
+import { fileSystemError, UnsafePathError } from '../errors.js';
 
 /** The file inside the lock directory that names its holder. */
 export const HOLDER_FILE = 'holder';
@@ -156,7 +159,7 @@ function writeHolder(lockPath: string, holder: Holder): void {
 }
 
 /** The holder recorded in a lock directory; undefined when none (an older version's lock, or not written yet). */
-export function readHolder(lockPath: string): Holder | undefined {
+function readHolder(lockPath: string): Holder | undefined {
   const path = join(lockPath, HOLDER_FILE);
   let fd: number;
   try {
@@ -206,7 +209,7 @@ function statOrUndefined(path: string): Stats | undefined {
 }
 
 /** Refuses a lock path that is a symbolic link or not a folder. */
-export function assertDirectory(path: string, stats: Stats | undefined): void {
+function assertDirectory(path: string, stats: Stats | undefined): void {
   if (stats && !stats.isDirectory()) throw new UnsafePathError(path, describeEntry(stats), 'folder');
 }
 

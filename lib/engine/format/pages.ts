@@ -1,20 +1,9 @@
 // A database image in memory, page by page: SQLite's own writes and a log's
-// committed frames are laid over it, and its header tells how many pages it holds
-// and whether a SQLite that cached it would notice it changed.
-import { readImageHeader } from './image.js';
+// committed frames are laid over it (its header's fields are in header.ts).
+import { readImageHeader, trustedPageCount } from './header.js';
 
 /** Page contents by page number, counting from 1. */
 export type Pages = Map<number, Uint8Array>;
-
-const HEADER_SIZE = 100;
-const WRITE_VERSION_OFFSET = 18;
-const READ_VERSION_OFFSET = 19;
-const CHANGE_COUNTER_OFFSET = 24;
-const PAGE_COUNT_OFFSET = 28;
-/** Bytes 24–39, which SQLite compares at the start of every transaction to decide whether its cached pages still hold. */
-const FILE_VERSIONS_END = 40;
-const VERSION_VALID_FOR_OFFSET = 92;
-const ROLLBACK_JOURNAL_MODE = 1;
 
 /**
  * `image` with `pages` laid over it, `pageCount` pages long (cut, or extended with
@@ -35,13 +24,18 @@ export function withPages(image: Uint8Array, pages: Pages, pageCount: number, pa
  * `image` itself is changed when its length stays. SQLite shrinks a file by
  * truncating it, which is not a write: the header's page count says how far.
  */
-export function withWrites(image: Uint8Array, writes: Map<number, number>, readInto: (target: Uint8Array, position: number, length: number) => number, filePath: string): { image: Uint8Array; pages: Pages; pageSize: number } {
+export function withWrites(
+  image: Uint8Array,
+  writes: Map<number, number>,
+  readInto: (target: Uint8Array, position: number, length: number) => number,
+  filePath: string,
+): { image: Uint8Array; pages: Pages; pageSize: number } {
   let extent = image.length;
   for (const [position, length] of writes) extent = Math.max(extent, position + length);
   let result = resized(image, extent);
   for (const [position, length] of writes) readInto(result, position, length);
   const { pageSize } = readImageHeader(result, filePath, { partial: true });
-  const pageCount = headerPageCount(result) ?? Math.ceil(extent / pageSize);
+  const pageCount = trustedPageCount(result) ?? Math.ceil(extent / pageSize);
   result = resized(result, pageCount * pageSize);
   readImageHeader(result, filePath);
   const touched = new Set<number>();
@@ -59,7 +53,8 @@ export function changedPageNumbers(before: Uint8Array, after: Uint8Array, pageSi
   if (after.length < before.length) return undefined;
   const changed: number[] = [];
   for (let pageNumber = 1; pageNumber * pageSize <= after.length; pageNumber++) {
-    if (pageNumber * pageSize > before.length || !sameBytes(pageOf(after, pageNumber, pageSize), pageOf(before, pageNumber, pageSize))) changed.push(pageNumber);
+    const isNew = pageNumber * pageSize > before.length;
+    if (isNew || !sameBytes(pageOf(after, pageNumber, pageSize), pageOf(before, pageNumber, pageSize))) changed.push(pageNumber);
   }
   return changed;
 }
@@ -72,39 +67,6 @@ export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined):
 
 export function pageOf(image: Uint8Array, pageNumber: number, pageSize: number): Uint8Array {
   return image.subarray((pageNumber - 1) * pageSize, pageNumber * pageSize);
-}
-
-/** The header's page count, when SQLite would trust it ("version-valid-for" equal to the change counter). */
-export function headerPageCount(image: Uint8Array): number | undefined {
-  const header = view(image);
-  const pageCount = header.getUint32(PAGE_COUNT_OFFSET);
-  return pageCount > 0 && header.getUint32(VERSION_VALID_FOR_OFFSET) === header.getUint32(CHANGE_COUNTER_OFFSET) ? pageCount : undefined;
-}
-
-/** The header bytes SQLite compares to decide whether its cached pages still hold (a copy). */
-export function fileVersions(image: Uint8Array): Uint8Array {
-  return new Uint8Array(image.subarray(CHANGE_COUNTER_OFFSET, FILE_VERSIONS_END));
-}
-
-/**
- * Bumps the change counter so anyone caching the old file sees a change, and makes the
- * in-header page count trustworthy: SQLite believes it only when "version-valid-for" equals the counter.
- */
-export function markChanged(image: Uint8Array, pageCount: number): void {
-  const header = view(image);
-  const changeCounter = (header.getUint32(CHANGE_COUNTER_OFFSET) + 1) >>> 0;
-  header.setUint32(CHANGE_COUNTER_OFFSET, changeCounter);
-  header.setUint32(VERSION_VALID_FOR_OFFSET, changeCounter);
-  header.setUint32(PAGE_COUNT_OFFSET, pageCount);
-}
-
-/** Header bytes 18 and 19 are 2 in WAL mode; 1 makes readers (sql.js included) use the file alone. */
-export function inRollbackMode(image: Uint8Array): Uint8Array {
-  if (image.length >= HEADER_SIZE) {
-    image[WRITE_VERSION_OFFSET] = ROLLBACK_JOURNAL_MODE;
-    image[READ_VERSION_OFFSET] = ROLLBACK_JOURNAL_MODE;
-  }
-  return image;
 }
 
 /**
@@ -129,8 +91,3 @@ function resized(image: Uint8Array, length: number): Uint8Array {
 
 /** How much room a copy made to grow an image leaves, relative to the image before. */
 const GROWTH = 1.5;
-
-/** Big-endian, as every SQLite header field is; respects a Buffer's offset into its pool. */
-function view(bytes: Uint8Array): DataView {
-  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}

@@ -1,11 +1,12 @@
 // Publishing a new database image: write a temporary file beside the database,
 // flush it as the durability setting asks, and rename it over the database. rename
 // is atomic, so a reader sees the whole old image or the whole new one.
-import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readdirSync, renameSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { isProcessAlive } from './process-alive.js';
-import { fileSystemError } from './errors.js';
+import { fileSystemError } from '../errors.js';
+import { writeAll } from './positional.js';
 import { OPEN_CREATE_NEW, openRegularFile, regularFileStats, removeRegularFile } from './safe-files.js';
 
 /**
@@ -60,7 +61,13 @@ export function removeDeadTemporaries(filePath: string): void {
  * Writes `bytes` as the new content of `filePath`. `beforeRename` runs last, right
  * before the rename, and aborts the publish by throwing. Returns the new file's identity.
  */
-export function publishImage(filePath: string, bytes: Uint8Array, durability: Durability, fileMode: number, beforeRename: () => void): string {
+export function publishImage(
+  filePath: string,
+  bytes: Uint8Array,
+  durability: Durability,
+  fileMode: number,
+  beforeRename: () => void,
+): string {
   const temporaryPath = temporaryPathFor(filePath);
   // O_EXCL: whatever already has this name (a planted link) is refused, never written through or removed.
   const fd = openRegularFile(temporaryPath, OPEN_CREATE_NEW, 'create the temporary file', fileMode)!;
@@ -68,7 +75,7 @@ export function publishImage(filePath: string, bytes: Uint8Array, durability: Du
   let action = 'write the temporary file';
   try {
     fchmodSync(fd, fileMode); // the umask must not loosen or tighten the mode asked for
-    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
+    writeAll(fd, bytes, 0);
     if (durability !== 'none') fsyncSync(fd);
     const identity = identityOf(fstatSync(fd, { bigint: true }));
     beforeRename();

@@ -4,15 +4,16 @@
 // so no writer is publishing at that moment. Works on files too damaged to open.
 // Every entry is checked first: a planted link or foreign entry stops it before anything is deleted.
 import { lstatSync, rmSync } from 'node:fs';
-import { fileSystemError, UnsafePathError } from './errors.js';
-import { acquireLock, waitingMarkOf, type LockTiming } from './lock.js';
+import { fileSystemError, UnsafePathError } from '../errors.js';
+import { acquireLock, waitingMarkOf, type LockTiming } from '../lock/lock.js';
 import { temporariesOf } from './publish.js';
 import { entryKind, regularFileStats, removeRegularFile } from './safe-files.js';
 
 export async function removeDatabaseFiles(filePath: string, timing: LockTiming): Promise<string[]> {
   const lock = await acquireLock(filePath, timing);
   try {
-    const candidates = [filePath, ...['-wal', '-shm', '-journal'].map((suffix) => filePath + suffix), ...temporariesOf(filePath).map((temporary) => temporary.path)];
+    const sideFiles = ['-wal', '-shm', '-journal'].map((suffix) => filePath + suffix);
+    const candidates = [filePath, ...sideFiles, ...temporariesOf(filePath).map((temporary) => temporary.path)];
     const removed = candidates.filter((path) => regularFileStats(path, 'inspect') !== undefined);
     const waitingMark = waitingMarkOf(lock.lockPath);
     assertFolderOrAbsent(waitingMark);

@@ -1,9 +1,9 @@
 // sql.js keeps each database in a file of Emscripten's in-memory file system and
 // does not expose that file system. Reaching the file's read and write operations
-// lets a commit take just the pages SQLite wrote (instead of exporting a copy of
-// the whole database to compare), and lets another process's commit be written
-// into the file page by page (instead of opening a new copy of the database).
-import type { SqlDatabase, SqlJsStatic } from './sqljs.js';
+// lets a commit take just the pages SQLite wrote, with no copy of the whole
+// database to export and compare, and lets another process's commit be written
+// into the file page by page, with no new copy of the database to open.
+import type { SqlDatabase, SqlJsStatic } from './types.js';
 
 /** The file operations Emscripten's in-memory file system shares among all its files. */
 interface FileOperations {

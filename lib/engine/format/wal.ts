@@ -4,8 +4,9 @@
 // cannot open WAL-mode files, so images come out in rollback-journal mode.
 // Format: https://www.sqlite.org/fileformat2.html, "The Write-Ahead Log".
 
-import { CorruptDatabaseError } from './errors.js';
-import { inRollbackMode, markChanged, withPages, type Pages } from './pages.js';
+import { CorruptDatabaseError } from '../errors.js';
+import { inRollbackMode, isValidPageSize, markChanged, statedPageSize } from './header.js';
+import { withPages, type Pages } from './pages.js';
 
 export interface WalApplication {
   /** The database with the log's committed pages in place, in rollback-journal mode. */
@@ -20,9 +21,6 @@ export const WAL_HEADER_SIZE = 32;
 export const FRAME_HEADER_SIZE = 24;
 const WAL_MAGIC = 0x377f0682; // the low bit, when set, means big-endian checksum words
 const WAL_FORMAT_VERSION = 3007000;
-
-const DB_HEADER_SIZE = 100;
-const DB_PAGE_SIZE_OFFSET = 16;
 
 type Checksum = readonly [number, number];
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -59,7 +57,7 @@ export function applyWal(image: Uint8Array, wal: Uint8Array, filePath: string): 
   if (!header) return { image: inRollbackMode(copyOf(image)), framesApplied: 0 };
 
   // A database that never got past the log has no bytes of its own yet: the log decides.
-  const pageSize = image.length === 0 ? header.pageSize : databasePageSize(image, filePath);
+  const pageSize = image.length === 0 ? header.pageSize : statedPageSize(image, filePath);
   if (pageSize !== header.pageSize) {
     throw new CorruptDatabaseError(filePath, `its -wal file has ${header.pageSize}-byte pages but the database has ${pageSize}-byte pages`);
   }
@@ -100,7 +98,7 @@ export function readWalHeader(wal: Uint8Array, filePath: string): WalHeader | un
   const magic = bytes.getUint32(0);
   if ((magic & ~1) !== WAL_MAGIC) return undefined;
   const pageSize = bytes.getUint32(8); // unlike the database header, 65536 is stored as is
-  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return undefined;
+  if (!isValidPageSize(pageSize)) return undefined;
 
   const bigEndianChecksum = (magic & 1) === 1;
   const checksum = walChecksum(bytes, 0, 24, bigEndianChecksum, [0, 0]);
@@ -133,7 +131,9 @@ export function scanCommitted(wal: Uint8Array, walOffset: number, header: WalHea
     checksum = walChecksum(bytes, start + FRAME_HEADER_SIZE, start + frameSize, header.bigEndianChecksum, checksum);
     if (checksum[0] !== bytes.getUint32(start + 16) || checksum[1] !== bytes.getUint32(start + 20)) break;
     frameOffsets.push(offset);
-    if (pageCountAfterCommit !== 0) committed = { frameOffsets: [...frameOffsets], end: { offset: offset + frameSize, checksum }, pageCount: pageCountAfterCommit };
+    if (pageCountAfterCommit !== 0) {
+      committed = { frameOffsets: [...frameOffsets], end: { offset: offset + frameSize, checksum }, pageCount: pageCountAfterCommit };
+    }
   }
   return committed;
 }
@@ -158,7 +158,12 @@ export function encodeWalHeader(pageSize: number, salt1: number, salt2: number):
  * Frames for `pages` (page number and content), the last one a commit frame leaving
  * the database `pageCountAfter` pages long, chained onto the log at `from`.
  */
-export function encodeFrames(header: WalHeader, from: LogPosition, pages: Array<[number, Uint8Array]>, pageCountAfter: number): { bytes: Uint8Array; end: LogPosition } {
+export function encodeFrames(
+  header: WalHeader,
+  from: LogPosition,
+  pages: Array<[number, Uint8Array]>,
+  pageCountAfter: number,
+): { bytes: Uint8Array; end: LogPosition } {
   const frameSize = FRAME_HEADER_SIZE + header.pageSize;
   const frames = new Uint8Array(pages.length * frameSize);
   const bytes = view(frames);
@@ -197,12 +202,6 @@ function walChecksum(bytes: DataView, start: number, end: number, bigEndian: boo
     s2 = (s2 + bytes.getUint32(offset + 4, !bigEndian) + s1) >>> 0;
   }
   return [s1, s2];
-}
-
-function databasePageSize(image: Uint8Array, filePath: string): number {
-  if (image.length < DB_HEADER_SIZE) throw new CorruptDatabaseError(filePath, `it is ${image.length} bytes, shorter than the 100-byte header`);
-  const stored = view(image).getUint16(DB_PAGE_SIZE_OFFSET);
-  return stored === 1 ? 65536 : stored; // 65536 does not fit in two bytes
 }
 
 /** A real copy even of a Buffer, whose slice() would share memory with the caller's bytes. */

@@ -5,7 +5,7 @@
 // component (folders above it may still be links), O_EXCL refuses any existing entry,
 // and the opened descriptor is checked to be a regular file.
 import { closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync, type BigIntStats, type Stats } from 'node:fs';
-import { fileSystemError, UnsafePathError } from './errors.js';
+import { fileSystemError, UnsafePathError } from '../errors.js';
 
 /** Undefined on Windows: there the descriptor and lstat checks below remain. */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -87,7 +87,7 @@ export function removeRegularFile(path: string, action = 'delete'): boolean {
 }
 
 /** Throws UnsafePathError when something other than a regular file is at `path`; an absent path is fine. */
-export function assertNotUnsafeEntry(path: string): void {
+function assertNotUnsafeEntry(path: string): void {
   try {
     regularFileStats(path, 'inspect');
   } catch (error) {

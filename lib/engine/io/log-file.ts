@@ -1,11 +1,11 @@
 // The write-ahead log beside a database (`<file>-wal`, SQLite's own format, so the
-// native version reads it too). A commit appends the pages it changed, which costs
-// one write instead of rewriting and renaming the whole file; a checkpoint copies
-// the log's content into the database in place and deletes the log.
+// native version reads it too). A commit appends the pages it changed, in one write;
+// a checkpoint copies the log's content into the database in place and deletes the log.
 // Every open goes through safe-files: a link or pipe planted as `<file>-wal` is refused.
-import { fchmodSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, readSync, writeSync } from 'node:fs';
+import { fchmodSync, fstatSync, fsyncSync, ftruncateSync, futimesSync } from 'node:fs';
+import { readAt, writeAll } from './positional.js';
 import { OPEN_CREATE, OPEN_READ, OPEN_UPDATE, regularFileStats, removeRegularFile, withRegularFile } from './safe-files.js';
-import { encodeWalHeader, readWalHeader, startOf, WAL_HEADER_SIZE, type LogPosition, type WalHeader } from './wal.js';
+import { encodeWalHeader, readWalHeader, startOf, WAL_HEADER_SIZE, type LogPosition, type WalHeader } from '../format/wal.js';
 
 export function logPathOf(dbPath: string): string {
   return `${dbPath}-wal`;
@@ -54,7 +54,13 @@ export function createLog(logPath: string, pageSize: number, fileMode: number, f
  * there), once `check` accepted the log's header as read through the same open file
  * (it throws to refuse). A missing log is passed to `check` as undefined.
  */
-export function appendFrames(logPath: string, frames: Uint8Array, offset: number, sync: boolean, check: (header: Uint8Array | undefined) => void): void {
+export function appendFrames(
+  logPath: string,
+  frames: Uint8Array,
+  offset: number,
+  sync: boolean,
+  check: (header: Uint8Array | undefined) => void,
+): void {
   const written = withRegularFile(logPath, OPEN_UPDATE, 'append to the write-ahead log', (fd) => {
     check(readAt(fd, 0, WAL_HEADER_SIZE));
     writeAll(fd, frames, offset);
@@ -99,7 +105,7 @@ function moveModificationTimePast(fd: number, previousNs: bigint): void {
 }
 
 /** The native version's shared-memory index beside a database. */
-export function sharedMemoryPathOf(dbPath: string): string {
+function sharedMemoryPathOf(dbPath: string): string {
   return `${dbPath}-shm`;
 }
 
@@ -118,19 +124,4 @@ export function removeLog(dbPath: string): void {
 
 function randomUint32(): number {
   return Math.floor(Math.random() * 0x1_0000_0000);
-}
-
-/** Up to `length` bytes at `position`, fewer where the file ends. */
-function readAt(fd: number, position: number, length: number): Uint8Array {
-  const bytes = new Uint8Array(Math.max(length, 0));
-  for (let read = 0; read < bytes.length;) {
-    const count = readSync(fd, bytes, read, bytes.length - read, position + read);
-    if (count === 0) return bytes.subarray(0, read);
-    read += count;
-  }
-  return bytes;
-}
-
-function writeAll(fd: number, bytes: Uint8Array, position: number): void {
-  for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written, position + written);
 }

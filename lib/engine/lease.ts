@@ -1,0 +1,60 @@
+// Keeping the file's lock across a loop of transactions of this process: a lock is
+// kept for the next transaction when that one starts before the event loop turns (a
+// loop of awaited writes), for a short while at most, so other processes still get
+// their turn.
+import { acquireLock, othersWaiting, wakeJitter, type HeldLock, type LockTiming } from './lock/lock.js';
+
+/** How long a lock is kept for the next transaction of this process, at most (milliseconds). */
+const LEASE_MS = 20;
+
+export interface TakenLock {
+  lock: HeldLock;
+  acquiredAt: number;
+}
+
+export class Lease {
+  private lease: TakenLock | undefined;
+  /** Transactions of this database in the queue, not yet started: the lease waits for them. */
+  queuedTransactions = 0;
+
+  constructor(private readonly path: string, private readonly timing: LockTiming) {}
+
+  /**
+   * The lock left by the previous transaction when still fresh, else a newly acquired one;
+   * with `unneeded`, undefined when that turns true while waiting for the lock.
+   */
+  async take(unneeded?: () => boolean): Promise<TakenLock | undefined> {
+    const lease = this.lease;
+    this.lease = undefined;
+    if (lease && Date.now() - lease.acquiredAt < LEASE_MS) return lease;
+    if (lease) {
+      lease.lock.release();
+      // Held for a whole lease while others waited long: compete with them on equal terms.
+      if (othersWaiting(lease.lock.lockPath)) await wakeJitter();
+    }
+    const lock = unneeded ? await acquireLock(this.path, this.timing, unneeded) : await acquireLock(this.path, this.timing);
+    return lock && { lock, acquiredAt: Date.now() };
+  }
+
+  /**
+   * Keeps the lock for the next transaction when it starts before the event loop turns,
+   * or when it is already queued (it lets the host's macrotasks run first, see queue.ts):
+   * released at the first turn with none queued, or once the lease is over.
+   */
+  offer({ lock, acquiredAt }: TakenLock): void {
+    const lease = { lock, acquiredAt };
+    this.lease = lease;
+    const endAtTurn = () => {
+      if (this.lease !== lease) return;
+      if (this.queuedTransactions > 0 && Date.now() - acquiredAt < LEASE_MS) setImmediate(endAtTurn);
+      else this.drop();
+    };
+    setImmediate(endAtTurn);
+  }
+
+  /** Lets the kept lock go, if any. */
+  drop(): void {
+    this.lease?.lock.release();
+    this.lease = undefined;
+  }
+}

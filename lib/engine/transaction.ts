@@ -1,0 +1,69 @@
+// Running a function inside one SQLite transaction of the memory copy, and what
+// SQLite's own errors mean: the statements around `fn`, the writes it left in the
+// in-memory file, and the errors that say the file is damaged.
+import { CorruptDatabaseError, describe } from './errors.js';
+import { execute, selectOne } from './rows.js';
+import type { MemoryFile } from './sqljs/memory-file.js';
+import type { SqlDatabase } from './sqljs/types.js';
+
+/** What a transaction returned, and where SQLite wrote to its in-memory file meanwhile (lengths by position). */
+export interface TransactionOutcome<T> {
+  result: T;
+  writes: Map<number, number>;
+}
+
+/**
+ * Runs `fn` between `begin` and COMMIT and returns where SQLite wrote to its in-memory
+ * file meanwhile (nowhere: nothing changed). `fn` must not end the transaction itself.
+ * The statements are prepared once per database copy: changing a connection setting
+ * such as query_only for reads would make SQLite prepare every statement again.
+ */
+export function runInTransaction<T>(
+  filePath: string,
+  db: SqlDatabase,
+  memory: MemoryFile,
+  begin: 'BEGIN' | 'BEGIN IMMEDIATE',
+  fn: (db: SqlDatabase) => T,
+): TransactionOutcome<T> {
+  execute(db, begin);
+  return memory.recording(() => {
+    let result: T;
+    try {
+      result = guardCorruption(filePath, () => fn(db));
+    } catch (error) {
+      execute(db, 'ROLLBACK');
+      throw error;
+    }
+    // Even a read's COMMIT can meet a page damaged under an open process.
+    guardCorruption(filePath, () => execute(db, 'COMMIT'));
+    return result;
+  });
+}
+
+/**
+ * Makes SQLite, which holds its file exclusively and trusts its cached pages, let go
+ * once: released and taken again, the file's lock is where SQLite compares header
+ * bytes 24–39 (the cache stamp) and the file's size with what it cached, and drops its
+ * cache if they changed.
+ */
+export function releaseCache(db: SqlDatabase): void {
+  execute(db, 'PRAGMA locking_mode = NORMAL');
+  selectOne(db, 'PRAGMA schema_version'); // an access, after which the lock goes
+  execute(db, 'PRAGMA locking_mode = EXCLUSIVE');
+}
+
+/** SQLite's errors that mean the file is damaged: "malformed", "not a database", "unsupported file format"... */
+const DAMAGE = /malformed|not a database|file is encrypted|unsupported file format|same text encoding/i;
+
+/**
+ * Runs `fn`, turning SQLite's errors that mean the file is damaged into CorruptDatabaseError
+ * ("same text encoding" is what header bytes out of range give).
+ */
+export function guardCorruption<T>(filePath: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (DAMAGE.test(describe(error))) throw new CorruptDatabaseError(filePath, describe(error));
+    throw error;
+  }
+}
