@@ -1,7 +1,7 @@
 // `af db`: look inside the state databases, and delete them.
 import { cac, type CAC } from 'cac';
-import { existsSync, statSync } from 'node:fs';
-import { DEFAULT_LOCK_TIMING, InvalidInputError, lockPathOf, logPathOf, recordedVersion, removeDatabaseFiles, selectAll, type SqlDatabase } from '../engine/index.js';
+import { existsSync } from 'node:fs';
+import { DEFAULT_LOCK_TIMING, InvalidInputError, removeDatabaseFiles, selectAll, userTables } from '../engine/index.js';
 import { NoDatabaseError } from '../shared/errors.js';
 import { action } from './action.js';
 import { confirm, isInteractive, note, printJson, printLine, printTable } from './io.js';
@@ -12,12 +12,6 @@ import { databasePath, storeExists, withDatabase } from './stores.js';
 import { VERSION } from './version.js';
 
 interface GlobalFlag { global?: boolean }
-
-/** Every table but the bookkeeping ones, in creation order. */
-function userTables(db: SqlDatabase): string[] {
-  return selectAll(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_migrations' ORDER BY rowid")
-    .map((row) => String(row.name));
-}
 
 async function dump(options: GlobalFlag): Promise<void> {
   const global = Boolean(options.global);
@@ -72,20 +66,7 @@ function limitOption(value: unknown, flag: string, fallback: number): number {
 async function stats(options: GlobalFlag & { json?: boolean }): Promise<void> {
   const global = Boolean(options.global);
   assertStoreExists(global);
-  const report = await withDatabase(global, (database) => database.read((db) => {
-    const pragma = (name: string) => Number(db.exec(`PRAGMA ${name}`)[0]!.values[0]![0]);
-    return {
-      path: database.path,
-      sizeBytes: statSync(database.path).size,
-      // Commits of processes still open (or killed) that are not yet copied into the file.
-      logBytes: existsSync(logPathOf(database.path)) ? statSync(logPathOf(database.path)).size : 0,
-      schemaVersion: recordedVersion(db),
-      tables: Object.fromEntries(userTables(db).map((table) => [table, Number(db.exec(`SELECT count(*) FROM "${table}"`)[0]!.values[0]![0])])),
-      pageSize: pragma('page_size'),
-      pageCount: pragma('page_count'),
-      lock: { path: lockPathOf(database.path), state: database.lockState() },
-    };
-  }));
+  const report = await withDatabase(global, (database) => database.stats());
   if (options.json) return printJson(report);
   printLine(`path            ${report.path}`);
   printLine(`size            ${report.sizeBytes} bytes (${report.pageCount} pages of ${report.pageSize} bytes)`);

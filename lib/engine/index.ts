@@ -2,9 +2,9 @@
 // CLI, the public entry) may use. Nothing outside lib/engine imports a file deeper
 // than this one.
 export { SharedDatabase, type DatabaseOptions } from './database.js';
-export type { DatabaseStats } from './stats.js';
+export { userTables, type DatabaseStats } from './stats.js';
 export type { Durability } from './io/publish.js';
-export { recordedVersion, type Migration } from './migrations.js';
+export type { Migration } from './migrations.js';
 export { loadSqlJs, preferBaselineWasmCompiler, setDefaultWasmSource, type SqlDatabase, type WasmSource } from './sqljs/loader.js';
 export { execute, optional, selectAll, selectOne, type Row, type SqlValue } from './rows.js';
 export { withConstraintErrors } from './constraints.js';
@@ -12,7 +12,6 @@ export { assertSchema, createOrAdopt } from './adopt-schema.js';
 export { runReadOnlyQuery } from './read-only-query.js';
 export { removeDatabaseFiles } from './io/remove.js';
 export { DEFAULT_LOCK_TIMING, lockPathOf } from './lock/lock.js';
-export { logPathOf } from './io/log-file.js';
 export { isProcessAlive } from './io/process-alive.js';
 export { OPEN_CREATE_NEW, OPEN_READ, openRegularFile, regularFileStats, removeRegularFile, withRegularFile } from './io/safe-files.js';
 export * from './errors.js';

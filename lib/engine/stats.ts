@@ -41,7 +41,8 @@ function rowCount(db: SqlDatabase, table: string): number {
   return Number(db.exec(`SELECT count(*) FROM "${table}"`)[0]!.values[0]![0]);
 }
 
-function userTables(db: SqlDatabase): string[] {
+/** The tables of the file's own schema (not SQLite's, nor the migrations' record), in creation order. */
+export function userTables(db: SqlDatabase): string[] {
   const sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_migrations' ORDER BY rowid";
   return selectAll(db, sql).map((row) => String(row.name));
 }
