@@ -9,7 +9,6 @@ import {
   closeSync, constants, fstatSync, futimesSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, rmdirSync,
   unlinkSync, writeSync, type Stats,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileSystemError, UnsafePathError } from '../errors.js';
@@ -109,37 +108,61 @@ export function judgeLockDirectory(lockPath: string, staleThreshold: number, own
   const judged = { inode: stats.ino, mtimeMs: stats.mtimeMs, holder };
   if (ownedHere(stats.ino)) return { state: 'held', ...judged };
   if (Date.now() - stats.mtimeMs > staleThreshold) return { state: 'stale', ...judged };
-  if (holder && holder.host === HOST_IDENTITY && (holder.pid === process.pid || !processExists(holder.pid))) return { state: 'stale', ...judged };
+  // Only another process's death is certain: this pid's own lock not held here is another thread's, alive.
+  if (holder && holder.host === HOST_IDENTITY && holder.pid !== process.pid && !processExists(holder.pid)) return { state: 'stale', ...judged };
   return { state: 'held', ...judged };
 }
 
+/** A takeover mutex older than this was left by a waiter that died inside it: its work there takes microseconds. */
+const TAKEOVER_STALE_MS = 1000;
+
+export function takeoverPathOf(lockPath: string): string {
+  return `${lockPath}.takeover`;
+}
+
 /**
- * Removes the stale lock judged by `judged`. Race-free between waiters: the directory
- * is first renamed to a name of this waiter's own, and removed only when what was
- * moved is the very directory judged (same inode, same age, same holder); anything
- * else (another waiter took the lock over meanwhile) is put back.
+ * Removes the stale lock judged by `judged`, if it is still that very lock. Waiters
+ * take over one at a time, under the `<lock>.takeover` mutex, and only after seeing
+ * the directory unchanged (same inode, age and holder): two waiters that judged the
+ * same dead holder cannot both remove a lock, nor the late one the lock the first one
+ * took since. Returns without doing anything while another waiter takes over.
  */
 export function takeOverLockDirectory(lockPath: string, judged: SeenLock): void {
-  const aside = `${lockPath}.abandoned-${process.pid}-${randomBytes(6).toString('hex')}`;
+  const mutex = takeoverPathOf(lockPath);
+  if (!enterTakeover(mutex)) return;
   try {
-    renameSync(lockPath, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // another waiter removed it first
-    throw lockFolderError(error, lockPath);
-  }
-  const moved = statOrUndefined(aside);
-  const same = moved?.isDirectory() && moved.ino === judged.inode && moved.mtimeMs === judged.mtimeMs
-    && readHolder(aside)?.pid === judged.holder?.pid;
-  if (same) {
+    const now = statOrUndefined(lockPath);
+    const unchanged = now?.isDirectory() && now.ino === judged.inode && now.mtimeMs === judged.mtimeMs
+      && readHolder(lockPath)?.pid === judged.holder?.pid;
+    if (!unchanged) return;
+    // Renamed first: the name is gone at once, and what is removed is what was judged.
+    const aside = `${lockPath}.abandoned-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    try {
+      renameSync(lockPath, aside);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // its holder released it meanwhile
+      throw lockFolderError(error, lockPath);
+    }
     removeLockDirectory(aside);
-    return;
+  } finally {
+    try { rmdirSync(mutex); } catch { /* removed as stale by a waiter that came after */ }
   }
+}
+
+/** Takes the takeover mutex; false while another waiter holds it (a stale one is cleared for the next attempt). */
+function enterTakeover(mutex: string): boolean {
   try {
-    renameSync(aside, lockPath);
-  } catch {
-    // A third writer locked meanwhile; the one moved notices before publishing (its inode is gone).
-    if (moved?.isDirectory()) removeLockDirectory(aside);
+    mkdirSync(mutex);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw lockFolderError(error, mutex);
   }
+  const stats = statOrUndefined(mutex);
+  assertDirectory(mutex, stats);
+  if (stats && Date.now() - stats.mtimeMs > TAKEOVER_STALE_MS) {
+    try { rmdirSync(mutex); } catch { /* another waiter cleared it, or something was put inside: left alone */ }
+  }
+  return false;
 }
 
 function writeHolder(lockPath: string, holder: Holder): void {
