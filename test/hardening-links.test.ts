@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SharedDatabase } from '../lib/engine/index.js';
 import { rejectsWith } from './helpers/assertions.js';
@@ -69,7 +69,7 @@ test('a -wal that is a folder or a named pipe: refused at once (no hang), left i
   assert.is(sqliteShell(dbPath, 'SELECT count(*) FROM items'), '3', 'the database still holds its rows');
 }));
 
-test('a -shm linked outside: the checkpoint refuses before writing the database', inFolder(async (folder) => {
+test('a -shm linked outside: the first transaction is refused before it runs, the database untouched', inFolder(async (folder) => {
   const { dbPath, victim } = await projectAndVictim(folder);
   symlinkSync(victim, `${dbPath}-shm`);
   const victimBefore = fingerprint(victim);
@@ -77,6 +77,7 @@ test('a -shm linked outside: the checkpoint refuses before writing the database'
   assertRefused(await runFilesWorker(['write', dbPath, 'w', '1']), 'E_UNSAFE_PATH', `${dbPath}-shm`);
   assert.equal(fingerprint(victim), victimBefore);
   assert.equal(fingerprint(dbPath), databaseBefore, 'the database was not written in place');
+  assert.not.ok(existsSync(`${dbPath}-wal`), 'refused before the transaction ran: nothing was committed to a log');
   assert.ok(isSymlink(`${dbPath}-shm`));
 }));
 
@@ -136,6 +137,12 @@ test('af db reset (removeDatabaseFiles) with a linked -shm deletes nothing', inF
   assert.ok(isSymlink(`${dbPath}-shm`));
   assert.equal(fingerprint(victim), victimBefore);
   unlinkSync(`${dbPath}-shm`);
+  // A waiting mark with something planted inside: not a waiter's, so not emptied.
+  mkdirSync(`${dbPath}.lock.waiting`);
+  writeFileSync(join(`${dbPath}.lock.waiting`, 'keep'), 'planted');
+  assertRefused(await runFilesWorker(['reset', dbPath]), 'E_UNSAFE_PATH', `${dbPath}.lock.waiting`);
+  assert.ok(existsSync(join(`${dbPath}.lock.waiting`, 'keep')) && existsSync(dbPath), 'nothing deleted');
+  rmSync(`${dbPath}.lock.waiting`, { recursive: true });
   const reset = await runFilesWorker(['reset', dbPath]);
   assert.equal(reset.ok, [dbPath, `${dbPath}-journal`]);
 }));

@@ -3,7 +3,7 @@
 import { accessSync, chmodSync, constants, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileSystemError, UnsafePathError } from '../errors.js';
-import { entryKind } from './safe-files.js';
+import { entryKind, regularFileStats } from './safe-files.js';
 
 /** The database's folder, made when absent; it may be reached through a link, but must be a folder. */
 export function ensureFolder(folder: string, mode: number): void {
@@ -27,6 +27,8 @@ export function ensureFolder(folder: string, mode: number): void {
  * when needed, in the folder checked here.
  */
 export function assertWritable(filePath: string, logPath: string): void {
+  // A link or pipe planted as the log or the native version's -shm would stop the first checkpoint: refused up front.
+  for (const sidePath of [logPath, `${filePath}-shm`]) regularFileStats(sidePath, 'inspect');
   const folder = dirname(filePath);
   const needed: Array<[string, string, number]> = [
     [filePath, 'the database file', constants.W_OK],

@@ -3,7 +3,7 @@
 // a waiting writer's mark), under its lock
 // so no writer is publishing at that moment. Works on files too damaged to open.
 // Every entry is checked first: a planted link or foreign entry stops it before anything is deleted.
-import { lstatSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync, rmdirSync } from 'node:fs';
 import { fileSystemError, UnsafePathError } from '../errors.js';
 import { acquireLock, waitingMarkOf, type LockTiming } from '../lock/lock.js';
 import { temporariesOf } from './publish.js';
@@ -19,9 +19,12 @@ export async function removeDatabaseFiles(filePath: string, timing: LockTiming):
     assertFolderOrAbsent(waitingMark);
     for (const path of removed) removeRegularFile(path);
     try {
-      rmSync(waitingMark, { recursive: true, force: true });
+      // The mark is an empty folder: one with something inside is not ours to empty.
+      rmdirSync(waitingMark);
     } catch (error) {
-      throw fileSystemError(error, waitingMark, 'delete');
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new UnsafePathError(waitingMark, 'a folder with entries in it', 'folder');
+      if (code !== 'ENOENT') throw fileSystemError(error, waitingMark, 'delete');
     }
     return removed;
   } finally {
@@ -29,10 +32,12 @@ export async function removeDatabaseFiles(filePath: string, timing: LockTiming):
   }
 }
 
+/** The waiting mark is absent or an empty folder: anything else was not made by a waiter. */
 function assertFolderOrAbsent(path: string): void {
   try {
     const stats = lstatSync(path);
     if (!stats.isDirectory()) throw new UnsafePathError(path, entryKind(stats), 'folder');
+    if (readdirSync(path).length > 0) throw new UnsafePathError(path, 'a folder with entries in it', 'folder');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw fileSystemError(error, path, 'inspect');
