@@ -10,7 +10,17 @@
 // and dist/demo.js for `npm run demo` (not published).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +65,10 @@ const builtinRequiresAsImports = {
       return builtins.has(name) ? { path: name, namespace: 'node-builtin' } : undefined;
     });
     b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
-      contents: args.path === 'crypto' ? WEB_CRYPTO_RANDOM : `import builtin from ${JSON.stringify(`node:${args.path}`)};\nmodule.exports = builtin;\n`,
+      contents:
+        args.path === 'crypto'
+          ? WEB_CRYPTO_RANDOM
+          : `import builtin from ${JSON.stringify(`node:${args.path}`)};\nmodule.exports = builtin;\n`,
       loader: 'js',
     }));
   },
@@ -66,7 +79,8 @@ const libraryEntryBeside = (file) => ({
   name: 'library-entry-beside',
   setup(b) {
     b.onResolve({ filter: /^\.\/index\.js$/ }, (args) =>
-      args.importer === join(root, 'lib', 'embedded.ts') ? { path: `./${file}`, external: true } : undefined);
+      args.importer === join(root, 'lib', 'embedded.ts') ? { path: `./${file}`, external: true } : undefined,
+    );
   },
 });
 
@@ -117,11 +131,14 @@ await build({ ...esm, metafile: false, entryPoints: ['lib/schemas.ts'], outfile:
 // file as well, and two uncompressed copies would not fit in a 1 MiB package.
 const sqlJsVersion = readPackageJson(dirname(dirname(wasmSource))).version;
 const packed = gzipSync(readFileSync(wasmSource), { level: 9 }).toString('base64');
-writeFileSync('dist/sql-wasm.embedded.cjs', [
-  `// sql.js ${sqlJsVersion} sql-wasm.wasm, gzip-compressed and base64-encoded (MIT, see THIRD_PARTY_NOTICES.md).`,
-  `module.exports = ${JSON.stringify(packed)};`,
-  '',
-].join('\n'));
+writeFileSync(
+  'dist/sql-wasm.embedded.cjs',
+  [
+    `// sql.js ${sqlJsVersion} sql-wasm.wasm, gzip-compressed and base64-encoded (MIT, see THIRD_PARTY_NOTICES.md).`,
+    `module.exports = ${JSON.stringify(packed)};`,
+    '',
+  ].join('\n'),
+);
 
 buildDeclarations();
 writeNotices(bundledPackages(results));
@@ -134,16 +151,22 @@ writeNotices(bundledPackages(results));
  */
 function buildDeclarations() {
   for (const folder of ['dist/types', 'dist/types-cjs']) rmSync(folder, { recursive: true, force: true });
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    stdio: 'inherit',
+  });
   if (tsc.status !== 0) throw new Error('tsc could not emit the declarations');
   mkdirSync('dist/types/vendor', { recursive: true });
   writeFileSync('dist/types/vendor/sql-js.d.ts', vendoredSqlJsTypes());
   for (const file of walk('dist/types')) {
     if (!file.endsWith('.d.ts') || file.includes(`${sep}vendor${sep}`)) continue;
     const toVendor = relative(dirname(file), 'dist/types/vendor/sql-js.js').split(sep).join('/');
-    const text = readFileSync(file, 'utf8').replace(/(['"])sql\.js\1/g, JSON.stringify(toVendor.startsWith('.') ? toVendor : `./${toVendor}`));
+    const text = readFileSync(file, 'utf8').replace(
+      /(['"])sql\.js\1/g,
+      JSON.stringify(toVendor.startsWith('.') ? toVendor : `./${toVendor}`),
+    );
     for (const [, specifier] of text.matchAll(/(?:from\s+|import\()["']([^"']+)["']/g)) {
-      if (!specifier.startsWith('.') && !specifier.startsWith('node:')) throw new Error(`${file} refers to the package ${specifier}, which the published package does not have`);
+      if (!specifier.startsWith('.') && !specifier.startsWith('node:'))
+        throw new Error(`${file} refers to the package ${specifier}, which the published package does not have`);
     }
     writeFileSync(file, text);
   }
@@ -155,7 +178,8 @@ function buildDeclarations() {
 function vendoredSqlJsTypes() {
   const source = readFileSync(join(typesFolder('sql.js'), 'index.d.ts'), 'utf8');
   const body = source.slice(0, source.indexOf('declare namespace initSqlJs'));
-  if (!body.includes('declare class Database')) throw new Error('@types/sql.js changed shape: update vendoredSqlJsTypes() in build.mjs');
+  if (!body.includes('declare class Database'))
+    throw new Error('@types/sql.js changed shape: update vendoredSqlJsTypes() in build.mjs');
   const { version } = readPackageJson(typesFolder('sql.js'));
   return [
     `// From @types/sql.js ${version} (MIT, see THIRD_PARTY_NOTICES.md), the types of sql.js's`,
@@ -195,7 +219,12 @@ function writeNotices(bundled) {
     const licenceFile = readdirSync(folder).find((file) => /^licen[cs]e/i.test(file));
     if (!licenceFile) throw new Error(`${name} has no licence file to put in THIRD_PARTY_NOTICES.md`);
     const repository = typeof meta.repository === 'string' ? meta.repository : meta.repository?.url;
-    const usage = name === '@types/sql.js' ? 'its declarations, in dist/types*/vendor/sql-js.d.ts' : name === 'sql.js' ? 'its JavaScript in the bundles, its WebAssembly in wasm/ and dist/sql-wasm.embedded.cjs' : 'bundled into dist/';
+    const usage =
+      name === '@types/sql.js'
+        ? 'its declarations, in dist/types*/vendor/sql-js.d.ts'
+        : name === 'sql.js'
+          ? 'its JavaScript in the bundles, its WebAssembly in wasm/ and dist/sql-wasm.embedded.cjs'
+          : 'bundled into dist/';
     return [
       `## ${name} ${meta.version}`,
       '',
@@ -207,14 +236,17 @@ function writeNotices(bundled) {
       '```',
     ].join('\n');
   });
-  writeFileSync('THIRD_PARTY_NOTICES.md', [
-    '# Third-party notices',
-    '',
-    `${pkg.name} ${pkg.version} has no runtime dependencies: the packages below are bundled into it. Generated by build.mjs.`,
-    '',
-    sections.join('\n\n'),
-    '',
-  ].join('\n'));
+  writeFileSync(
+    'THIRD_PARTY_NOTICES.md',
+    [
+      '# Third-party notices',
+      '',
+      `${pkg.name} ${pkg.version} has no runtime dependencies: the packages below are bundled into it. Generated by build.mjs.`,
+      '',
+      sections.join('\n\n'),
+      '',
+    ].join('\n'),
+  );
 }
 
 function sameBytes(a, b) {
@@ -231,4 +263,3 @@ function walk(folder) {
     return statSync(path).isDirectory() ? walk(path) : [path];
   });
 }
-

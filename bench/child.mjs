@@ -13,9 +13,12 @@ import { builder, builders, median, percentile } from './workload.mjs';
 
 const [engineName, task, rawArgs = '{}'] = process.argv.slice(2);
 const args = JSON.parse(rawArgs);
-const engine = engineName === 'ours' ? await import('./ours.mjs')
-  : engineName === 'native' ? await import('./native/engine.mjs')
-    : fail(`unknown engine ${engineName}`);
+const engine =
+  engineName === 'ours'
+    ? await import('./ours.mjs')
+    : engineName === 'native'
+      ? await import('./native/engine.mjs')
+      : fail(`unknown engine ${engineName}`);
 
 function fail(message) {
   process.stderr.write(`${message}\n`);
@@ -45,7 +48,9 @@ const tasks = {
 
   async read({ path, builders: count, cached, reload }) {
     const db = await engine.open(path);
-    const committer = fork(fileURLToPath(import.meta.url), [engineName, 'committer', JSON.stringify({ path })], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const committer = fork(fileURLToPath(import.meta.url), [engineName, 'committer', JSON.stringify({ path })], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    });
     const next = inbox(committer);
     const expect = count; // the prefilled builders and the committer's own row
     const timedRead = async () => {
@@ -69,7 +74,8 @@ const tasks = {
       return { cached: cachedSamples, reload: reloadSamples };
     } finally {
       if (committer.connected) committer.disconnect();
-      if (committer.exitCode === null && committer.signalCode === null) await new Promise((resolve) => committer.once('exit', resolve));
+      if (committer.exitCode === null && committer.signalCode === null)
+        await new Promise((resolve) => committer.once('exit', resolve));
       await engine.close(db);
     }
   },
@@ -100,8 +106,14 @@ function inbox(child) {
   const queue = [];
   let wake = () => {};
   let exited;
-  child.on('message', (message) => { queue.push(message); wake(); });
-  child.on('exit', (code, signal) => { exited = new Error(`committer exited (${signal ?? code})`); wake(); });
+  child.on('message', (message) => {
+    queue.push(message);
+    wake();
+  });
+  child.on('exit', (code, signal) => {
+    exited = new Error(`committer exited (${signal ?? code})`);
+    wake();
+  });
   return async () => {
     while (!queue.length) {
       if (exited) throw exited;

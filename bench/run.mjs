@@ -31,10 +31,14 @@ import { join } from 'node:path';
 import { BENCH_DIR, ROOT_DIR, builders, median, typicalProject } from './workload.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => Number(s.trim()))) : undefined;
+const ONLY = process.env.BENCH_ONLY
+  ? new Set(process.env.BENCH_ONLY.split(',').map((s) => Number(s.trim())))
+  : undefined;
 const ROWS = process.env.BENCH_ROWS
   ? process.env.BENCH_ROWS.split(',').map((s) => Number(s.trim()))
-  : QUICK ? [10, 1000, 10000] : [10, 1000, 10000, 100000];
+  : QUICK
+    ? [10, 1000, 10000]
+    : [10, 1000, 10000, 100000];
 const PLAN = QUICK
   ? { dumps: 3, parallel: 1, single: 1, readRounds: 1, cachedReads: 30, reloadReads: 10, commits: 20, rss: 1 }
   : { dumps: 15, parallel: 5, single: 5, readRounds: 3, cachedReads: 100, reloadReads: 30, commits: 200, rss: 5 };
@@ -71,21 +75,44 @@ function buildIdentity() {
 /** better-sqlite3 from bench/node_modules, installed when absent, checked in a child (a bad build can crash a process). */
 function ensureNative() {
   const benchRequire = createRequire(join(BENCH_DIR, 'package.json'));
-  const resolvable = () => { try { benchRequire.resolve('better-sqlite3'); return true; } catch { return false; } };
+  const resolvable = () => {
+    try {
+      benchRequire.resolve('better-sqlite3');
+      return true;
+    } catch {
+      return false;
+    }
+  };
   if (!resolvable()) {
-    progress('installing the benchmark\'s dependencies (better-sqlite3) into bench/node_modules …');
-    const install = spawnSync(NPM, ['install', '--prefix', BENCH_DIR, '--no-audit', '--no-fund'], { stdio: ['ignore', 2, 2], timeout: 600_000 });
-    if (install.status !== 0 || !resolvable()) throw new Error(`npm install --prefix ${BENCH_DIR} failed (${install.error?.message ?? `exit ${install.status}`})`);
+    progress("installing the benchmark's dependencies (better-sqlite3) into bench/node_modules …");
+    const install = spawnSync(NPM, ['install', '--prefix', BENCH_DIR, '--no-audit', '--no-fund'], {
+      stdio: ['ignore', 2, 2],
+      timeout: 600_000,
+    });
+    if (install.status !== 0 || !resolvable())
+      throw new Error(
+        `npm install --prefix ${BENCH_DIR} failed (${install.error?.message ?? `exit ${install.status}`})`,
+      );
   }
-  const load = () => spawnSync(process.execPath, ['-e', "const D = require('better-sqlite3'); new D(':memory:').prepare('SELECT 1').get()"], { cwd: BENCH_DIR, encoding: 'utf8', timeout: 60_000 });
+  const load = () =>
+    spawnSync(
+      process.execPath,
+      ['-e', "const D = require('better-sqlite3'); new D(':memory:').prepare('SELECT 1').get()"],
+      { cwd: BENCH_DIR, encoding: 'utf8', timeout: 60_000 },
+    );
   let probe = load();
   if (probe.status !== 0) {
     // Built for another Node.js (its ABI changed since the install): build it again once.
-    progress(`better-sqlite3 does not load (${probe.stderr.trim().split('\n')[0] ?? ''}); rebuilding it for Node ${process.version} …`);
+    progress(
+      `better-sqlite3 does not load (${probe.stderr.trim().split('\n')[0] ?? ''}); rebuilding it for Node ${process.version} …`,
+    );
     spawnSync(NPM, ['rebuild', 'better-sqlite3', '--prefix', BENCH_DIR], { stdio: ['ignore', 2, 2], timeout: 600_000 });
     probe = load();
   }
-  if (probe.status !== 0) throw new Error(`better-sqlite3 does not load on Node ${process.version} (${probe.signal ?? `exit ${probe.status}`}): ${probe.stderr.trim()}\nUse better-sqlite3 12 on Node 20 (bench/package.json pins ^12).`);
+  if (probe.status !== 0)
+    throw new Error(
+      `better-sqlite3 does not load on Node ${process.version} (${probe.signal ?? `exit ${probe.status}`}): ${probe.stderr.trim()}\nUse better-sqlite3 12 on Node 20 (bench/package.json pins ^12).`,
+    );
   return benchRequire('better-sqlite3/package.json').version;
 }
 
@@ -130,16 +157,28 @@ function run(command, args, { cwd = ROOT_DIR, env = childEnv, timeout = 120_000,
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
-    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeout);
-    child.on('error', (error) => { clearTimeout(timer); live.delete(child); reject(error); });
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeout);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      live.delete(child);
+      reject(error);
+    });
     child.on('close', (code, signal) => {
       const ms = performance.now() - start;
       clearTimeout(timer);
       live.delete(child);
       if (timedOut) reject(new Error(`${what}: timed out after ${timeout / 1000} s`));
-      else if (code !== 0) reject(Object.assign(new Error(`${what}: exited with ${signal ?? code}\n${stderr.trim()}`), { stderr }));
+      else if (code !== 0)
+        reject(Object.assign(new Error(`${what}: exited with ${signal ?? code}\n${stderr.trim()}`), { stderr }));
       else resolve({ ms, stdout, stderr });
     });
   });
@@ -147,7 +186,10 @@ function run(command, args, { cwd = ROOT_DIR, env = childEnv, timeout = 120_000,
 
 /** A benchmark child (child.mjs) for one engine; its JSON result, if it prints one. */
 async function task(engine, name, args, timeout) {
-  const { ms, stdout } = await run(process.execPath, [CHILD, engine, name, JSON.stringify(args)], { timeout, what: `${engine} ${name} ${JSON.stringify(args)}` });
+  const { ms, stdout } = await run(process.execPath, [CHILD, engine, name, JSON.stringify(args)], {
+    timeout,
+    what: `${engine} ${name} ${JSON.stringify(args)}`,
+  });
   const last = stdout.trim().split('\n').pop();
   return { ms, result: last ? JSON.parse(last) : undefined };
 }
@@ -262,18 +304,27 @@ async function projects() {
 /** The dump must be the four tables, holding the project's rows. */
 function checkDump(engine, stdout, project) {
   const dump = JSON.parse(stdout);
-  const ids = (list) => list.map((row) => row.id).sort().join(',');
-  const ok = dump.architect?.length === 1
-    && ids(dump.builders ?? []) === ids(project.builders)
-    && ids(dump.utils ?? []) === ids(project.utils)
-    && ids(dump.annotations ?? []) === ids(project.annotations);
+  const ids = (list) =>
+    list
+      .map((row) => row.id)
+      .sort()
+      .join(',');
+  const ok =
+    dump.architect?.length === 1 &&
+    ids(dump.builders ?? []) === ids(project.builders) &&
+    ids(dump.utils ?? []) === ids(project.utils) &&
+    ids(dump.annotations ?? []) === ids(project.annotations);
   if (!ok) throw new Error(`${engine} dump does not hold the project's rows:\n${stdout.slice(0, 500)}`);
 }
 
 async function coldDump({ project, dirs, commands }) {
   const samples = { ours: [], native: [] };
   const once = async (engine) => {
-    const { ms, stdout } = await run(process.execPath, commands[engine], { cwd: dirs[engine], timeout: 60_000, what: `${engine} dump` });
+    const { ms, stdout } = await run(process.execPath, commands[engine], {
+      cwd: dirs[engine],
+      timeout: 60_000,
+      what: `${engine} dump`,
+    });
     checkDump(engine, stdout, project);
     return ms;
   };
@@ -295,10 +346,19 @@ async function peakRss(engine, { project, dirs, commands }) {
   rmSync(out, { force: true });
   let stdout;
   if (existsSync(TIME)) {
-    ({ stdout } = await run(TIME, ['-f', '%M', '-o', out, process.execPath, ...commands[engine]], { cwd: dirs[engine], timeout: 60_000, what: `${engine} dump (peak RSS)` }));
+    ({ stdout } = await run(TIME, ['-f', '%M', '-o', out, process.execPath, ...commands[engine]], {
+      cwd: dirs[engine],
+      timeout: 60_000,
+      what: `${engine} dump (peak RSS)`,
+    }));
   } else {
     const hook = new URL('./maxrss.mjs', import.meta.url).href;
-    ({ stdout } = await run(process.execPath, ['--import', hook, ...commands[engine]], { cwd: dirs[engine], env: { ...childEnv, BENCH_MAXRSS_FILE: out }, timeout: 60_000, what: `${engine} dump (peak RSS)` }));
+    ({ stdout } = await run(process.execPath, ['--import', hook, ...commands[engine]], {
+      cwd: dirs[engine],
+      env: { ...childEnv, BENCH_MAXRSS_FILE: out },
+      timeout: 60_000,
+      what: `${engine} dump (peak RSS)`,
+    }));
   }
   checkDump(engine, stdout, project);
   const kib = Number(readFileSync(out, 'utf8').trim().split('\n').pop());
@@ -329,23 +389,44 @@ async function parallelWriters() {
         const path = join(tmp, 'parallel', `${engine}-${rep}.db`);
         await createFile(engine, path, builders('prefill', rows, 100_000));
         const start = performance.now();
-        const settled = await Promise.allSettled(Array.from({ length: PROCESSES }, (_, p) =>
-          task(engine, 'write', { path, prefix: `w${p}`, count: PER_PROCESS, portBase: 10_000 + p * PER_PROCESS }, 180_000)));
+        const settled = await Promise.allSettled(
+          Array.from({ length: PROCESSES }, (_, p) =>
+            task(
+              engine,
+              'write',
+              { path, prefix: `w${p}`, count: PER_PROCESS, portBase: 10_000 + p * PER_PROCESS },
+              180_000,
+            ),
+          ),
+        );
         const wall = performance.now() - start;
         const written = (await countRows(engine, path)) - rows;
         const failed = settled.filter((outcome) => outcome.status === 'rejected');
         if (failed.length || written !== PROCESSES * PER_PROCESS) {
-          const writers = failed.length ? `${failed.length} of ${PROCESSES} writers failed (${reason(failed[0].reason)})` : 'rows lost';
-          throw new Error(`${engine}, run ${rep + 1}: ${writers}; ${written} of ${PROCESSES * PER_PROCESS} rows written`);
+          const writers = failed.length
+            ? `${failed.length} of ${PROCESSES} writers failed (${reason(failed[0].reason)})`
+            : 'rows lost';
+          throw new Error(
+            `${engine}, run ${rep + 1}: ${writers}; ${written} of ${PROCESSES * PER_PROCESS} rows written`,
+          );
         }
         samples[engine].push(wall);
         rmSync(join(tmp, 'parallel'), { recursive: true, force: true });
       }
-      progress(`  ${rows} rows before, rep ${rep + 1}: ours ${(samples.ours.at(-1) / 1000).toFixed(2)} s, native ${(samples.native.at(-1) / 1000).toFixed(2)} s (${PROCESSES * PER_PROCESS} rows each)`);
+      progress(
+        `  ${rows} rows before, rep ${rep + 1}: ours ${(samples.ours.at(-1) / 1000).toFixed(2)} s, native ${(samples.native.at(-1) / 1000).toFixed(2)} s (${PROCESSES * PER_PROCESS} rows each)`,
+      );
     }
     details[`parallel${rows}`] = samples;
     if (rows === 0) record(2, LABELS[2], 's', median(samples.ours), median(samples.native), TARGETS[2]);
-    else record(2, `${LABELS[2]}, file holding ${rows.toLocaleString('en-US').replace(/,/g, ' ')} rows`, 's', median(samples.ours), median(samples.native));
+    else
+      record(
+        2,
+        `${LABELS[2]}, file holding ${rows.toLocaleString('en-US').replace(/,/g, ' ')} rows`,
+        's',
+        median(samples.ours),
+        median(samples.native),
+      );
   }
 }
 
@@ -364,12 +445,16 @@ async function singleWriter() {
       }
       const written = await countRows(engine, path);
       if (failure || written !== SINGLE) {
-        throw new Error(`${engine}, run ${rep + 1}: ${failure ? `the writer failed (${reason(failure)})` : 'rows lost'}; ${written} of ${SINGLE} rows written`);
+        throw new Error(
+          `${engine}, run ${rep + 1}: ${failure ? `the writer failed (${reason(failure)})` : 'rows lost'}; ${written} of ${SINGLE} rows written`,
+        );
       }
       samples[engine].push(ms);
       rmSync(join(tmp, 'single'), { recursive: true, force: true });
     }
-    progress(`  rep ${rep + 1}: ours ${(samples.ours.at(-1) / 1000).toFixed(2)} s, native ${(samples.native.at(-1) / 1000).toFixed(2)} s`);
+    progress(
+      `  rep ${rep + 1}: ours ${(samples.ours.at(-1) / 1000).toFixed(2)} s, native ${(samples.native.at(-1) / 1000).toFixed(2)} s`,
+    );
   }
   details.single = samples;
   record(3, LABELS[3], 's', median(samples.ours), median(samples.native), TARGETS[3]);
@@ -388,15 +473,34 @@ async function readLatency() {
     const samples = { ours: { cached: [], reload: [] }, native: { cached: [], reload: [] } };
     for (let round = 0; round < PLAN.readRounds; round++) {
       for (const engine of ['ours', 'native']) {
-        const { result } = await task(engine, 'read', { path: paths[engine], builders: size, cached: PLAN.cachedReads, reload: PLAN.reloadReads }, 180_000);
+        const { result } = await task(
+          engine,
+          'read',
+          { path: paths[engine], builders: size, cached: PLAN.cachedReads, reload: PLAN.reloadReads },
+          180_000,
+        );
         samples[engine].cached.push(...result.cached);
         samples[engine].reload.push(...result.reload);
       }
     }
     details[`read${size}`] = samples;
-    record(4, `read ${size} builders, file unchanged`, 'ms', median(samples.ours.cached), median(samples.native.cached));
-    record(4, `read ${size} builders, right after another process's commit`, 'ms', median(samples.ours.reload), median(samples.native.reload));
-    progress(`  ${size} builders: ours ${fmt(median(samples.ours.cached), 'ms')} / ${fmt(median(samples.ours.reload), 'ms')}, native ${fmt(median(samples.native.cached), 'ms')} / ${fmt(median(samples.native.reload), 'ms')} (unchanged / after a commit)`);
+    record(
+      4,
+      `read ${size} builders, file unchanged`,
+      'ms',
+      median(samples.ours.cached),
+      median(samples.native.cached),
+    );
+    record(
+      4,
+      `read ${size} builders, right after another process's commit`,
+      'ms',
+      median(samples.ours.reload),
+      median(samples.native.reload),
+    );
+    progress(
+      `  ${size} builders: ours ${fmt(median(samples.ours.cached), 'ms')} / ${fmt(median(samples.ours.reload), 'ms')}, native ${fmt(median(samples.native.cached), 'ms')} / ${fmt(median(samples.native.reload), 'ms')} (unchanged / after a commit)`,
+    );
     rmSync(join(tmp, 'read'), { recursive: true, force: true });
   }
 }
@@ -411,8 +515,15 @@ async function commitLatency() {
       const started = performance.now();
       await createFile(engine, path, builders('prefill', size, 100_000));
       const prefillMs = performance.now() - started;
-      ({ result: results[engine] } = await task(engine, 'latency', { path, commits: PLAN.commits, portBase: 50_000 }, 900_000));
-      progress(`  ${size} rows, ${engine}: prefill ${(prefillMs / 1000).toFixed(1)} s; ${PLAN.commits} commits median ${fmt(results[engine].median, 'ms')}, p95 ${fmt(results[engine].p95, 'ms')}, RSS ${fmt(results[engine].rss, 'MiB')}`);
+      ({ result: results[engine] } = await task(
+        engine,
+        'latency',
+        { path, commits: PLAN.commits, portBase: 50_000 },
+        900_000,
+      ));
+      progress(
+        `  ${size} rows, ${engine}: prefill ${(prefillMs / 1000).toFixed(1)} s; ${PLAN.commits} commits median ${fmt(results[engine].median, 'ms')}, p95 ${fmt(results[engine].p95, 'ms')}, RSS ${fmt(results[engine].rss, 'MiB')}`,
+      );
       rmSync(join(tmp, 'latency'), { recursive: true, force: true });
     }
     details[`commit${size}`] = results;
@@ -426,23 +537,29 @@ async function commitLatency() {
 
 /** What each workload measures, printed under the table. */
 const NOTES = {
-  1: `\`node dist/af.js db dump\` in a project with an architect, 5 builders, 2 utility terminals and 2 annotations, `
-    + `vs \`node bench/native/dump.mjs\` on the same content written by better-sqlite3; from spawn to exit, output checked; `
-    + `median of ${plural(PLAN.dumps, 'run')} each, alternating, after one uncounted warm-up run each`,
-  2: `${PROCESSES} processes started at once, each opening the same file (schema already applied; empty, and prefilled with ${PARALLEL_ROWS.filter(Boolean).join(', ') || 'no other'} rows) and committing `
-    + `${PER_PROCESS} single-row builder upserts (distinct ids and ports): StateStore.upsertBuilder vs a prepared better-sqlite3 upsert; `
-    + `wall time from the first spawn to the last exit; then the rows are counted (must be ${PROCESSES * PER_PROCESS}); median of ${plural(PLAN.parallel, 'run')}, alternating`,
-  3: `one process opening a fresh file (schema already applied) and committing ${SINGLE} single-row upserts, from spawn to exit; `
-    + `rows counted (must be ${SINGLE}); median of ${plural(PLAN.single, 'run')}, alternating`,
-  4: `getBuilders() (ours) / a prepared SELECT of all builders mapped to Builder objects (native), in one process; `
-    + `${PLAN.readRounds} reader process${PLAN.readRounds === 1 ? '' : 'es'} per engine, alternating, each ${PLAN.cachedReads} reads of the unchanged file `
-    + `and ${PLAN.reloadReads} reads each right after a second process committed one upsert; median per read`,
-  5: `a file prefilled with N builders in one transaction (by this runner), then one process per engine opens it and times `
-    + `${PLAN.commits} single-row upserts (20 ids, inserted then updated), each awaited to its commit; median and nearest-rank p95; `
-    + `ours: durability 'normal' (changed pages appended to the write-ahead log, synced at checkpoints), native: WAL with synchronous=NORMAL (no fsync per commit); `
-    + `RSS is process.memoryUsage().rss of that process after its commits`,
-  6: `the two dumps of workload 1, max RSS of the process by ${existsSync(TIME) ? '`/usr/bin/time -f %M`' : 'process.resourceUsage().maxRSS at exit'}; `
-    + `median of ${plural(PLAN.rss, 'run')} each, alternating`,
+  1:
+    `\`node dist/af.js db dump\` in a project with an architect, 5 builders, 2 utility terminals and 2 annotations, ` +
+    `vs \`node bench/native/dump.mjs\` on the same content written by better-sqlite3; from spawn to exit, output checked; ` +
+    `median of ${plural(PLAN.dumps, 'run')} each, alternating, after one uncounted warm-up run each`,
+  2:
+    `${PROCESSES} processes started at once, each opening the same file (schema already applied; empty, and prefilled with ${PARALLEL_ROWS.filter(Boolean).join(', ') || 'no other'} rows) and committing ` +
+    `${PER_PROCESS} single-row builder upserts (distinct ids and ports): StateStore.upsertBuilder vs a prepared better-sqlite3 upsert; ` +
+    `wall time from the first spawn to the last exit; then the rows are counted (must be ${PROCESSES * PER_PROCESS}); median of ${plural(PLAN.parallel, 'run')}, alternating`,
+  3:
+    `one process opening a fresh file (schema already applied) and committing ${SINGLE} single-row upserts, from spawn to exit; ` +
+    `rows counted (must be ${SINGLE}); median of ${plural(PLAN.single, 'run')}, alternating`,
+  4:
+    `getBuilders() (ours) / a prepared SELECT of all builders mapped to Builder objects (native), in one process; ` +
+    `${PLAN.readRounds} reader process${PLAN.readRounds === 1 ? '' : 'es'} per engine, alternating, each ${PLAN.cachedReads} reads of the unchanged file ` +
+    `and ${PLAN.reloadReads} reads each right after a second process committed one upsert; median per read`,
+  5:
+    `a file prefilled with N builders in one transaction (by this runner), then one process per engine opens it and times ` +
+    `${PLAN.commits} single-row upserts (20 ids, inserted then updated), each awaited to its commit; median and nearest-rank p95; ` +
+    `ours: durability 'normal' (changed pages appended to the write-ahead log, synced at checkpoints), native: WAL with synchronous=NORMAL (no fsync per commit); ` +
+    `RSS is process.memoryUsage().rss of that process after its commits`,
+  6:
+    `the two dumps of workload 1, max RSS of the process by ${existsSync(TIME) ? '`/usr/bin/time -f %M`' : 'process.resourceUsage().maxRSS at exit'}; ` +
+    `median of ${plural(PLAN.rss, 'run')} each, alternating`,
 };
 
 // ---------------------------------------------------------------- main
@@ -464,7 +581,8 @@ try {
   for (const [n, name, fn] of workloads) {
     if (ONLY && !ONLY.has(n)) continue;
     const load = loadavg()[0];
-    (details.loadAtStart ??= {})[n] = load;
+    details.loadAtStart ??= {};
+    details.loadAtStart[n] = load;
     progress(`[${n}] ${name}${QUICK ? ' (quick)' : ''} — load average ${load.toFixed(2)}`);
     try {
       await fn();
@@ -492,11 +610,22 @@ try {
 }
 const rebuilt = buildAfter.digest !== buildBefore.digest;
 const la = (l) => l.map((x) => x.toFixed(2)).join(' ');
-console.log(`agent-farm-state vs better-sqlite3 ${nativeVersion} (WAL, busy_timeout 5000, synchronous NORMAL) — ${started.toISOString()}`);
-console.log(`node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; SQLite ${versions.ours} (sql.js) / ${versions.native} (better-sqlite3)`);
-console.log(`load average (1/5/15 min): ${la(loadBefore)} at start, ${la(loadAfter)} at end${QUICK ? '; QUICK run (few repetitions)' : ''}`);
-console.log(`package build ${buildBefore.digest} (dist/af.js, dist/index.js, wasm/sql-wasm.wasm; built ${buildBefore.built})`);
-if (rebuilt) console.log(`WARNING: the package was rebuilt during this run (now ${buildAfter.digest}, built ${buildAfter.built}): the numbers mix two builds; run again.`);
+console.log(
+  `agent-farm-state vs better-sqlite3 ${nativeVersion} (WAL, busy_timeout 5000, synchronous NORMAL) — ${started.toISOString()}`,
+);
+console.log(
+  `node ${process.version}, ${process.platform}/${process.arch}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; SQLite ${versions.ours} (sql.js) / ${versions.native} (better-sqlite3)`,
+);
+console.log(
+  `load average (1/5/15 min): ${la(loadBefore)} at start, ${la(loadAfter)} at end${QUICK ? '; QUICK run (few repetitions)' : ''}`,
+);
+console.log(
+  `package build ${buildBefore.digest} (dist/af.js, dist/index.js, wasm/sql-wasm.wasm; built ${buildBefore.built})`,
+);
+if (rebuilt)
+  console.log(
+    `WARNING: the package was rebuilt during this run (now ${buildAfter.digest}, built ${buildAfter.built}): the numbers mix two builds; run again.`,
+  );
 console.log('');
 console.log('| # | workload | ours | native | ratio (ours / native) | target | met |');
 console.log('| - | --- | ---: | ---: | ---: | --- | --- |');
@@ -506,7 +635,9 @@ for (const row of rows) {
     continue;
   }
   const met = row.met === undefined ? '' : row.met ? 'met' : '**not met**';
-  console.log(`| ${row.workload} | ${row.label} | ${fmt(row.ours, row.unit)} | ${fmt(row.native, row.unit)} | ${row.ratio.toFixed(2)}× | ${targetText(row.target)} | ${met} |`);
+  console.log(
+    `| ${row.workload} | ${row.label} | ${fmt(row.ours, row.unit)} | ${fmt(row.native, row.unit)} | ${row.ratio.toFixed(2)}× | ${targetText(row.target)} | ${met} |`,
+  );
 }
 console.log('');
 for (const [n, note] of Object.entries(NOTES)) if (!ONLY || ONLY.has(Number(n))) console.log(`${n}. ${note}`);
@@ -518,5 +649,8 @@ if (failures.length) {
 }
 
 if (process.env.BENCH_JSON) {
-  writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ started, node: process.version, nativeVersion, versions, build: buildBefore, rebuiltDuringRun: rebuilt, failures, loadBefore, loadAfter, quick: QUICK, plan: PLAN, rows, details }, null, 2)}\n`);
+  writeFileSync(
+    process.env.BENCH_JSON,
+    `${JSON.stringify({ started, node: process.version, nativeVersion, versions, build: buildBefore, rebuiltDuringRun: rebuilt, failures, loadBefore, loadAfter, quick: QUICK, plan: PLAN, rows, details }, null, 2)}\n`,
+  );
 }

@@ -42,8 +42,20 @@ export const BUILDER_UPSERT = `INSERT INTO builders (id, name, port, pid, status
     protocol_name = excluded.protocol_name`;
 
 export function builderParams(b) {
-  return [b.id, b.name, b.port, b.pid, b.status, b.phase, b.worktree, b.branch,
-    b.tmuxSession ?? null, b.type, b.taskText ?? null, b.protocolName ?? null];
+  return [
+    b.id,
+    b.name,
+    b.port,
+    b.pid,
+    b.status,
+    b.phase,
+    b.worktree,
+    b.branch,
+    b.tmuxSession ?? null,
+    b.type,
+    b.taskText ?? null,
+    b.protocolName ?? null,
+  ];
 }
 
 /** All builders, in the order the state API returns them. */
@@ -52,9 +64,18 @@ export const SELECT_BUILDERS = 'SELECT * FROM builders ORDER BY started_at, rowi
 /** A builder row as the state API returns it (camelCase, absent nullable fields). */
 export function builderFromRow(row) {
   const b = {
-    id: row.id, name: row.name, port: row.port, pid: row.pid, status: row.status, phase: row.phase,
-    worktree: row.worktree, branch: row.branch, tmuxSession: row.tmux_session ?? undefined, type: row.type,
-    taskText: row.task_text ?? undefined, protocolName: row.protocol_name ?? undefined,
+    id: row.id,
+    name: row.name,
+    port: row.port,
+    pid: row.pid,
+    status: row.status,
+    phase: row.phase,
+    worktree: row.worktree,
+    branch: row.branch,
+    tmuxSession: row.tmux_session ?? undefined,
+    type: row.type,
+    taskText: row.task_text ?? undefined,
+    protocolName: row.protocol_name ?? undefined,
   };
   for (const key of Object.keys(b)) if (b[key] === undefined) delete b[key];
   return b;
@@ -76,7 +97,8 @@ export function typicalProject() {
   return {
     architect: { port: base + 1, pid: 4242, cmd: 'claude --model opus', tmuxSession: 'af-architect' },
     builders: Array.from({ length: 5 }, (_, i) => ({
-      ...builder(`spec-${i + 1}`, base + 10 + i, i), tmuxSession: `af-builder-${i + 1}`,
+      ...builder(`spec-${i + 1}`, base + 10 + i, i),
+      tmuxSession: `af-builder-${i + 1}`,
     })),
     utils: [
       { id: 'util-1', name: 'shell', port: base + 30, pid: 5001, tmuxSession: 'af-util-1' },

@@ -12,7 +12,18 @@
 // Prints PASS or FAIL per check and a closing "portability: N passed, N failed";
 // exits non-zero on any failure. Usage: node scripts/check-portability.mjs [--keep]
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +53,11 @@ async function check(name, body) {
     return true;
   } catch (error) {
     results.push(false);
-    console.log(`FAIL  ${name} (${seconds(Date.now() - t0)})\n      ${String(error?.stack ?? error).split('\n').join('\n      ')}`);
+    console.log(
+      `FAIL  ${name} (${seconds(Date.now() - t0)})\n      ${String(error?.stack ?? error)
+        .split('\n')
+        .join('\n      ')}`,
+    );
     return false;
   }
 }
@@ -63,8 +78,18 @@ function expect(condition, message) {
 
 /** The environment of every child: no AF_* from the caller, a home and registry of our own. */
 function environment(extra = {}) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AF_') && key !== 'FORCE_COLOR'));
-  return { ...env, HOME: join(work, 'home'), AF_GLOBAL_DIR: join(work, 'home', '.agent-farm'), NO_COLOR: '1', DENO_DIR: join(work, 'deno-cache'), DENO_NO_UPDATE_CHECK: '1', ...extra };
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([key]) => !key.startsWith('AF_') && key !== 'FORCE_COLOR'),
+  );
+  return {
+    ...env,
+    HOME: join(work, 'home'),
+    AF_GLOBAL_DIR: join(work, 'home', '.agent-farm'),
+    NO_COLOR: '1',
+    DENO_DIR: join(work, 'deno-cache'),
+    DENO_NO_UPDATE_CHECK: '1',
+    ...extra,
+  };
 }
 
 function run(command, args, { cwd = work, env = environment(), input } = {}) {
@@ -72,18 +97,31 @@ function run(command, args, { cwd = work, env = environment(), input } = {}) {
     const child = spawn(command, args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => { stdout += chunk; });
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
     child.stdin.end(input ?? '');
     const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS);
-    child.on('error', (error) => { clearTimeout(timer); resolve({ code: -1, stdout, stderr: `${stderr}${error.message}` }); });
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code: signal ? `${signal}` : code, stdout, stderr }); });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: -1, stdout, stderr: `${stderr}${error.message}` });
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: signal ? `${signal}` : code, stdout, stderr });
+    });
   });
 }
 
 async function succeed(command, args, options) {
   const result = await run(command, args, options);
-  expect(result.code === 0, `${[command, ...args].join(' ')} exited ${result.code}\n${result.stdout}${result.stderr}`.trim());
+  expect(
+    result.code === 0,
+    `${[command, ...args].join(' ')} exited ${result.code}\n${result.stdout}${result.stderr}`.trim(),
+  );
   return result;
 }
 
@@ -144,7 +182,24 @@ function minimalPath() {
   const bin = join(work, 'minimal-bin');
   mkdirSync(bin);
   const which = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
-  for (const tool of ['node', 'npm', 'sh', 'env', 'cat', 'ls', 'mkdir', 'rm', 'cp', 'mv', 'chmod', 'sed', 'grep', 'tar', 'gzip', 'uname']) {
+  for (const tool of [
+    'node',
+    'npm',
+    'sh',
+    'env',
+    'cat',
+    'ls',
+    'mkdir',
+    'rm',
+    'cp',
+    'mv',
+    'chmod',
+    'sed',
+    'grep',
+    'tar',
+    'gzip',
+    'uname',
+  ]) {
     const found = tool === 'node' ? process.execPath : which(tool);
     if (found) symlinkSync(realpathSync(found), join(bin, tool));
   }
@@ -157,12 +212,26 @@ let restrictedPath;
 
 async function packAndInstall() {
   await check('npm pack: the tarball is at most 1 MiB', async () => {
-    const packed = await succeed('npm', ['pack', '--json', '--pack-destination', work], { cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    const packed = await succeed('npm', ['pack', '--json', '--pack-destination', work], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('[')));
     tarball = join(work, info.filename);
     expect(info.size <= MAX_TARBALL, `the tarball is ${info.size} bytes, over ${MAX_TARBALL}`);
     const paths = info.files.map((file) => file.path);
-    for (const required of ['dist/index.js', 'dist/index.cjs', 'dist/embedded.js', 'dist/embedded.cjs', 'dist/sql-wasm.embedded.cjs', 'dist/af.js', 'dist/types/index.d.ts', 'dist/types-cjs/embedded.d.ts', 'wasm/sql-wasm.wasm', 'THIRD_PARTY_NOTICES.md']) {
+    for (const required of [
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/embedded.js',
+      'dist/embedded.cjs',
+      'dist/sql-wasm.embedded.cjs',
+      'dist/af.js',
+      'dist/types/index.d.ts',
+      'dist/types-cjs/embedded.d.ts',
+      'wasm/sql-wasm.wasm',
+      'THIRD_PARTY_NOTICES.md',
+    ]) {
       expect(paths.includes(required), `the tarball lacks ${required}`);
     }
     return `${info.filename}, ${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${paths.length} files`;
@@ -171,8 +240,9 @@ async function packAndInstall() {
 
   restrictedPath = minimalPath();
   await check('the PATH for the install holds no compiler, python or make', async () => {
-    const present = ['cc', 'gcc', 'g++', 'c++', 'clang', 'make', 'python', 'python3'].filter((tool) =>
-      spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env: { PATH: restrictedPath } }).status === 0);
+    const present = ['cc', 'gcc', 'g++', 'c++', 'clang', 'make', 'python', 'python3'].filter(
+      (tool) => spawnSync('/bin/sh', ['-c', `command -v ${tool}`], { env: { PATH: restrictedPath } }).status === 0,
+    );
     expect(present.length === 0, `still on PATH: ${present.join(', ')}`);
     return readdirSync(restrictedPath).join(' ');
   });
@@ -180,8 +250,14 @@ async function packAndInstall() {
   await check('npm install --ignore-scripts of the tarball installs no other package', async () => {
     consumer = join(work, 'consumer');
     mkdirSync(consumer);
-    writeFileSync(join(consumer, 'package.json'), `${JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2)}\n`);
-    await succeed('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', tarball], { cwd: consumer, env: environment({ PATH: restrictedPath, npm_config_cache: join(work, 'npm-cache') }) });
+    writeFileSync(
+      join(consumer, 'package.json'),
+      `${JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2)}\n`,
+    );
+    await succeed('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', tarball], {
+      cwd: consumer,
+      env: environment({ PATH: restrictedPath, npm_config_cache: join(work, 'npm-cache') }),
+    });
     const installed = readdirSync(join(consumer, 'node_modules')).filter((name) => !name.startsWith('.'));
     expect(installed.join() === 'agent-farm-state', `node_modules holds ${installed.join(', ')}`);
     writeFileSync(join(consumer, 'smoke-main.mjs'), smokeEsm('agent-farm-state'));
@@ -194,18 +270,30 @@ async function packAndInstall() {
 
   const env = environment({ PATH: restrictedPath });
   await check('af --version (the installed bin, by its #! line)', async () => {
-    const { stdout } = await succeed(join(consumer, 'node_modules', '.bin', 'af'), ['--version'], { cwd: consumer, env });
+    const { stdout } = await succeed(join(consumer, 'node_modules', '.bin', 'af'), ['--version'], {
+      cwd: consumer,
+      env,
+    });
     expect(/^af\/\d+\.\d+\.\d+/.test(stdout), `printed ${stdout}`);
     return stdout.trim();
   });
   await check('af db dump in a new project', async () => {
     const project = newProject('installed-af');
-    const { stdout } = await succeed(join(consumer, 'node_modules', '.bin', 'af'), ['db', 'dump'], { cwd: project, env });
-    expect(JSON.stringify(Object.keys(JSON.parse(stdout))) === '["architect","builders","utils","annotations"]', `printed ${stdout}`);
+    const { stdout } = await succeed(join(consumer, 'node_modules', '.bin', 'af'), ['db', 'dump'], {
+      cwd: project,
+      env,
+    });
+    expect(
+      JSON.stringify(Object.keys(JSON.parse(stdout))) === '["architect","builders","utils","annotations"]',
+      `printed ${stdout}`,
+    );
     return 'four empty tables';
   });
   await check('the API from the installed package (upsertBuilder, loadState, getPortBlock)', async () => {
-    const { stdout } = await succeed(process.execPath, [join(consumer, 'smoke-main.mjs')], { cwd: newProject('installed-api'), env });
+    const { stdout } = await succeed(process.execPath, [join(consumer, 'smoke-main.mjs')], {
+      cwd: newProject('installed-api'),
+      env,
+    });
     const summary = lastJson(stdout);
     smokeBlocks.push(summary.basePort);
     expect(summary.globalMode === '600', `global.db has mode ${summary.globalMode}`);
@@ -230,10 +318,26 @@ const platformArch = `${process.platform}-${process.arch}`;
 function runtimeCandidates(modules) {
   const bunArch = { x64: 'x64', arm64: 'aarch64' }[process.arch];
   return {
-    'node 18': [join(modules, 'node18/bin/node'), join(modules, `node18/node_modules/node-${platformArch}/bin/node`), join(runtimesDir, 'fallback/node_modules/node18-bin/bin/node')],
-    'node 22': [join(modules, 'node22/bin/node'), join(modules, `node22/node_modules/node-${platformArch}/bin/node`), join(runtimesDir, 'fallback/node_modules/node22-bin/bin/node')],
-    bun: [join(modules, `@oven/bun-${process.platform}-${bunArch}/bin/bun`), join(modules, `@oven/bun-${process.platform}-${bunArch}-baseline/bin/bun`), join(modules, 'bun/bin/bun.exe')],
-    deno: [join(modules, `@deno/${platformArch}-glibc/deno`), join(modules, `@deno/${platformArch}/deno`), join(modules, 'deno/deno')],
+    'node 18': [
+      join(modules, 'node18/bin/node'),
+      join(modules, `node18/node_modules/node-${platformArch}/bin/node`),
+      join(runtimesDir, 'fallback/node_modules/node18-bin/bin/node'),
+    ],
+    'node 22': [
+      join(modules, 'node22/bin/node'),
+      join(modules, `node22/node_modules/node-${platformArch}/bin/node`),
+      join(runtimesDir, 'fallback/node_modules/node22-bin/bin/node'),
+    ],
+    bun: [
+      join(modules, `@oven/bun-${process.platform}-${bunArch}/bin/bun`),
+      join(modules, `@oven/bun-${process.platform}-${bunArch}-baseline/bin/bun`),
+      join(modules, 'bun/bin/bun.exe'),
+    ],
+    deno: [
+      join(modules, `@deno/${platformArch}-glibc/deno`),
+      join(modules, `@deno/${platformArch}/deno`),
+      join(modules, 'deno/deno'),
+    ],
   };
 }
 
@@ -249,23 +353,55 @@ function firstWorking(candidates) {
 async function findRuntimes() {
   const modules = join(runtimesDir, 'node_modules');
   let found = {};
-  const locate = () => Object.fromEntries(Object.entries(runtimeCandidates(modules)).map(([name, paths]) => [name, firstWorking(paths)]));
+  const locate = () =>
+    Object.fromEntries(Object.entries(runtimeCandidates(modules)).map(([name, paths]) => [name, firstWorking(paths)]));
   await check('runtimes from npm: node@18, node@22, bun, deno', async () => {
     found = locate();
     if (Object.values(found).some((runtime) => !runtime)) {
-      await succeed('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', runtimesDir, 'node18@npm:node@18', 'node22@npm:node@22', 'bun', 'deno'], { cwd: root, env: process.env });
+      await succeed(
+        'npm',
+        [
+          'install',
+          '--no-save',
+          '--no-audit',
+          '--no-fund',
+          '--prefix',
+          runtimesDir,
+          'node18@npm:node@18',
+          'node22@npm:node@22',
+          'bun',
+          'deno',
+        ],
+        { cwd: root, env: process.env },
+      );
       found = locate();
     }
     // The `node` packages put their binary in place from an install script; when npm did
     // not run it, the platform package holds the same binary and needs no script.
     const missingNode = ['18', '22'].filter((major) => !found[`node ${major}`]);
     if (missingNode.length > 0) {
-      await succeed('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', join(runtimesDir, 'fallback'), ...missingNode.map((major) => `node${major}-bin@npm:node-${platformArch}@${major}`)], { cwd: root, env: process.env });
+      await succeed(
+        'npm',
+        [
+          'install',
+          '--no-save',
+          '--no-audit',
+          '--no-fund',
+          '--prefix',
+          join(runtimesDir, 'fallback'),
+          ...missingNode.map((major) => `node${major}-bin@npm:node-${platformArch}@${major}`),
+        ],
+        { cwd: root, env: process.env },
+      );
       found = locate();
     }
-    const missing = Object.entries(found).filter(([, runtime]) => !runtime).map(([name]) => name);
+    const missing = Object.entries(found)
+      .filter(([, runtime]) => !runtime)
+      .map(([name]) => name);
     expect(missing.length === 0, `no working binary for ${missing.join(', ')}`);
-    return Object.entries(found).map(([name, { path, version }]) => `${name}: ${version} (${path.slice(runtimesDir.length + 1)})`).join('; ');
+    return Object.entries(found)
+      .map(([name, { path, version }]) => `${name}: ${version} (${path.slice(runtimesDir.length + 1)})`)
+      .join('; ');
   });
   return Object.fromEntries(Object.entries(found).filter(([, runtime]) => runtime));
 }
@@ -278,16 +414,30 @@ function runtimeArgs(name, script) {
 async function onEveryRuntime(runtimes) {
   const env = environment({ PATH: restrictedPath });
   for (const [name, runtime] of Object.entries(runtimes)) {
-    for (const [variant, script] of [['import', 'smoke-main.mjs'], ['require', 'smoke-main.cjs'], ['embedded entry', 'smoke-embedded.mjs']]) {
+    for (const [variant, script] of [
+      ['import', 'smoke-main.mjs'],
+      ['require', 'smoke-main.cjs'],
+      ['embedded entry', 'smoke-embedded.mjs'],
+    ]) {
       await check(`${name}: the API by ${variant}`, async () => {
         const project = newProject(`${name.replace(' ', '')}-${script}`);
-        const { stdout } = await succeed(runtime.path, runtimeArgs(name, join(consumer, script)), { cwd: project, env });
+        const { stdout } = await succeed(runtime.path, runtimeArgs(name, join(consumer, script)), {
+          cwd: project,
+          env,
+        });
         const summary = lastJson(stdout);
         smokeBlocks.push(summary.basePort);
         expect(summary.globalMode === '600', `global.db has mode ${summary.globalMode}`);
-        const dump = await succeed(runtime.path, runtimeArgs(name, join(consumer, 'node_modules', 'agent-farm-state', 'dist', 'af.js')).concat(['db', 'dump']), { cwd: project, env });
+        const dump = await succeed(
+          runtime.path,
+          runtimeArgs(name, join(consumer, 'node_modules', 'agent-farm-state', 'dist', 'af.js')).concat(['db', 'dump']),
+          { cwd: project, env },
+        );
         const builders = JSON.parse(dump.stdout).builders;
-        expect(builders.length === 1 && builders[0].id === summary.id && builders[0].status === 'pr-ready', `af db dump printed ${dump.stdout}`);
+        expect(
+          builders.length === 1 && builders[0].id === summary.id && builders[0].status === 'pr-ready',
+          `af db dump printed ${dump.stdout}`,
+        );
         return `${summary.runtime}, base port ${summary.basePort}; af db dump shows ${summary.id}`;
       });
     }
@@ -307,14 +457,30 @@ async function writingTogether(runtimes) {
     const stateDb = join(folder, 'project', '.agent-farm', 'state.db');
     const globalDb = join(folder, 'home', '.agent-farm', 'global.db');
     const startAt = String(Date.now() + 3000);
-    const runs = await Promise.all(writers.map((runtime, index) => succeed(runtimes[runtime].path, runtimeArgs(runtime, join(consumer, 'writer.mjs')), {
-      cwd: consumer,
-      env: environment({ PATH: restrictedPath, WRITER_TAG: runtime.replace(' ', ''), WRITER_PORT: String(10_000 + index * 1000), STATE_DB: stateDb, GLOBAL_DB: globalDb, START_AT: startAt }),
-    })));
+    const runs = await Promise.all(
+      writers.map((runtime, index) =>
+        succeed(runtimes[runtime].path, runtimeArgs(runtime, join(consumer, 'writer.mjs')), {
+          cwd: consumer,
+          env: environment({
+            PATH: restrictedPath,
+            WRITER_TAG: runtime.replace(' ', ''),
+            WRITER_PORT: String(10_000 + index * 1000),
+            STATE_DB: stateDb,
+            GLOBAL_DB: globalDb,
+            START_AT: startAt,
+          }),
+        }),
+      ),
+    );
     const spans = runs.map((result) => lastJson(result.stdout));
     const overlap = Math.min(...spans.map((span) => span.last)) - Math.max(...spans.map((span) => span.first));
     expect(overlap > 0, `the writers did not run at the same time: ${JSON.stringify(spans)}`);
-    const counted = await succeed(process.execPath, ['--input-type=module', '-e', `
+    const counted = await succeed(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       import { StateStore, PortRegistry } from 'agent-farm-state';
       const store = await StateStore.open(${JSON.stringify(stateDb)});
       const state = await store.loadState();
@@ -324,14 +490,23 @@ async function writingTogether(runtimes) {
       const blocks = (await registry.listAllocations()).map((a) => a.basePort);
       await registry.close();
       console.log(JSON.stringify({ ids: state.builders.map((b) => b.id), ports: state.builders.map((b) => b.port), integrity, blocks }));
-    `], { cwd: consumer, env: environment({ PATH: restrictedPath }) });
+    `,
+      ],
+      { cwd: consumer, env: environment({ PATH: restrictedPath }) },
+    );
     const { ids, ports, integrity, blocks } = lastJson(counted.stdout);
     const expectedRows = writers.length * WRITES_PER_RUNTIME;
     const expectedBlocks = writers.length * BLOCKS_PER_RUNTIME;
     expect(integrity === 'ok', `integrity_check: ${integrity}`);
-    expect(ids.length === expectedRows && new Set(ids).size === expectedRows, `${ids.length} builders (${new Set(ids).size} distinct), expected ${expectedRows}`);
+    expect(
+      ids.length === expectedRows && new Set(ids).size === expectedRows,
+      `${ids.length} builders (${new Set(ids).size} distinct), expected ${expectedRows}`,
+    );
     expect(new Set(ports).size === expectedRows, 'builders share a port');
-    expect(blocks.length === expectedBlocks && new Set(blocks).size === expectedBlocks, `${blocks.length} port blocks (${new Set(blocks).size} distinct), expected ${expectedBlocks}`);
+    expect(
+      blocks.length === expectedBlocks && new Set(blocks).size === expectedBlocks,
+      `${blocks.length} port blocks (${new Set(blocks).size} distinct), expected ${expectedBlocks}`,
+    );
     return `${expectedRows} builders and ${expectedBlocks} port blocks, integrity ok, writers overlapped ${seconds(overlap)}`;
   });
 }
@@ -348,16 +523,33 @@ async function bundles(runtimes) {
     for (const format of ['esm', 'cjs']) {
       const outDir = join(work, 'bundles', `${entry}-${format}`);
       const outfile = join(outDir, format === 'esm' ? 'app.mjs' : 'app.cjs');
-      const built = await check(`esbuild bundles a consumer of the ${entry} entry into one ${format} file${entry === 'main' ? ', the .wasm copied beside it' : ''}`, async () => {
-        await build({ entryPoints: [entry === 'main' ? source : join(consumer, 'app-embedded.mjs')], bundle: true, platform: 'node', format, outfile, logLevel: 'error' });
-        if (entry === 'main') copyFileSync(join(consumer, 'node_modules', 'agent-farm-state', 'wasm', 'sql-wasm.wasm'), join(outDir, 'sql-wasm.wasm'));
-        const files = readdirSync(outDir);
-        return `${outDir.slice(work.length + 1)}: ${files.join(', ')}`;
-      });
+      const built = await check(
+        `esbuild bundles a consumer of the ${entry} entry into one ${format} file${entry === 'main' ? ', the .wasm copied beside it' : ''}`,
+        async () => {
+          await build({
+            entryPoints: [entry === 'main' ? source : join(consumer, 'app-embedded.mjs')],
+            bundle: true,
+            platform: 'node',
+            format,
+            outfile,
+            logLevel: 'error',
+          });
+          if (entry === 'main')
+            copyFileSync(
+              join(consumer, 'node_modules', 'agent-farm-state', 'wasm', 'sql-wasm.wasm'),
+              join(outDir, 'sql-wasm.wasm'),
+            );
+          const files = readdirSync(outDir);
+          return `${outDir.slice(work.length + 1)}: ${files.join(', ')}`;
+        },
+      );
       if (!built) continue;
       for (const [name, runtime] of Object.entries(runtimes)) {
         await check(`${name}: the one-file ${format} bundle of the ${entry} entry runs`, async () => {
-          const { stdout } = await succeed(runtime.path, runtimeArgs(name, outfile), { cwd: newProject(`bundle-${entry}-${format}-${name.replace(' ', '')}`), env });
+          const { stdout } = await succeed(runtime.path, runtimeArgs(name, outfile), {
+            cwd: newProject(`bundle-${entry}-${format}-${name.replace(' ', '')}`),
+            env,
+          });
           const { basePort } = lastJson(stdout);
           smokeBlocks.push(basePort);
           return `base port ${basePort}`;
@@ -369,11 +561,17 @@ async function bundles(runtimes) {
 
 async function sharedRegistry() {
   await check('every runtime and bundle shared one global.db: one distinct block per project', async () => {
-    const { stdout } = await succeed(join(consumer, 'node_modules', '.bin', 'af'), ['db', 'dump', '--global'], { cwd: newProject('registry'), env: environment({ PATH: restrictedPath }) });
+    const { stdout } = await succeed(join(consumer, 'node_modules', '.bin', 'af'), ['db', 'dump', '--global'], {
+      cwd: newProject('registry'),
+      env: environment({ PATH: restrictedPath }),
+    });
     const allocations = JSON.parse(stdout).port_allocations;
     const bases = allocations.map((row) => row.base_port);
     expect(new Set(smokeBlocks).size === smokeBlocks.length, `a block was handed out twice: ${smokeBlocks.join(', ')}`);
-    expect(bases.length === smokeBlocks.length && smokeBlocks.every((base) => bases.includes(base)), `global.db holds ${bases.join(', ')}; the runs got ${smokeBlocks.join(', ')}`);
+    expect(
+      bases.length === smokeBlocks.length && smokeBlocks.every((base) => bases.includes(base)),
+      `global.db holds ${bases.join(', ')}; the runs got ${smokeBlocks.join(', ')}`,
+    );
     return `${allocations.length} projects, blocks ${Math.min(...bases)}…${Math.max(...bases)}`;
   });
 }

@@ -14,9 +14,20 @@ const stayUp = (who: string) => `sh -c 'echo ${who} ready; sleep 600'`;
 const env = { ...process.env, AF_GLOBAL_DIR: join(folder, 'home', '.agent-farm') };
 
 mkdirSync(join(project, 'codev'), { recursive: true });
-writeFileSync(join(project, 'codev', 'config.json'), JSON.stringify({ shell: { architect: stayUp('architect'), builder: stayUp('builder'), shell: stayUp('shell') } }, null, 2));
+writeFileSync(
+  join(project, 'codev', 'config.json'),
+  JSON.stringify(
+    { shell: { architect: stayUp('architect'), builder: stayUp('builder'), shell: stayUp('shell') } },
+    null,
+    2,
+  ),
+);
 writeFileSync(join(project, 'README.md'), '# demo project\n');
-for (const args of [['init', '-q'], ['add', '.'], ['-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'commit', '-qm', 'start']]) {
+for (const args of [
+  ['init', '-q'],
+  ['add', '.'],
+  ['-c', 'user.name=demo', '-c', 'user.email=demo@example.invalid', 'commit', '-qm', 'start'],
+]) {
   spawnSync('git', args, { cwd: project, stdio: 'inherit' });
 }
 

@@ -5,12 +5,19 @@ import { spawn } from 'node:child_process';
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
 // test/helpers/ is never run as tests, whatever the pattern: its workers act on their
 // arguments (a pattern like 'state' would run state-worker.ts in the runner itself).
-const child = spawn(process.execPath, ['--import', './test/helpers/register.mjs', './node_modules/uvu/bin.js', 'test', pattern, '--ignore', '^helpers'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(
+  process.execPath,
+  ['--import', './test/helpers/register.mjs', './node_modules/uvu/bin.js', 'test', pattern, '--ignore', '^helpers'],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 let output = '';
-child.stdout.on('data', (chunk) => { output += chunk; process.stdout.write(chunk); });
+child.stdout.on('data', (chunk) => {
+  output += chunk;
+  process.stdout.write(chunk);
+});
 child.on('close', (code) => {
   // uvu colours its summary; strip ANSI codes before reading the numbers.
-  const plain = output.replace(/\x1b\[[0-9;]*m/g, '');
+  const plain = output.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '');
   const total = Number(/Total:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
   const passed = Number(/Passed:\s+(\d+)/.exec(plain)?.[1] ?? NaN);
   const skipped = Number(/Skipped:\s+(\d+)/.exec(plain)?.[1] ?? 0);

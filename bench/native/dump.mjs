@@ -10,6 +10,7 @@ db.pragma('journal_mode = WAL');
 db.pragma('busy_timeout = 5000');
 db.pragma('synchronous = NORMAL');
 const tables = {};
-for (const table of ['architect', 'builders', 'utils', 'annotations']) tables[table] = db.prepare(`SELECT * FROM ${table}`).all();
+for (const table of ['architect', 'builders', 'utils', 'annotations'])
+  tables[table] = db.prepare(`SELECT * FROM ${table}`).all();
 db.close();
 process.stdout.write(`${JSON.stringify(tables, null, 2)}\n`);

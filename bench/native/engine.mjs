@@ -2,7 +2,14 @@
 // busy_timeout=5000, synchronous=NORMAL, the native local schema), behind the
 // benchmark's engine interface. Statements are prepared once per connection.
 import Database from 'better-sqlite3';
-import { BUILDER_UPSERT, MIGRATIONS_TABLE, SELECT_BUILDERS, builderFromRow, builderParams, nativeLocalSchema } from '../workload.mjs';
+import {
+  BUILDER_UPSERT,
+  MIGRATIONS_TABLE,
+  SELECT_BUILDERS,
+  builderFromRow,
+  builderParams,
+  nativeLocalSchema,
+} from '../workload.mjs';
 
 export const name = 'native';
 
@@ -11,8 +18,9 @@ export function open(path) {
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
-  const applied = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").get()
-    && db.prepare('SELECT 1 FROM _migrations WHERE version = 1').get();
+  const applied =
+    db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'").get() &&
+    db.prepare('SELECT 1 FROM _migrations WHERE version = 1').get();
   if (!applied) {
     db.transaction(() => {
       db.exec(MIGRATIONS_TABLE);
@@ -25,18 +33,26 @@ export function open(path) {
 
 export function writeProject({ db, upsert }, project) {
   const a = project.architect;
-  db.prepare('INSERT INTO architect (id, pid, port, cmd, tmux_session) VALUES (1, ?, ?, ?, ?)')
-    .run(a.pid, a.port, a.cmd, a.tmuxSession ?? null);
+  db.prepare('INSERT INTO architect (id, pid, port, cmd, tmux_session) VALUES (1, ?, ?, ?, ?)').run(
+    a.pid,
+    a.port,
+    a.cmd,
+    a.tmuxSession ?? null,
+  );
   for (const b of project.builders) upsert.run(builderParams(b));
   const util = db.prepare('INSERT INTO utils (id, name, port, pid, tmux_session) VALUES (?, ?, ?, ?, ?)');
   for (const u of project.utils) util.run(u.id, u.name, u.port, u.pid, u.tmuxSession ?? null);
-  const annotation = db.prepare('INSERT INTO annotations (id, file, port, pid, parent_type, parent_id) VALUES (?, ?, ?, ?, ?, ?)');
+  const annotation = db.prepare(
+    'INSERT INTO annotations (id, file, port, pid, parent_type, parent_id) VALUES (?, ?, ?, ?, ?, ?)',
+  );
   for (const x of project.annotations) annotation.run(x.id, x.file, x.port, x.pid, x.parent.type, x.parent.id ?? null);
 }
 
 /** Writes all `list` in one transaction. */
 export function prefill({ db, upsert }, list) {
-  db.transaction(() => { for (const b of list) upsert.run(builderParams(b)); })();
+  db.transaction(() => {
+    for (const b of list) upsert.run(builderParams(b));
+  })();
 }
 
 /** One committed single-row upsert (autocommit), as the native upsertBuilder does. */

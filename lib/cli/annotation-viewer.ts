@@ -18,8 +18,16 @@ import { projectRoot } from './stores.js';
 const VIEWER_MARKER = '_serve';
 
 /** The viewer's command line for `file` on `port` in the project at `root`: this same program, serving the file. */
-export const annotationViewerArgv = (root: string) => (file: string, port: number) =>
-  [process.execPath, resolve(process.argv[1]!), VIEWER_MARKER, file, '--port', String(port), '--root', root];
+export const annotationViewerArgv = (root: string) => (file: string, port: number) => [
+  process.execPath,
+  resolve(process.argv[1]!),
+  VIEWER_MARKER,
+  file,
+  '--port',
+  String(port),
+  '--root',
+  root,
+];
 
 /** Whether this process was started as an annotation viewer. */
 export function isAnnotationViewer(argv: readonly string[] = process.argv): boolean {
@@ -29,7 +37,8 @@ export function isAnnotationViewer(argv: readonly string[] = process.argv): bool
 /** Serves the file the arguments after the marker name. */
 export async function runAnnotationViewer(argv: readonly string[] = process.argv): Promise<void> {
   const cli = cac(`af ${VIEWER_MARKER}`);
-  cli.command('<file>', 'Serve one file read-only on 127.0.0.1')
+  cli
+    .command('<file>', 'Serve one file read-only on 127.0.0.1')
     .option('--port <port>', 'The port to listen on')
     .option('--root <folder>', 'The project: the file must stay inside it')
     .action(action(serve));
@@ -39,12 +48,16 @@ export async function runAnnotationViewer(argv: readonly string[] = process.argv
 
 async function serve(file: unknown, options: { port?: unknown; root?: unknown }): Promise<void> {
   const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidInputError(`--port should be a port number, got ${JSON.stringify(options.port)}.`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InvalidInputError(`--port should be a port number, got ${JSON.stringify(options.port)}.`);
   const path = resolve(String(file));
   const root = resolve(String(options.root ?? projectRoot()));
   try {
     const secret = readSecret(secretPath(root));
-    if (secret === undefined) throw new InvalidInputError(`there is no farm secret at ${secretPath(root)}; start the viewer with "af annotate".`);
+    if (secret === undefined)
+      throw new InvalidInputError(
+        `there is no farm secret at ${secretPath(root)}; start the viewer with "af annotate".`,
+      );
     await serveFile(path, port, { root, secret });
   } catch (error) {
     // The channel to af annotate would keep this process alive.

@@ -98,7 +98,10 @@ export function printTable(headers: string[], rows: Array<Array<string | number>
   const cells = [headers, ...rows.map((row) => row.map(String))];
   const widths = headers.map((_, column) => Math.max(...cells.map((row) => row[column]!.length)));
   cells.forEach((row, index) => {
-    const line = row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+    const line = row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
     printLine(index === 0 ? paint(line, 'bold') : line);
   });
 }

@@ -70,7 +70,11 @@ async function releaseUnusedBlock(root: string, store: StateStore): Promise<void
  * In the project's state, its farm: the command that starts something there. A
  * failure leaves no port block taken that the command itself took.
  */
-async function inFarm<T>(root: string, refreshBlock: boolean, use: (farm: Farm, store: StateStore) => Promise<T>): Promise<T> {
+async function inFarm<T>(
+  root: string,
+  refreshBlock: boolean,
+  use: (farm: Farm, store: StateStore) => Promise<T>,
+): Promise<T> {
   return withState(async (store) => {
     const { farm, allocated } = await openFarm(root, refreshBlock);
     try {
@@ -93,7 +97,9 @@ function prepare(role: CommandRole, options: Options): { root: string; command: 
  * interruption.ts): its errors are printed like any command's, and a signal sets the
  * exit status 128 + its number.
  */
-function interruptible<A extends unknown[]>(run: (interruption: Interruption, ...args: A) => Promise<void>): (...args: A) => Promise<void> {
+function interruptible<A extends unknown[]>(
+  run: (interruption: Interruption, ...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await withSignalsDeferred((interruption) => run(interruption, ...args));
@@ -114,11 +120,15 @@ async function start(interruption: Interruption, options: Options): Promise<void
   const { root, command } = prepare('architect', options);
   const result = await inFarm(root, true, (farm, store) => startArchitect(farm, store, command, interruption));
   const { architect } = result;
-  if (result.alreadyRunning && result.startingElsewhere) note(`another "af start" (pid ${architect.pid}) is starting the architect right now; see "af status" in a moment.`);
-  else if (result.alreadyRunning) note(`the architect is already running (pid ${architect.pid}, port ${architect.port}); "af stop" ends it.`);
-  else if (result.replaced) note(`replaced the recorded architect (pid ${result.replaced.pid}), which was no longer running.`);
+  if (result.alreadyRunning && result.startingElsewhere)
+    note(`another "af start" (pid ${architect.pid}) is starting the architect right now; see "af status" in a moment.`);
+  else if (result.alreadyRunning)
+    note(`the architect is already running (pid ${architect.pid}, port ${architect.port}); "af stop" ends it.`);
+  else if (result.replaced)
+    note(`replaced the recorded architect (pid ${result.replaced.pid}), which was no longer running.`);
   if (options.json) return printJson(architect);
-  if (!result.alreadyRunning) printLine(`architect started: pid ${architect.pid}, port ${architect.port}, ${whereItRuns(result.launched)}`);
+  if (!result.alreadyRunning)
+    printLine(`architect started: pid ${architect.pid}, port ${architect.port}, ${whereItRuns(result.launched)}`);
 }
 
 function spawnMode(options: SpawnOptions): SpawnMode {
@@ -134,17 +144,22 @@ function spawnMode(options: SpawnOptions): SpawnMode {
   ];
   const given = candidates.filter(([, mode]) => mode !== undefined);
   if (given.length !== 1) {
-    throw new InvalidInputError(`af spawn takes exactly one of --project <id>, --task <text>, --protocol <name>, --shell, --worktree; got ${given.length === 0 ? 'none' : given.map(([flag]) => flag).join(' and ')}.`);
+    throw new InvalidInputError(
+      `af spawn takes exactly one of --project <id>, --task <text>, --protocol <name>, --shell, --worktree; got ${given.length === 0 ? 'none' : given.map(([flag]) => flag).join(' and ')}.`,
+    );
   }
   const [flag, mode] = given[0]!;
-  if ([project, task, protocol].some((text) => text?.trim() === '')) throw new InvalidInputError(`${flag} needs a value.`);
+  if ([project, task, protocol].some((text) => text?.trim() === ''))
+    throw new InvalidInputError(`${flag} needs a value.`);
   return mode!;
 }
 
 async function spawn(interruption: Interruption, options: SpawnOptions): Promise<void> {
   const mode = spawnMode(options);
   const { root, command } = prepare('builder', options);
-  const { builder, launched } = await inFarm(root, false, (farm, store) => spawnBuilder(farm, store, mode, command, interruption));
+  const { builder, launched } = await inFarm(root, false, (farm, store) =>
+    spawnBuilder(farm, store, mode, command, interruption),
+  );
   if (options.json) return printJson(builder);
   printLine(`builder ${builder.id} started: pid ${builder.pid}, port ${builder.port}, ${whereItRuns(launched)}`);
   if (builder.worktree) printLine(`  worktree ${builder.worktree} on branch ${builder.branch}`);
@@ -153,18 +168,33 @@ async function spawn(interruption: Interruption, options: SpawnOptions): Promise
 async function util(interruption: Interruption, options: Options & { name?: unknown }): Promise<void> {
   const { root, command } = prepare('shell', options);
   const name = textOption(options.name, ['--name']) ?? 'shell';
-  const { util: terminal, launched } = await inFarm(root, false, (farm, store) => openUtil(farm, store, command, name, interruption));
+  const { util: terminal, launched } = await inFarm(root, false, (farm, store) =>
+    openUtil(farm, store, command, name, interruption),
+  );
   if (options.json) return printJson(terminal);
-  printLine(`utility terminal ${terminal.id} started: pid ${terminal.pid}, port ${terminal.port}, ${whereItRuns(launched)}`);
+  printLine(
+    `utility terminal ${terminal.id} started: pid ${terminal.pid}, port ${terminal.port}, ${whereItRuns(launched)}`,
+  );
 }
 
-async function annotate(interruption: Interruption, file: unknown, options: Options & { builder?: unknown; util?: unknown }): Promise<void> {
+async function annotate(
+  interruption: Interruption,
+  file: unknown,
+  options: Options & { builder?: unknown; util?: unknown },
+): Promise<void> {
   const root = projectRoot();
   const { annotation, secret } = await inFarm(root, false, async (farm, store) => {
-    const parent = await annotationParent(store, textOption(options.builder, ['--builder']), textOption(options.util, ['--util']));
+    const parent = await annotationParent(
+      store,
+      textOption(options.builder, ['--builder']),
+      textOption(options.util, ['--util']),
+    );
     // Made before the viewer starts: the viewer only reads it.
     const secret = loadOrCreateSecret(secretPath(root));
-    return { annotation: await openAnnotation(farm, store, String(file), parent, annotationViewerArgv(root), interruption), secret };
+    return {
+      annotation: await openAnnotation(farm, store, String(file), parent, annotationViewerArgv(root), interruption),
+      secret,
+    };
   });
   const url = `http://127.0.0.1:${annotation.port}/?${TOKEN_PARAMETER}=${secret}`;
   if (options.json) return printJson({ ...annotation, url });
@@ -175,7 +205,9 @@ async function stop(options: Options): Promise<void> {
   const stopped = await withState((store) => stopFarm(farmIdentity(projectRoot()), store));
   if (options.json) printJson(stopped);
   else if (stopped.length === 0) printLine('nothing was running or recorded; the state is clear');
-  else for (const entry of stopped) printLine(`${entry.what}${entry.unrecorded ? ', not recorded' : ''} (pid ${entry.pid}): ${entry.outcome}`);
+  else
+    for (const entry of stopped)
+      printLine(`${entry.what}${entry.unrecorded ? ', not recorded' : ''} (pid ${entry.pid}): ${entry.outcome}`);
   const survivors = stopped.filter((entry) => entry.outcome === 'survived');
   if (survivors.length > 0) {
     note(`still running after SIGKILL: ${survivors.map((entry) => `${entry.what} (pid ${entry.pid})`).join(', ')}`);
@@ -186,24 +218,35 @@ async function stop(options: Options): Promise<void> {
 async function cleanup(options: Options & { project?: unknown; force?: boolean }): Promise<void> {
   const id = textOption(options.project, ['--project', '-p']);
   if (id === undefined) throw new InvalidInputError('af cleanup needs the builder: --project <id> (see "af status").');
-  const result = await withState((store) => cleanupBuilder(farmIdentity(projectRoot()), store, id, Boolean(options.force)));
+  const result = await withState((store) =>
+    cleanupBuilder(farmIdentity(projectRoot()), store, id, Boolean(options.force)),
+  );
   if (options.json) return printJson(result);
   const removed = result.worktree ? `; removed worktree ${result.worktree} and branch ${result.branch}` : '';
   printLine(`builder ${id} cleaned up: process ${result.process}${removed}`);
 }
 
 export function registerLifecycle(cli: CAC): void {
-  cli.option('--architect-cmd <command>', 'The architect command (default: shell.architect of codev/config.json, else claude)')
+  cli
+    .option(
+      '--architect-cmd <command>',
+      'The architect command (default: shell.architect of codev/config.json, else claude)',
+    )
     .option('--builder-cmd <command>', 'The builder command (default: shell.builder of codev/config.json, else claude)')
-    .option('--shell-cmd <command>', 'The utility shell (default: shell.shell of codev/config.json, else $SHELL or bash)');
+    .option(
+      '--shell-cmd <command>',
+      'The utility shell (default: shell.shell of codev/config.json, else $SHELL or bash)',
+    );
 
-  cli.command('start', 'Start the architect: in tmux when installed, else detached with a log in .agent-farm/logs')
+  cli
+    .command('start', 'Start the architect: in tmux when installed, else detached with a log in .agent-farm/logs')
     .option('--json', 'Print the recorded architect as JSON')
     .example('af start')
     .example('af start --architect-cmd "claude --model opus"')
     .action(interruptible(start));
 
-  cli.command('spawn', 'Start a builder in its own worktree (.builders/<id>, branch builder/<id>); give one mode')
+  cli
+    .command('spawn', 'Start a builder in its own worktree (.builders/<id>, branch builder/<id>); give one mode')
     .option('-p, --project <id>', 'Build the spec <id> (codev/specs/<id>-*.md); the builder is named <id>')
     .option('--task <text>', 'Work on a task described in words')
     .option('--protocol <name>', 'Run a protocol')
@@ -215,14 +258,16 @@ export function registerLifecycle(cli: CAC): void {
     .example('af spawn --protocol spir --builder-cmd "claude --model sonnet"')
     .action(interruptible(spawn));
 
-  cli.command('util', 'Open a utility terminal running the shell, on a port of the utils range')
+  cli
+    .command('util', 'Open a utility terminal running the shell, on a port of the utils range')
     .option('--name <name>', 'What to call it (default: shell)')
     .option('--json', 'Print the recorded terminal as JSON')
     .example('af util --name logs')
     .example('af util --shell-cmd zsh --json')
     .action(interruptible(util));
 
-  cli.command('annotate <file>', 'Serve a file read-only on 127.0.0.1, on a port of the annotations range')
+  cli
+    .command('annotate <file>', 'Serve a file read-only on 127.0.0.1, on a port of the annotations range')
     .option('--builder <id>', 'The builder it belongs to (default: the architect)')
     .option('--util <id>', 'The utility terminal it belongs to')
     .option('--json', 'Print the recorded annotation as JSON')
@@ -230,12 +275,14 @@ export function registerLifecycle(cli: CAC): void {
     .example('af annotate .builders/task-1/README.md --builder task-1 --json')
     .action(interruptible(annotate));
 
-  cli.command('stop', 'End every process of the farm (tmux sessions, process groups) and clear the state')
+  cli
+    .command('stop', 'End every process of the farm (tmux sessions, process groups) and clear the state')
     .option('--json', 'Print what was ended as JSON')
     .example('af stop')
     .action(action(stop));
 
-  cli.command('cleanup', 'End a builder, remove its worktree and branch and its record; refuses to lose unmerged work')
+  cli
+    .command('cleanup', 'End a builder, remove its worktree and branch and its record; refuses to lose unmerged work')
     .option('-p, --project <id>', 'The builder to clean up')
     .option('--force', 'Throw away uncommitted changes and unmerged commits')
     .option('--json', 'Print what was removed as JSON')

@@ -7,15 +7,23 @@ import { readRegistry, withRegistry } from './stores.js';
 import { VERSION } from './version.js';
 
 async function list(options: { json?: boolean }): Promise<void> {
-  const allocations = await readRegistry((registry) => registry.listAllocations(), () => []);
+  const allocations = await readRegistry(
+    (registry) => registry.listAllocations(),
+    () => [],
+  );
   if (options.json) return printJson(allocations);
   if (allocations.length === 0) return printLine('no port blocks allocated');
-  printTable(['base', 'project', 'pid', 'last used'], allocations.map((allocation) => [
-    allocation.basePort,
-    allocation.path,
-    allocation.pid === undefined ? '-' : `${allocation.pid} ${allocation.pidAlive ? paint('alive', 'green') : paint('dead', 'dim')}`,
-    allocation.lastUsed,
-  ]));
+  printTable(
+    ['base', 'project', 'pid', 'last used'],
+    allocations.map((allocation) => [
+      allocation.basePort,
+      allocation.path,
+      allocation.pid === undefined
+        ? '-'
+        : `${allocation.pid} ${allocation.pidAlive ? paint('alive', 'green') : paint('dead', 'dim')}`,
+      allocation.lastUsed,
+    ]),
+  );
 }
 
 async function cleanup(options: { json?: boolean }): Promise<void> {
@@ -37,14 +45,17 @@ async function remove(path: string): Promise<void> {
 
 export function portsProgram(): CAC {
   const cli = cac('af ports');
-  cli.command('list', 'List the port blocks of all projects (allocates nothing)')
+  cli
+    .command('list', 'List the port blocks of all projects (allocates nothing)')
     .option('--json', 'Print the allocations as JSON')
     .example('af ports list --json')
     .action(action(list));
-  cli.command('cleanup', 'Remove blocks of projects whose folder is gone, and forget dead pids')
+  cli
+    .command('cleanup', 'Remove blocks of projects whose folder is gone, and forget dead pids')
     .option('--json', 'Print { removed, remaining } as JSON')
     .action(action(cleanup));
-  cli.command('remove <path>', 'Free the port block of one project')
+  cli
+    .command('remove <path>', 'Free the port block of one project')
     .example('af ports remove ~/src/old-project')
     .example('af ports remove remote:build-box')
     .action(action(remove));

@@ -26,10 +26,22 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** What each limit reached says, and the option that raises it. */
 const REACHED = {
-  time: (limits: QueryLimits) => [`it ran for its time limit of ${limits.timeoutMs} ms`, 'Raise the limit with --timeout <ms> (0 for none).'],
-  rows: (limits: QueryLimits) => [`it reached the output limit of ${limits.maxRows} rows (those were printed)`, 'Raise the limit with --max-rows <n> (0 for none), or narrow the query (WHERE, LIMIT).'],
-  bytes: (limits: QueryLimits) => [`it reached the output limit of ${limits.maxBytes} bytes (the rows within it were printed)`, 'Raise the limit with --max-bytes <n> (0 for none), or select fewer columns.'],
-  memory: () => ['it needed more memory than a query may use (sorting or grouping too many rows)', 'Narrow it with WHERE or LIMIT.'],
+  time: (limits: QueryLimits) => [
+    `it ran for its time limit of ${limits.timeoutMs} ms`,
+    'Raise the limit with --timeout <ms> (0 for none).',
+  ],
+  rows: (limits: QueryLimits) => [
+    `it reached the output limit of ${limits.maxRows} rows (those were printed)`,
+    'Raise the limit with --max-rows <n> (0 for none), or narrow the query (WHERE, LIMIT).',
+  ],
+  bytes: (limits: QueryLimits) => [
+    `it reached the output limit of ${limits.maxBytes} bytes (the rows within it were printed)`,
+    'Raise the limit with --max-bytes <n> (0 for none), or select fewer columns.',
+  ],
+  memory: () => [
+    'it needed more memory than a query may use (sorting or grouping too many rows)',
+    'Narrow it with WHERE or LIMIT.',
+  ],
 } as const;
 
 function limitReached(filePath: string, limit: keyof typeof REACHED, limits: QueryLimits): QueryLimitError {
@@ -43,7 +55,14 @@ export async function streamQuery(database: SharedDatabase, sql: string, limits:
   const flow = new Int32Array(new SharedArrayBuffer(8));
   // The bin is one bundle: the worker is the same file, told by its workerData what to do.
   const worker = new Worker(fileURLToPath(import.meta.url), {
-    workerData: queryJob({ sql, filePath: database.path, image, maxRows: limits.maxRows, maxBytes: limits.maxBytes, flow }),
+    workerData: queryJob({
+      sql,
+      filePath: database.path,
+      image,
+      maxRows: limits.maxRows,
+      maxBytes: limits.maxBytes,
+      flow,
+    }),
     transferList: [image.buffer as ArrayBuffer],
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     stdout: false,
@@ -82,9 +101,9 @@ export async function streamQuery(database: SharedDatabase, sql: string, limits:
             return stop(fromWorker(message));
         }
       });
-      worker.on('error', (error: Error & { code?: string }) => stop(error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? limitReached(database.path, 'memory', limits)
-        : error));
+      worker.on('error', (error: Error & { code?: string }) =>
+        stop(error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? limitReached(database.path, 'memory', limits) : error),
+      );
       worker.on('exit', () => stop(new Error('the query thread ended before the query did')));
       if (limits.timeoutMs > 0) {
         const timer = setTimeout(() => stop(limitReached(database.path, 'time', limits)), limits.timeoutMs);

@@ -76,10 +76,13 @@ export async function runQueryWorker(): Promise<void> {
     post({ type: 'done' });
   } catch (error) {
     // SQLite reached its heap limit (a sort or grouping of too many rows), or V8 would have.
-    if (!(error instanceof AgentFarmStateError) && /out of memory|allocation failed/i.test(messageOf(error))) return post({ type: 'limit', limit: 'memory' });
-    post(error instanceof AgentFarmStateError
-      ? { type: 'error', code: error.code, name: error.name, message: error.message }
-      : { type: 'error', message: messageOf(error) });
+    if (!(error instanceof AgentFarmStateError) && /out of memory|allocation failed/i.test(messageOf(error)))
+      return post({ type: 'limit', limit: 'memory' });
+    post(
+      error instanceof AgentFarmStateError
+        ? { type: 'error', code: error.code, name: error.name, message: error.message }
+        : { type: 'error', message: messageOf(error) },
+    );
   } finally {
     db?.close();
   }
@@ -92,14 +95,18 @@ class Batcher {
   private bytes = 0;
   private lastFlush = Date.now();
 
-  constructor(private readonly job: QueryJob, private readonly post: (message: QueryMessage) => void) {}
+  constructor(
+    private readonly job: QueryJob,
+    private readonly post: (message: QueryMessage) => void,
+  ) {}
 
   add(row: Row): void {
     if (this.job.maxRows > 0 && this.rows >= this.job.maxRows) throw new OutputLimit('rows');
     // As printJson indents an array of rows: each row two spaces in.
     const piece = `${this.rows === 0 ? OPENING : ',\n'}  ${JSON.stringify(row, null, 2).replace(/\n/g, '\n  ')}`;
     const pieceBytes = Buffer.byteLength(piece);
-    if (this.job.maxBytes > 0 && this.bytes + pieceBytes + CLOSING.length > this.job.maxBytes) throw new OutputLimit('bytes');
+    if (this.job.maxBytes > 0 && this.bytes + pieceBytes + CLOSING.length > this.job.maxBytes)
+      throw new OutputLimit('bytes');
     this.rows++;
     this.bytes += pieceBytes;
     this.text += piece;

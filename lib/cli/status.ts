@@ -5,13 +5,24 @@ import { action } from './action.js';
 import { paint, printJson, printLine, printTable } from './io.js';
 import { projectRoot, readRegistry, readState } from './stores.js';
 
-const liveness = <T extends { pid: number }>(entry: T): T & { alive: boolean } => ({ ...entry, alive: isProcessAlive(entry.pid) });
+const liveness = <T extends { pid: number }>(entry: T): T & { alive: boolean } => ({
+  ...entry,
+  alive: isProcessAlive(entry.pid),
+});
 
 export async function farmStatus() {
   const root = projectRoot();
   // A project with no state yet (or a user with no registry) has nothing running: nothing is created to say so.
-  const state = await readState((store) => store.loadState(), () => ({ architect: null, builders: [], utils: [], annotations: [] }));
-  const allocation = (await readRegistry((registry) => registry.listAllocations(), () => [])).find((entry) => entry.path === root);
+  const state = await readState(
+    (store) => store.loadState(),
+    () => ({ architect: null, builders: [], utils: [], annotations: [] }),
+  );
+  const allocation = (
+    await readRegistry(
+      (registry) => registry.listAllocations(),
+      () => [],
+    )
+  ).find((entry) => entry.path === root);
   return {
     project: root,
     basePort: allocation?.basePort ?? null,
@@ -26,23 +37,40 @@ async function status(options: { json?: boolean }): Promise<void> {
   const report = await farmStatus();
   if (options.json) return printJson(report);
   const alive = (entry: { alive: boolean }) => (entry.alive ? paint('alive', 'green') : paint('dead', 'red'));
-  printLine(`${paint('project', 'bold')}  ${report.project}${report.basePort === null ? '' : `  (ports ${report.basePort}-${report.basePort + 99})`}`);
-  printLine(report.architect
-    ? `${paint('architect', 'bold')}  port ${report.architect.port}  pid ${report.architect.pid} ${alive(report.architect)}  ${report.architect.cmd}`
-    : `${paint('architect', 'bold')}  not running`);
+  printLine(
+    `${paint('project', 'bold')}  ${report.project}${report.basePort === null ? '' : `  (ports ${report.basePort}-${report.basePort + 99})`}`,
+  );
+  printLine(
+    report.architect
+      ? `${paint('architect', 'bold')}  port ${report.architect.port}  pid ${report.architect.pid} ${alive(report.architect)}  ${report.architect.cmd}`
+      : `${paint('architect', 'bold')}  not running`,
+  );
   const section = (title: string, headers: string[], rows: Array<Array<string | number>>) => {
     printLine();
     if (rows.length === 0) return printLine(`${paint(title, 'bold')}  none`);
     printLine(paint(title, 'bold'));
     printTable(headers, rows);
   };
-  section('builders', ['id', 'status', 'port', 'pid', 'process', 'worktree'], report.builders.map((b) => [b.id, b.status, b.port, b.pid, alive(b), b.worktree]));
-  section('utility terminals', ['id', 'name', 'port', 'pid', 'process'], report.utils.map((u) => [u.id, u.name, u.port, u.pid, alive(u)]));
-  section('annotations', ['id', 'file', 'port', 'pid', 'process'], report.annotations.map((a) => [a.id, a.file, a.port, a.pid, alive(a)]));
+  section(
+    'builders',
+    ['id', 'status', 'port', 'pid', 'process', 'worktree'],
+    report.builders.map((b) => [b.id, b.status, b.port, b.pid, alive(b), b.worktree]),
+  );
+  section(
+    'utility terminals',
+    ['id', 'name', 'port', 'pid', 'process'],
+    report.utils.map((u) => [u.id, u.name, u.port, u.pid, alive(u)]),
+  );
+  section(
+    'annotations',
+    ['id', 'file', 'port', 'pid', 'process'],
+    report.annotations.map((a) => [a.id, a.file, a.port, a.pid, alive(a)]),
+  );
 }
 
 export function registerStatus(cli: CAC): void {
-  cli.command('status', 'Show the architect, builders, utility terminals and annotations, with ports and liveness')
+  cli
+    .command('status', 'Show the architect, builders, utility terminals and annotations, with ports and liveness')
     .option('--json', 'Print the status as JSON')
     .example('af status')
     .example('af status --json | jq ".builders[] | select(.alive | not)"')

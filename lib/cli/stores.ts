@@ -3,7 +3,7 @@
 // Reading commands open a store only when it exists: opening creates the file and its folder.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type SharedDatabase } from '../engine/index.js';
+import type { SharedDatabase } from '../engine/index.js';
 import { findProjectRoot, globalDbPath, stateDbPath } from '../shared/paths.js';
 import { PortRegistry } from '../ports/registry.js';
 import { StateStore } from '../state/store.js';

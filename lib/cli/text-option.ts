@@ -7,7 +7,11 @@ import { InvalidInputError } from '../engine/index.js';
  * The text given to an option whose value cac parsed as `value`; `flags` are the
  * option's spellings (`--project`, `-p`). Undefined when the option was not given.
  */
-export function textOption(value: unknown, flags: string[], argv: string[] = process.argv.slice(2)): string | undefined {
+export function textOption(
+  value: unknown,
+  flags: string[],
+  argv: string[] = process.argv.slice(2),
+): string | undefined {
   if (value === undefined || typeof value === 'string') return value;
   if (Array.isArray(value)) throw new InvalidInputError(`${flags[0]} was given ${value.length} times; give it once.`);
   let typed: string | undefined;

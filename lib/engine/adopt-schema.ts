@@ -67,21 +67,36 @@ function expectedTables(db: SqlDatabase, ddl: string): Map<string, Column[]> {
 }
 
 function tablesOf(db: SqlDatabase): Map<string, Column[]> {
-  const names = selectAll(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+  const names = selectAll(
+    db,
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+  )
     .map((row) => String(row.name))
     .filter((name) => !BOOKKEEPING.has(name));
-  return new Map(names.map((name) => [name, selectAll(db, 'SELECT name, type, "notnull", pk, dflt_value FROM pragma_table_info(?) ORDER BY cid', [name]).map((row) => ({
-    name: String(row.name),
-    type: String(row.type).toUpperCase(),
-    notnull: Number(row.notnull),
-    pk: Number(row.pk),
-    dflt_value: row.dflt_value === null ? null : String(row.dflt_value),
-  }))]));
+  return new Map(
+    names.map((name) => [
+      name,
+      selectAll(db, 'SELECT name, type, "notnull", pk, dflt_value FROM pragma_table_info(?) ORDER BY cid', [name]).map(
+        (row) => ({
+          name: String(row.name),
+          type: String(row.type).toUpperCase(),
+          notnull: Number(row.notnull),
+          pk: Number(row.pk),
+          dflt_value: row.dflt_value === null ? null : String(row.dflt_value),
+        }),
+      ),
+    ]),
+  );
 }
 
-function compareTables(expected: Map<string, Column[]>, found: Map<string, Column[]>, refuseOtherTables: boolean): string[] {
+function compareTables(
+  expected: Map<string, Column[]>,
+  found: Map<string, Column[]>,
+  refuseOtherTables: boolean,
+): string[] {
   const differences: string[] = [];
-  if (refuseOtherTables) for (const name of found.keys()) if (!expected.has(name)) differences.push(`an unknown table ${name}`);
+  if (refuseOtherTables)
+    for (const name of found.keys()) if (!expected.has(name)) differences.push(`an unknown table ${name}`);
   for (const [name, columns] of expected) {
     const actual = found.get(name);
     if (!actual) {
@@ -96,13 +111,19 @@ function compareTables(expected: Map<string, Column[]>, found: Map<string, Colum
 function compareColumns(table: string, expected: Column[], found: Column[]): string[] {
   const differences: string[] = [];
   const byName = new Map(found.map((column) => [column.name, column]));
-  for (const column of found) if (!expected.some((known) => known.name === column.name)) differences.push(`an unknown column ${table}.${column.name}`);
+  for (const column of found)
+    if (!expected.some((known) => known.name === column.name))
+      differences.push(`an unknown column ${table}.${column.name}`);
   for (const column of expected) {
     const actual = byName.get(column.name);
     if (!actual) differences.push(`no column ${table}.${column.name}`);
-    else if (describeColumn(actual) !== describeColumn(column)) differences.push(`${table}.${column.name} is ${describeColumn(actual)}, expected ${describeColumn(column)}`);
+    else if (describeColumn(actual) !== describeColumn(column))
+      differences.push(`${table}.${column.name} is ${describeColumn(actual)}, expected ${describeColumn(column)}`);
   }
-  if (differences.length === 0 && found.map((column) => column.name).join() !== expected.map((column) => column.name).join()) {
+  if (
+    differences.length === 0 &&
+    found.map((column) => column.name).join() !== expected.map((column) => column.name).join()
+  ) {
     differences.push(`the columns of ${table} are in another order`);
   }
   return differences;

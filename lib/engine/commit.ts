@@ -9,7 +9,14 @@ import { readImageHeader } from './format/header.js';
 import { sameBytes, withWrites } from './format/pages.js';
 import { encodeFrames, FRAME_HEADER_SIZE, WAL_HEADER_SIZE } from './format/wal.js';
 import {
-  appendFrames, assertLogRemovable, createLog, readLogHeader, removeLog, syncLog, writeInPlace, type LogState,
+  appendFrames,
+  assertLogRemovable,
+  createLog,
+  readLogHeader,
+  removeLog,
+  syncLog,
+  writeInPlace,
+  type LogState,
 } from './io/log-file.js';
 import { publishImage, syncPath } from './io/publish.js';
 import type { Lease } from './lease.js';
@@ -64,7 +71,9 @@ export function commit(
   const log = current.log!;
   const frames = encodeFrames(log.header, log.end, [...pages], next.length / pageSize);
   const sync = settings.durability === 'full';
-  appendFrames(logPath, frames.bytes, log.end.offset, sync, (header) => assertStillCurrent(target, lock, current, header));
+  appendFrames(logPath, frames.bytes, log.end.offset, sync, (header) =>
+    assertStillCurrent(target, lock, current, header),
+  );
   copy.matches({ ...current, image: next, log: { ...log, end: frames.end } });
   return true;
 }
@@ -102,7 +111,13 @@ export function checkpoint(target: CommitTarget, lock: HeldLock, closing: boolea
     }
     throw error;
   }
-  copy.matches({ fileIdentity: currentIdentity(path), image: snapshot.image, log: undefined, logHeader: undefined, nativeWal: false });
+  copy.matches({
+    fileIdentity: currentIdentity(path),
+    image: snapshot.image,
+    log: undefined,
+    logHeader: undefined,
+    nativeWal: false,
+  });
 }
 
 /**
@@ -138,8 +153,17 @@ function startLog({ path, logPath, settings }: CommitTarget, pageSize: number): 
 }
 
 /** Refuses to write when another process took the lock over or wrote meanwhile: the files must be as `base` saw them. */
-function assertStillCurrent(target: CommitTarget, lock: HeldLock, base: Snapshot, logHeader = readLogHeader(target.logPath)): void {
-  if (!lock.stillOwned() || currentIdentity(target.path) !== base.fileIdentity || !sameBytes(logHeader, base.logHeader)) {
+function assertStillCurrent(
+  target: CommitTarget,
+  lock: HeldLock,
+  base: Snapshot,
+  logHeader = readLogHeader(target.logPath),
+): void {
+  if (
+    !lock.stillOwned() ||
+    currentIdentity(target.path) !== base.fileIdentity ||
+    !sameBytes(logHeader, base.logHeader)
+  ) {
     throw new LockLostError(lock.lockPath);
   }
 }

@@ -18,9 +18,11 @@ export function withConstraintErrors<T>(table: string, row: Record<string, unkno
 function asConstraintError(table: string, row: Record<string, unknown>, error: unknown): ConstraintError | undefined {
   const message = describe(error);
   const unique = /UNIQUE constraint failed: (\w+)\.(\w+)/.exec(message);
-  if (unique) return new ConstraintError(unique[1]!, unique[2]!, row[unique[2]!], 'unique', 'is already taken by another row');
+  if (unique)
+    return new ConstraintError(unique[1]!, unique[2]!, row[unique[2]!], 'unique', 'is already taken by another row');
   const notNull = /NOT NULL constraint failed: (\w+)\.(\w+)/.exec(message);
-  if (notNull) return new ConstraintError(notNull[1]!, notNull[2]!, row[notNull[2]!], 'not null', 'is missing and required');
+  if (notNull)
+    return new ConstraintError(notNull[1]!, notNull[2]!, row[notNull[2]!], 'not null', 'is missing and required');
   const check = /CHECK constraint failed: (.*)/.exec(message);
   if (check) {
     // SQLite reports the CHECK expression, which starts with the column at fault.

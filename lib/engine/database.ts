@@ -4,7 +4,14 @@
 // wrote to the log (commit.ts). Writes hold the file's lock from before that update to
 // after the commit's frames are appended (lease.ts); reads take no lock.
 import { dirname, resolve } from 'node:path';
-import { CorruptDatabaseError, DatabaseClosedError, describe, FileSystemError, LockLostError, ReadOnlyError } from './errors.js';
+import {
+  CorruptDatabaseError,
+  DatabaseClosedError,
+  describe,
+  FileSystemError,
+  LockLostError,
+  ReadOnlyError,
+} from './errors.js';
 import { checkpoint, checkpointOnClose, commit, wantsCheckpoint, type CommitTarget } from './commit.js';
 import { assertWritable, ensureFolder } from './io/folder.js';
 import { logPathOf } from './io/log-file.js';
@@ -40,7 +47,11 @@ export class SharedDatabase {
   /** The first write checked this process may write, and removed what dead writers left. */
   private readyToWrite = false;
 
-  private constructor(filePath: string, sql: SqlJsStatic, private readonly settings: Settings) {
+  private constructor(
+    filePath: string,
+    sql: SqlJsStatic,
+    private readonly settings: Settings,
+  ) {
     this.path = filePath;
     const logPath = logPathOf(filePath);
     this.copy = new MemoryCopy(filePath, logPath, sql, settings.pageSize, settings.knownVersion);
@@ -59,22 +70,27 @@ export class SharedDatabase {
     for (const migration of pending) {
       // Many processes opening a new file at once all queue for the lock here; each
       // stops waiting as soon as it sees that another one applied the migration.
-      const applied = await enqueue(absolutePath, () => database.runTransaction(
-        (db) => applyMigration(db, migration),
-        () => isApplied(database.copy.refresh(), migration.version),
-      ));
+      const applied = await enqueue(absolutePath, () =>
+        database.runTransaction(
+          (db) => applyMigration(db, migration),
+          () => isApplied(database.copy.refresh(), migration.version),
+        ),
+      );
       if (applied === true) await migration.afterCommit?.();
     }
-    if (options.verify) await database.read(options.verify).catch(async (error: unknown) => {
-      await database.close();
-      throw error;
-    });
+    if (options.verify)
+      await database.read(options.verify).catch(async (error: unknown) => {
+        await database.close();
+        throw error;
+      });
     // A native WAL-mode file is checkpointed once into a plain file, and its side files go;
     // a process that may not write leaves that to one that may, and reads it with its log.
     if (database.copy.current?.nativeWal) {
-      await database.transaction(() => undefined).catch((error: unknown) => {
-        if (!(error instanceof FileSystemError && error.code === 'E_PERMISSION')) throw error;
-      });
+      await database
+        .transaction(() => undefined)
+        .catch((error: unknown) => {
+          if (!(error instanceof FileSystemError && error.code === 'E_PERMISSION')) throw error;
+        });
     }
     return database;
   }
@@ -95,7 +111,10 @@ export class SharedDatabase {
       this.copy.drop(); // whatever fn left in memory is not trusted
       // Its transaction ended inside fn: whatever came after ran outside it.
       if (/no transaction is active/.test(describe(error))) {
-        throw new ReadOnlyError(this.path, 'read() ended its own transaction (a COMMIT or ROLLBACK in fn); make changes in transaction()');
+        throw new ReadOnlyError(
+          this.path,
+          'read() ended its own transaction (a COMMIT or ROLLBACK in fn); make changes in transaction()',
+        );
       }
       throw error;
     }
@@ -224,8 +243,10 @@ export class SharedDatabase {
           throw error;
         }
         try {
-          if (outcome.writes.size > 0 && commit(this.target, base, outcome.writes, memory, taken.lock)) this.appended = true;
-          if (wantsCheckpoint(this.copy.current!, this.settings.checkpointFrames)) checkpoint(this.target, taken.lock, this.closed);
+          if (outcome.writes.size > 0 && commit(this.target, base, outcome.writes, memory, taken.lock))
+            this.appended = true;
+          if (wantsCheckpoint(this.copy.current!, this.settings.checkpointFrames))
+            checkpoint(this.target, taken.lock, this.closed);
         } catch (error) {
           this.copy.drop(); // memory may be ahead of the disk now
           if (error instanceof LockLostError && attempt < LOCK_LOST_RETRIES) continue;

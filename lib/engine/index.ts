@@ -5,7 +5,13 @@ export { SharedDatabase, type DatabaseOptions } from './database.js';
 export { userTables, type DatabaseStats } from './stats.js';
 export type { Durability } from './io/publish.js';
 export type { Migration } from './migrations.js';
-export { loadSqlJs, preferBaselineWasmCompiler, setDefaultWasmSource, type SqlDatabase, type WasmSource } from './sqljs/loader.js';
+export {
+  loadSqlJs,
+  preferBaselineWasmCompiler,
+  setDefaultWasmSource,
+  type SqlDatabase,
+  type WasmSource,
+} from './sqljs/loader.js';
 export { execute, optional, selectAll, selectOne, type Row, type SqlValue } from './rows.js';
 export { withConstraintErrors } from './constraints.js';
 export { assertSchema, createOrAdopt } from './adopt-schema.js';
@@ -13,5 +19,12 @@ export { runReadOnlyQuery } from './read-only-query.js';
 export { removeDatabaseFiles } from './io/remove.js';
 export { DEFAULT_LOCK_TIMING, lockPathOf } from './lock/lock.js';
 export { isProcessAlive } from './io/process-alive.js';
-export { OPEN_CREATE_NEW, OPEN_READ, openRegularFile, regularFileStats, removeRegularFile, withRegularFile } from './io/safe-files.js';
+export {
+  OPEN_CREATE_NEW,
+  OPEN_READ,
+  openRegularFile,
+  regularFileStats,
+  removeRegularFile,
+  withRegularFile,
+} from './io/safe-files.js';
 export * from './errors.js';

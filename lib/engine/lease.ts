@@ -17,7 +17,10 @@ export class Lease {
   /** Transactions of this database in the queue, not yet started: the lease waits for them. */
   queuedTransactions = 0;
 
-  constructor(private readonly path: string, private readonly timing: LockTiming) {}
+  constructor(
+    private readonly path: string,
+    private readonly timing: LockTiming,
+  ) {}
 
   /**
    * The lock left by the previous transaction when still fresh, else a newly acquired one;
@@ -32,7 +35,9 @@ export class Lease {
       // Held for a whole lease while others waited long: compete with them on equal terms.
       if (othersWaiting(lease.lock.lockPath)) await wakeJitter();
     }
-    const lock = unneeded ? await acquireLock(this.path, this.timing, unneeded) : await acquireLock(this.path, this.timing);
+    const lock = unneeded
+      ? await acquireLock(this.path, this.timing, unneeded)
+      : await acquireLock(this.path, this.timing);
     return lock && { lock, acquiredAt: Date.now() };
   }
 

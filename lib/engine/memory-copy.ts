@@ -70,7 +70,8 @@ export class MemoryCopy {
       const updated = this.readChanges();
       if (updated) return updated;
       // A checkpoint changed the files while they were read: read them again.
-      if (attempt >= READ_RETRIES) throw new CorruptDatabaseError(this.path, 'its write-ahead log kept changing while it was read');
+      if (attempt >= READ_RETRIES)
+        throw new CorruptDatabaseError(this.path, 'its write-ahead log kept changing while it was read');
       if (attempt > 10) Atomics.wait(PAUSE, 0, 0, 1);
     }
   }
@@ -97,7 +98,13 @@ export class MemoryCopy {
     if (fd === undefined) {
       // No database: a log beside it belongs to a deleted one and means nothing.
       if (this.snapshot?.fileIdentity !== ABSENT || !this.db) {
-        const empty = { fileIdentity: ABSENT, image: new Uint8Array(0), log: undefined, logHeader: headerBefore, nativeWal: false };
+        const empty = {
+          fileIdentity: ABSENT,
+          image: new Uint8Array(0),
+          log: undefined,
+          logHeader: headerBefore,
+          nativeWal: false,
+        };
         this.replace(this.configure(this.newDatabase(), this.pageSize), empty);
       }
       return this.db!;
@@ -146,7 +153,12 @@ export class MemoryCopy {
    * holds now (`stampBefore`: its cacheStamp()): they are written into its file,
    * or, when that cannot be (the file shrank, no trusted copy), a new copy is opened.
    */
-  private moveMemoryCopy(next: Snapshot, changed: number[] | undefined, stampBefore: Uint8Array | undefined, pageSize: number): void {
+  private moveMemoryCopy(
+    next: Snapshot,
+    changed: number[] | undefined,
+    stampBefore: Uint8Array | undefined,
+    pageSize: number,
+  ): void {
     const memory = this.db && this.memoryFiles.get(this.db);
     if (!changed || !stampBefore || !memory?.reachable) {
       this.replace(this.openImage(next.image), next);
@@ -194,8 +206,9 @@ export class MemoryCopy {
   private assertWhole(image: Uint8Array): void {
     const scratch = new this.sql.Database(image);
     try {
-      const verdict = guardCorruption(this.path, () => scratch.exec('PRAGMA quick_check'))
-        .flatMap((result) => result.values.map((row) => String(row[0])));
+      const verdict = guardCorruption(this.path, () => scratch.exec('PRAGMA quick_check')).flatMap((result) =>
+        result.values.map((row) => String(row[0])),
+      );
       if (verdict.join() !== 'ok') {
         throw new CorruptDatabaseError(this.path, `SQLite's quick_check found: ${verdict.slice(0, 3).join('; ')}`);
       }

@@ -31,7 +31,8 @@ export function recordedVersion(db: SqlDatabase): number {
     return Number(selectOne(db, 'SELECT coalesce(max(version), 0) AS version FROM _migrations')!.version);
   } catch (error) {
     // Only a damaged schema lacks the column; worded as SQLite words damage, so the caller's guard names the file.
-    if (/no such column/.test(describe(error))) throw new Error(`malformed database schema (_migrations has no version column: ${describe(error)})`);
+    if (/no such column/.test(describe(error)))
+      throw new Error(`malformed database schema (_migrations has no version column: ${describe(error)})`);
     throw error;
   }
 }
@@ -53,8 +54,10 @@ export function applyMigration(db: SqlDatabase, migration: Migration): boolean {
 export function sortedMigrations(migrations: readonly Migration[]): Migration[] {
   const sorted = [...migrations].sort((a, b) => a.version - b.version);
   sorted.forEach((migration, index) => {
-    if (!Number.isInteger(migration.version) || migration.version < 1) throw new RangeError(`migration version must be a positive integer, got ${migration.version}`);
-    if (index > 0 && sorted[index - 1]!.version === migration.version) throw new RangeError(`two migrations share version ${migration.version}`);
+    if (!Number.isInteger(migration.version) || migration.version < 1)
+      throw new RangeError(`migration version must be a positive integer, got ${migration.version}`);
+    if (index > 0 && sorted[index - 1]!.version === migration.version)
+      throw new RangeError(`two migrations share version ${migration.version}`);
   });
   return sorted;
 }

@@ -67,8 +67,10 @@ export function folderModeOf(options: DatabaseOptions): number {
 export function settingsOf(options: DatabaseOptions): Settings {
   const pageSize = options.pageSize ?? DEFAULTS.pageSize;
   if (!isValidPageSize(pageSize)) {
-    throw new InvalidInputError(`the pageSize option must be a power of two from 512 to 65536, got ${options.pageSize}; `
-      + `leave it out for the default ${DEFAULTS.pageSize}.`);
+    throw new InvalidInputError(
+      `the pageSize option must be a power of two from 512 to 65536, got ${options.pageSize}; ` +
+        `leave it out for the default ${DEFAULTS.pageSize}.`,
+    );
   }
   return {
     timing: {

@@ -13,12 +13,14 @@ let noTurnSince: number | undefined;
 
 export function enqueue<T>(key: string, task: () => Promise<T>): Promise<T> {
   const previous = tails.get(key) ?? Promise.resolve();
-  const start = () => (hostTurn()?.then(task) ?? task());
+  const start = () => hostTurn()?.then(task) ?? task();
   const run = previous.then(start, start);
   const tail = run.catch(() => undefined);
   tails.set(key, tail);
   // Forget the key once the queue drains, so closed files leave nothing behind.
-  void tail.then(() => { if (tails.get(key) === tail) tails.delete(key); });
+  void tail.then(() => {
+    if (tails.get(key) === tail) tails.delete(key);
+  });
   return run;
 }
 

@@ -27,7 +27,8 @@ export function runReadOnlyQuery(db: SqlDatabase, sql: string, filePath: string,
     const before = connectionState(db, sql);
     const text = singleStatement(db, sql, filePath);
     // Refused before it runs: in a copy held in memory it would open a file of that name there, or fail to.
-    if (/^ATTACH\b/i.test(withoutLeadingComments(text))) throw new ReadOnlyError(filePath, 'the statement would change the attached databases (ATTACH)');
+    if (/^ATTACH\b/i.test(withoutLeadingComments(text)))
+      throw new ReadOnlyError(filePath, 'the statement would change the attached databases (ATTACH)');
     // A PRAGMA given a value may be a setting the after-check refuses: its few rows wait for that check.
     const held: Row[] | undefined = before['a connection setting'] ? [] : undefined;
     stepAll(db, text, held ? (row) => held.push(row) : deliver);
@@ -40,7 +41,8 @@ export function runReadOnlyQuery(db: SqlDatabase, sql: string, filePath: string,
     // The caller's own error (it stopped the rows), or one of ours: as it is.
     if (error instanceof AgentFarmStateError || (sinkError && error === sinkError.error)) throw error;
     const message = describe(error);
-    if (/readonly|read-only/i.test(message)) throw new ReadOnlyError(filePath, `the statement would write to the database (${message})`);
+    if (/readonly|read-only/i.test(message))
+      throw new ReadOnlyError(filePath, `the statement would write to the database (${message})`);
     if (/malformed|not a database|file is encrypted/i.test(message)) throw new CorruptDatabaseError(filePath, message);
     // Running out of memory is the query's size, not its text: the caller decides what it means.
     if (/out of memory/i.test(message)) throw error;
@@ -74,7 +76,10 @@ function withoutLeadingComments(sql: string): string {
 function singleStatement(db: SqlDatabase, sql: string, filePath: string): string {
   const statements = db.iterateStatements(sql);
   const first = statements.next();
-  if (first.done) throw new InvalidInputError('the query is empty (only spaces or comments): give one SQL statement, e.g. "SELECT * FROM builders".');
+  if (first.done)
+    throw new InvalidInputError(
+      'the query is empty (only spaces or comments): give one SQL statement, e.g. "SELECT * FROM builders".',
+    );
   const text = first.value.getSQL();
   const second = statements.next();
   first.value.free();
@@ -100,7 +105,9 @@ function connectionState(db: SqlDatabase, sql: string) {
   // A PRAGMA given a value may be setting it; that setting's value must not change either.
   const pragma = /^PRAGMA\s+(?:main\s*\.\s*)?(\w+)\s*[=(]/i.exec(withoutLeadingComments(sql))?.[1]?.toLowerCase();
   return {
-    'the database content': value('SELECT total_changes(), (SELECT schema_version FROM pragma_schema_version()), (SELECT user_version FROM pragma_user_version())'),
+    'the database content': value(
+      'SELECT total_changes(), (SELECT schema_version FROM pragma_schema_version()), (SELECT user_version FROM pragma_user_version())',
+    ),
     'the read-only setting': value('PRAGMA query_only'),
     // SQLite opens the temp database on first use (a check, temp.sqlite_master): only the others count.
     'the attached databases': value("SELECT name, file FROM pragma_database_list WHERE name <> 'temp'"),

@@ -12,9 +12,15 @@ const prepared = new WeakMap<SqlDatabase, Map<string, Statement>>();
 
 function statementFor(db: SqlDatabase, sql: string): Statement {
   let statements = prepared.get(db);
-  if (!statements) prepared.set(db, (statements = new Map()));
+  if (!statements) {
+    statements = new Map();
+    prepared.set(db, statements);
+  }
   let statement = statements.get(sql);
-  if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+  if (!statement) {
+    statement = db.prepare(sql);
+    statements.set(sql, statement);
+  }
   return statement;
 }
 

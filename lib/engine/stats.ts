@@ -43,6 +43,7 @@ function rowCount(db: SqlDatabase, table: string): number {
 
 /** The tables of the file's own schema (not SQLite's, nor the migrations' record), in creation order. */
 export function userTables(db: SqlDatabase): string[] {
-  const sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_migrations' ORDER BY rowid";
+  const sql =
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> '_migrations' ORDER BY rowid";
   return selectAll(db, sql).map((row) => String(row.name));
 }

@@ -4,7 +4,7 @@
 // a link in its last part, and what was opened must still lie inside the project,
 // so a file swapped for a link (to /etc/shadow, to ~/.ssh) is refused.
 import { constants } from 'node:fs';
-import { open, readlink, realpath } from 'node:fs/promises';
+import { type FileHandle, open, readlink, realpath } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { sep } from 'node:path';
 import { SECURITY_HEADERS, answerUnlessAllowed, checkRequest } from './http-guard.js';
@@ -17,7 +17,7 @@ export interface ServeOptions {
 
 /** The file's bytes, or why it is not served. */
 async function readServedFile(file: string, root: string): Promise<{ content: Buffer } | { refused: string }> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
@@ -29,7 +29,8 @@ async function readServedFile(file: string, root: string): Promise<{ content: Bu
     const realRoot = await realpath(root);
     // Where the descriptor really leads (a folder on the way may have become a link).
     const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => realpath(file));
-    if (!opened.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) return { refused: 'it now leads outside the project' };
+    if (!opened.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep))
+      return { refused: 'it now leads outside the project' };
     return { content: await handle.readFile() };
   } finally {
     await handle.close();

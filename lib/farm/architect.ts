@@ -18,7 +18,12 @@ export type ArchitectStart =
   | { alreadyRunning: true; architect: ArchitectState; startingElsewhere?: boolean }
   | { alreadyRunning: false; architect: ArchitectState; launched: Launched; replaced?: ArchitectState };
 
-export async function startArchitect(farm: Farm, store: StateStore, command: string, interruption: Interruption = NO_INTERRUPTION): Promise<ArchitectStart> {
+export async function startArchitect(
+  farm: Farm,
+  store: StateStore,
+  command: string,
+  interruption: Interruption = NO_INTERRUPTION,
+): Promise<ArchitectStart> {
   const port = farm.layout.architect;
   let claimed: { replaced?: ArchitectState };
   for (;;) {
@@ -29,7 +34,8 @@ export async function startArchitect(farm: Farm, store: StateStore, command: str
     }
     if (!isFarmCommandInProgress(running.pid, farm.root)) return { alreadyRunning: true, architect: running };
     // Another `af start` holds the claim: its architect, or its failure, comes soon.
-    if (!(await claimChanges(store, running.pid, interruption))) return { alreadyRunning: true, architect: running, startingElsewhere: true };
+    if (!(await claimChanges(store, running.pid, interruption)))
+      return { alreadyRunning: true, architect: running, startingElsewhere: true };
   }
   const { replaced } = claimed;
   const session = farm.sessionName('architect');
@@ -39,9 +45,24 @@ export async function startArchitect(farm: Farm, store: StateStore, command: str
     // A dead architect's tmux session may linger with its name.
     if (replaced) await stopProcess(replaced, farm.id);
     interruption.checkpoint('the architect');
-    launched = await launchTerminal({ label: 'the architect command', command, cwd: farm.root, session, logFile: farm.logFile('architect'), farmId: farm.id }, farm.useTmux);
+    launched = await launchTerminal(
+      {
+        label: 'the architect command',
+        command,
+        cwd: farm.root,
+        session,
+        logFile: farm.logFile('architect'),
+        farmId: farm.id,
+      },
+      farm.useTmux,
+    );
     interruption.checkpoint('the architect');
-    await store.setArchitect({ port, pid: launched.pid, cmd: command, ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}) });
+    await store.setArchitect({
+      port,
+      pid: launched.pid,
+      cmd: command,
+      ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}),
+    });
   } catch (error) {
     try {
       if (launched) await stopProcess(launched, farm.id);
@@ -51,12 +72,21 @@ export async function startArchitect(farm: Farm, store: StateStore, command: str
     }
     throw error;
   }
-  return { alreadyRunning: false, architect: (await store.getArchitect())!, launched, ...(replaced ? { replaced } : {}) };
+  return {
+    alreadyRunning: false,
+    architect: (await store.getArchitect())!,
+    launched,
+    ...(replaced ? { replaced } : {}),
+  };
 }
 
 /** Waits until the architect row no longer names `pid` (true), or gives up (false). */
 async function claimChanges(store: StateStore, pid: number, interruption: Interruption): Promise<boolean> {
-  for (const deadline = Date.now() + OTHER_START_WAIT_MS; Date.now() < deadline && !interruption.signal; await delay(POLL_MS)) {
+  for (
+    const deadline = Date.now() + OTHER_START_WAIT_MS;
+    Date.now() < deadline && !interruption.signal;
+    await delay(POLL_MS)
+  ) {
     if ((await store.getArchitect())?.pid !== pid) return true;
   }
   return false;

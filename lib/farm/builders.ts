@@ -10,7 +10,15 @@ import type { Builder } from '../state/types.js';
 import type { Farm, FarmIdentity } from './project-farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
 import { killTmuxSession, launchTerminal, stopProcess, type Launched, type StopOutcome } from './launch.js';
-import { checkoutOf, hasLeftovers, prepareCheckout, removeCheckout, unmergedWork, type BuilderCheckout, type PreparedCheckout } from './worktree.js';
+import {
+  checkoutOf,
+  hasLeftovers,
+  prepareCheckout,
+  removeCheckout,
+  unmergedWork,
+  type BuilderCheckout,
+  type PreparedCheckout,
+} from './worktree.js';
 
 /** The native version's spawn modes, one per builder type. */
 export type SpawnMode =
@@ -28,7 +36,13 @@ export interface SpawnedBuilder {
   launched: Launched;
 }
 
-export async function spawnBuilder(farm: Farm, store: StateStore, mode: SpawnMode, command: string, interruption: Interruption = NO_INTERRUPTION): Promise<SpawnedBuilder> {
+export async function spawnBuilder(
+  farm: Farm,
+  store: StateStore,
+  mode: SpawnMode,
+  command: string,
+  interruption: Interruption = NO_INTERRUPTION,
+): Promise<SpawnedBuilder> {
   const reserved = await reserve(farm, store, draftFor(farm.root, mode));
   const what = `builder ${reserved.id}`;
   const session = farm.sessionName(`builder-${reserved.id}`);
@@ -38,13 +52,24 @@ export async function spawnBuilder(farm: Farm, store: StateStore, mode: SpawnMod
     interruption.checkpoint(what);
     if (reserved.type !== 'shell') checkout = await prepareCheckout(farm.root, reserved.id);
     interruption.checkpoint(what);
-    launched = await launchTerminal({
-      label: 'the builder command', command, cwd: checkout?.worktree ?? farm.root,
-      session, logFile: farm.logFile(`builder-${reserved.id}`), farmId: farm.id,
-    }, farm.useTmux);
+    launched = await launchTerminal(
+      {
+        label: 'the builder command',
+        command,
+        cwd: checkout?.worktree ?? farm.root,
+        session,
+        logFile: farm.logFile(`builder-${reserved.id}`),
+        farmId: farm.id,
+      },
+      farm.useTmux,
+    );
     interruption.checkpoint(what);
     const builder: Builder = {
-      ...reserved, worktree: checkout?.worktree ?? '', branch: checkout?.branch ?? '', pid: launched.pid, status: 'implementing',
+      ...reserved,
+      worktree: checkout?.worktree ?? '',
+      branch: checkout?.branch ?? '',
+      pid: launched.pid,
+      status: 'implementing',
       ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}),
     };
     await store.upsertBuilder(builder);
@@ -53,14 +78,23 @@ export async function spawnBuilder(farm: Farm, store: StateStore, mode: SpawnMod
     try {
       await undoSpawn(farm, store, reserved.id, session, launched, checkout);
     } catch (undoError) {
-      throw new Error(`${messageOf(error)} Removing what the spawn made failed too: ${messageOf(undoError)}`, { cause: error });
+      throw new Error(`${messageOf(error)} Removing what the spawn made failed too: ${messageOf(undoError)}`, {
+        cause: error,
+      });
     }
     throw error;
   }
 }
 
 /** In the reverse order of the spawn: the process and its session, the checkout, the row. */
-async function undoSpawn(farm: Farm, store: StateStore, id: string, session: string, launched: Launched | undefined, checkout: PreparedCheckout | undefined): Promise<void> {
+async function undoSpawn(
+  farm: Farm,
+  store: StateStore,
+  id: string,
+  session: string,
+  launched: Launched | undefined,
+  checkout: PreparedCheckout | undefined,
+): Promise<void> {
   try {
     if (launched) await stopProcess(launched, farm.id);
     if (farm.useTmux) await killTmuxSession(session);
@@ -75,7 +109,10 @@ function draftFor(root: string, mode: SpawnMode): BuilderDraft {
   const pending = { pid: process.pid, status: 'spawning', phase: '', worktree: '', branch: '' } as const;
   switch (mode.type) {
     case 'spec':
-      if (!BUILDER_ID.test(mode.project)) throw new InvalidInputError(`"${mode.project}" is not a usable project id: use letters, digits, ".", "_" and "-", starting with a letter or digit (e.g. 0042).`);
+      if (!BUILDER_ID.test(mode.project))
+        throw new InvalidInputError(
+          `"${mode.project}" is not a usable project id: use letters, digits, ".", "_" and "-", starting with a letter or digit (e.g. 0042).`,
+        );
       return { ...pending, id: mode.project, name: specName(root, mode.project), type: 'spec' };
     case 'task':
       return { ...pending, name: summary(mode.task), type: 'task', taskText: mode.task };
@@ -90,7 +127,9 @@ function draftFor(root: string, mode: SpawnMode): BuilderDraft {
 /** The spec's file name (`codev/specs/0042-name.md` gives `0042-name`), else the id. */
 function specName(root: string, id: string): string {
   try {
-    const spec = readdirSync(join(root, 'codev', 'specs')).find((file) => file.startsWith(`${id}-`) && file.endsWith('.md'));
+    const spec = readdirSync(join(root, 'codev', 'specs')).find(
+      (file) => file.startsWith(`${id}-`) && file.endsWith('.md'),
+    );
     return spec ? spec.slice(0, -'.md'.length) : id;
   } catch {
     return id;
@@ -110,7 +149,10 @@ function summary(text: string): string {
 async function reserve(farm: Farm, store: StateStore, draft: BuilderDraft): Promise<Builder> {
   if (draft.id !== undefined) {
     const existing = await store.getBuilder(draft.id);
-    if (existing) throw new InvalidInputError(`builder ${draft.id} already exists (pid ${existing.pid}, ${existing.status}); see "af status", or end it with "af cleanup --project ${draft.id}".`);
+    if (existing)
+      throw new InvalidInputError(
+        `builder ${draft.id} already exists (pid ${existing.pid}, ${existing.status}); see "af status", or end it with "af cleanup --project ${draft.id}".`,
+      );
     return store.reserveBuilder(draft, farm.layout.builders);
   }
   const held: string[] = [];
@@ -137,22 +179,36 @@ export interface CleanedUp {
  * Refuses, changing nothing, while it holds work not merged into the project's
  * current branch, unless forced. Also clears what a builder left after `af stop`.
  */
-export async function cleanupBuilder(farm: FarmIdentity, store: StateStore, id: string, force: boolean): Promise<CleanedUp> {
+export async function cleanupBuilder(
+  farm: FarmIdentity,
+  store: StateStore,
+  id: string,
+  force: boolean,
+): Promise<CleanedUp> {
   const { root } = farm;
   const builder = await store.getBuilder(id);
   // A builder recorded before its checkout was (an interrupted spawn) may still have left one.
-  const checkout = (builder ? recordedCheckout(root, builder) : undefined) ?? (builder?.type === 'shell' ? undefined : await leftCheckout(root, id));
-  if (!builder && !checkout) throw new InvalidInputError(`there is no builder ${id}: none is recorded and it left no branch or worktree. See "af status".`);
+  const checkout =
+    (builder ? recordedCheckout(root, builder) : undefined) ??
+    (builder?.type === 'shell' ? undefined : await leftCheckout(root, id));
+  if (!builder && !checkout)
+    throw new InvalidInputError(
+      `there is no builder ${id}: none is recorded and it left no branch or worktree. See "af status".`,
+    );
   if (checkout && !force) {
     const work = await unmergedWork(root, checkout);
     if (work.length > 0) {
-      throw new InvalidInputError(`not cleaning up builder ${id}: it has work that would be lost (${work.join('; ')}). Commit and merge it first, or run "af cleanup --project ${id} --force" to throw it away.`);
+      throw new InvalidInputError(
+        `not cleaning up builder ${id}: it has work that would be lost (${work.join('; ')}). Commit and merge it first, or run "af cleanup --project ${id} --force" to throw it away.`,
+      );
     }
   }
   const outcome = builder ? await stopProcess(builder, farm.id) : 'none recorded';
   // Its session, by name: a builder recorded before its process was may still have one.
   if (BUILDER_ID.test(id)) await killTmuxSession(farm.sessionName(`builder-${id}`));
-  const annotations = (await store.getAnnotations()).filter((annotation) => annotation.parent.type === 'builder' && annotation.parent.id === id);
+  const annotations = (await store.getAnnotations()).filter(
+    (annotation) => annotation.parent.type === 'builder' && annotation.parent.id === id,
+  );
   for (const annotation of annotations) {
     await stopProcess(annotation, farm.id);
     await store.removeAnnotation(annotation.id);

@@ -43,18 +43,26 @@ function configuredCommand(root: string, role: CommandRole): string | undefined 
   try {
     config = JSON.parse(text);
   } catch (error) {
-    throw new InvalidInputError(`${path} is not valid JSON (${messageOf(error)}); fix it, or override the command with ${OVERRIDE[role].flag}.`);
+    throw new InvalidInputError(
+      `${path} is not valid JSON (${messageOf(error)}); fix it, or override the command with ${OVERRIDE[role].flag}.`,
+    );
   }
   const value = (config as { shell?: Record<string, unknown> } | null)?.shell?.[role];
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') return expandVariables(value);
-  if (Array.isArray(value) && value.every((word) => typeof word === 'string')) return value.map((word) => shellQuote(expandVariables(word))).join(' ');
-  throw new InvalidInputError(`shell.${role} in ${path} should be a command (a string or a list of strings), got ${JSON.stringify(value)}.`);
+  if (Array.isArray(value) && value.every((word) => typeof word === 'string'))
+    return value.map((word) => shellQuote(expandVariables(word))).join(' ');
+  throw new InvalidInputError(
+    `shell.${role} in ${path} should be a command (a string or a list of strings), got ${JSON.stringify(value)}.`,
+  );
 }
 
 /** `$VAR` and `${VAR}` from the environment, as the native version expands them; unset ones become empty. */
 function expandVariables(text: string): string {
-  return text.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, braced: string | undefined, bare: string | undefined) => process.env[(braced ?? bare)!] ?? '');
+  return text.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (_, braced: string | undefined, bare: string | undefined) => process.env[(braced ?? bare)!] ?? '',
+  );
 }
 
 function shellQuote(word: string): string {
@@ -66,7 +74,10 @@ export function programOf(command: string): string | undefined {
   // A shell word runs on through quotes: `B="x y"` is one word, an assignment.
   const words = command.match(/(?:'[^']*'|"(?:[^"\\]|\\.)*"|[^\s'"])+/g) ?? [];
   const program = words.find((word) => !/^\w+=/.test(word));
-  return program?.replace(/'([^']*)'|"((?:[^"\\]|\\.)*)"/g, (_, single: string | undefined, double: string | undefined) => single ?? double!.replace(/\\(.)/g, '$1'));
+  return program?.replace(
+    /'([^']*)'|"((?:[^"\\]|\\.)*)"/g,
+    (_, single: string | undefined, double: string | undefined) => single ?? double!.replace(/\\(.)/g, '$1'),
+  );
 }
 
 /** The command for `role`, checked to be installed: the error names the program and the option that overrides it. */
@@ -74,9 +85,14 @@ export function farmCommand(root: string, role: CommandRole, overrides: CommandO
   const { key, flag } = OVERRIDE[role];
   const command = (overrides[key] ?? configuredCommand(root, role) ?? defaultCommand(role)).trim();
   const program = programOf(command);
-  if (!program) throw new InvalidInputError(`the ${role} command is empty; give one with ${flag} "<command>" or shell.${role} in ${configPath(root)}.`);
+  if (!program)
+    throw new InvalidInputError(
+      `the ${role} command is empty; give one with ${flag} "<command>" or shell.${role} in ${configPath(root)}.`,
+    );
   if (!findExecutable(program, root)) {
-    throw new InvalidInputError(`the ${role} command "${program}" is not installed (not found ${program.includes('/') ? 'or not executable' : 'on PATH'}). Install it, or choose another with ${flag} "<command>" or shell.${role} in ${configPath(root)}.`);
+    throw new InvalidInputError(
+      `the ${role} command "${program}" is not installed (not found ${program.includes('/') ? 'or not executable' : 'on PATH'}). Install it, or choose another with ${flag} "<command>" or shell.${role} in ${configPath(root)}.`,
+    );
   }
   return command;
 }

@@ -15,10 +15,18 @@ function isExecutableFile(path: string): boolean {
  * The file a shell would run for `program`: a path (with a slash) is taken relative
  * to `cwd`, a bare name is looked up on PATH. Undefined when there is none.
  */
-export function findExecutable(program: string, cwd: string = process.cwd(), searchPath: string = process.env.PATH ?? ''): string | undefined {
+export function findExecutable(
+  program: string,
+  cwd: string = process.cwd(),
+  searchPath: string = process.env.PATH ?? '',
+): string | undefined {
   if (program.includes('/')) {
     const path = isAbsolute(program) ? program : resolve(cwd, program);
     return isExecutableFile(path) ? path : undefined;
   }
-  return searchPath.split(delimiter).filter(Boolean).map((folder) => join(folder, program)).find(isExecutableFile);
+  return searchPath
+    .split(delimiter)
+    .filter(Boolean)
+    .map((folder) => join(folder, program))
+    .find(isExecutableFile);
 }

@@ -13,11 +13,16 @@ const FIRST_PAUSE_MS = 40;
 const LONGEST_PAUSE_MS = 800;
 
 /** Git's words for "another git holds a lock", and for a worktree that another `git worktree add` is still writing. */
-const CONCURRENT_GIT = /\.lock'?:? File exists|Unable to create '[^']*\.lock'|cannot lock ref|could not lock|unable to lock|another git process seems to be running|failed to read \S*worktrees\/[^/\s]+\/\w+/i;
+const CONCURRENT_GIT =
+  /\.lock'?:? File exists|Unable to create '[^']*\.lock'|cannot lock ref|could not lock|unable to lock|another git process seems to be running|failed to read \S*worktrees\/[^/\s]+\/\w+/i;
 
 /** A git command the farm runs (branch, worktree) failed. */
 export class GitError extends AgentFarmStateError<DomainErrorCode> {
-  constructor(readonly args: string[], readonly stderr: string, readonly exitCode: number | null) {
+  constructor(
+    readonly args: string[],
+    readonly stderr: string,
+    readonly exitCode: number | null,
+  ) {
     super('E_GIT', `git ${args.join(' ')} failed: ${stderr.trim() || `exit code ${exitCode}`}`);
   }
 

@@ -49,23 +49,38 @@ function cookieValue(header: string | undefined, name: string): string | undefin
 export function checkRequest(request: IncomingMessage, options: GuardOptions): Verdict {
   const hosts = allowedHosts(options.port);
   const host = request.headers.host?.toLowerCase();
-  if (!host || !hosts.has(host)) return { kind: 'refuse', status: 403, reason: `Host ${JSON.stringify(request.headers.host ?? '')} is not this server (use http://127.0.0.1:${options.port}/)` };
+  if (!host || !hosts.has(host))
+    return {
+      kind: 'refuse',
+      status: 403,
+      reason: `Host ${JSON.stringify(request.headers.host ?? '')} is not this server (use http://127.0.0.1:${options.port}/)`,
+    };
   const origin = request.headers.origin;
-  if (origin !== undefined && !(origin.toLowerCase().startsWith('http://') && hosts.has(origin.toLowerCase().slice('http://'.length)))) {
+  if (
+    origin !== undefined &&
+    !(origin.toLowerCase().startsWith('http://') && hosts.has(origin.toLowerCase().slice('http://'.length)))
+  ) {
     return { kind: 'refuse', status: 403, reason: `requests from ${JSON.stringify(origin)} are not allowed` };
   }
   const url = new URL(request.url ?? '/', `http://${host}`);
   const token = url.searchParams.get(TOKEN_PARAMETER);
   if (token !== null) {
-    if (!sameSecret(token, options.secret)) return { kind: 'refuse', status: 401, reason: 'the token in the URL is not this farm\'s secret' };
+    if (!sameSecret(token, options.secret))
+      return { kind: 'refuse', status: 401, reason: "the token in the URL is not this farm's secret" };
     url.searchParams.delete(TOKEN_PARAMETER);
     const cookie = `${cookieName(options.port)}=${options.secret}; HttpOnly; SameSite=Strict; Path=/`;
     return { kind: 'redirect', location: `${url.pathname}${url.search}`, cookie };
   }
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
   const presented = bearer ?? cookieValue(request.headers.cookie, cookieName(options.port));
-  if (presented === undefined) return { kind: 'refuse', status: 401, reason: 'this server needs the farm\'s secret: open the URL "af annotate" printed' };
-  if (!sameSecret(presented, options.secret)) return { kind: 'refuse', status: 401, reason: 'the secret given is not this farm\'s' };
+  if (presented === undefined)
+    return {
+      kind: 'refuse',
+      status: 401,
+      reason: 'this server needs the farm\'s secret: open the URL "af annotate" printed',
+    };
+  if (!sameSecret(presented, options.secret))
+    return { kind: 'refuse', status: 401, reason: "the secret given is not this farm's" };
   return { kind: 'allow' };
 }
 
@@ -73,10 +88,23 @@ export function checkRequest(request: IncomingMessage, options: GuardOptions): V
 export function answerUnlessAllowed(verdict: Verdict, response: ServerResponse): boolean {
   if (verdict.kind === 'allow') return false;
   if (verdict.kind === 'redirect') {
-    response.writeHead(303, { ...SECURITY_HEADERS, Location: verdict.location, 'Set-Cookie': verdict.cookie, 'Content-Length': 0 }).end();
+    response
+      .writeHead(303, {
+        ...SECURITY_HEADERS,
+        Location: verdict.location,
+        'Set-Cookie': verdict.cookie,
+        'Content-Length': 0,
+      })
+      .end();
     return true;
   }
   const body = `${verdict.status === 401 ? 'unauthorized' : 'forbidden'}: ${verdict.reason}\n`;
-  response.writeHead(verdict.status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) }).end(body);
+  response
+    .writeHead(verdict.status, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    })
+    .end(body);
   return true;
 }

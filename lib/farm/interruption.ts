@@ -12,7 +12,11 @@ type HandledSignal = (typeof SIGNALS)[number];
 
 /** The command was interrupted by a signal before it recorded what it started; what it started was undone. */
 function interruptedWhileStarting(signal: HandledSignal, what: string): InterruptedError {
-  return new InterruptedError(signal, `starting ${what}`, 'what it had started was ended and removed, nothing is recorded. Run the command again.');
+  return new InterruptedError(
+    signal,
+    `starting ${what}`,
+    'what it had started was ended and removed, nothing is recorded. Run the command again.',
+  );
 }
 
 export interface Interruption {

@@ -55,7 +55,9 @@ export function tmuxInstalled(): boolean {
 
 function tmux(...args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('tmux', args, (error, stdout, stderr) => (error ? reject(new Error((stderr || error.message).trim())) : resolve(stdout)));
+    execFile('tmux', args, (error, stdout, stderr) =>
+      error ? reject(new Error((stderr || error.message).trim())) : resolve(stdout),
+    );
   });
 }
 
@@ -71,8 +73,9 @@ async function launchInTmux(spec: TerminalSpec): Promise<Launched> {
   try {
     const args = ['new-session', '-d', '-s', spec.session, '-c', spec.cwd, '-P', '-F', '#{pane_pid}', spec.command];
     // The mark in the pane's environment (tmux 3.0 on) backs up the session's name; an older tmux goes without.
-    output = await tmux(...args.slice(0, 4), '-e', `${FARM_MARKER}=${spec.farmId}`, ...args.slice(4))
-      .catch((error: Error) => (/unknown option|usage:/i.test(error.message) ? tmux(...args) : Promise.reject(error)));
+    output = await tmux(...args.slice(0, 4), '-e', `${FARM_MARKER}=${spec.farmId}`, ...args.slice(4)).catch(
+      (error: Error) => (/unknown option|usage:/i.test(error.message) ? tmux(...args) : Promise.reject(error)),
+    );
   } catch (error) {
     // The client may have died (Ctrl-C reaches it too) after the server made the session.
     await killTmuxSession(spec.session);
@@ -82,7 +85,9 @@ async function launchInTmux(spec: TerminalSpec): Promise<Launched> {
   await delay(SETTLE_MS);
   if (!isProcessAlive(pid)) {
     await killTmuxSession(spec.session);
-    throw new LaunchError(`${spec.label} "${spec.command}" exited at once in tmux; run it by hand in ${spec.cwd} to see why.`);
+    throw new LaunchError(
+      `${spec.label} "${spec.command}" exited at once in tmux; run it by hand in ${spec.cwd} to see why.`,
+    );
   }
   return { pid, tmuxSession: spec.session };
 }
@@ -98,14 +103,19 @@ async function launchDetached(spec: DetachedSpec, argv: string[], until: 'settle
   let child: ChildProcess;
   try {
     child = spawn(argv[0]!, argv.slice(1), {
-      cwd: spec.cwd, detached: true, env: { ...process.env, [FARM_MARKER]: spec.farmId }, stdio: ['ignore', log, log, ...(until === 'ready' ? ['ipc' as const] : [])] });
+      cwd: spec.cwd,
+      detached: true,
+      env: { ...process.env, [FARM_MARKER]: spec.farmId },
+      stdio: ['ignore', log, log, ...(until === 'ready' ? ['ipc' as const] : [])],
+    });
   } finally {
     closeSync(log);
   }
   const failure = await startupFailure(child, until);
   if (failure !== undefined) {
     if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-    const tmuxHint = until === 'settle' ? ' Without tmux a program gets no terminal: interactive programs need tmux installed.' : '';
+    const tmuxHint =
+      until === 'settle' ? ' Without tmux a program gets no terminal: interactive programs need tmux installed.' : '';
     throw new LaunchError(`${spec.label} "${spec.command}" ${failure}.${tmuxHint}${logTail(spec.logFile, logStart)}`);
   }
   if (child.connected) child.disconnect();
@@ -116,21 +126,30 @@ async function launchDetached(spec: DetachedSpec, argv: string[], until: 'settle
 /** Why the child did not start, or undefined when it did. */
 function startupFailure(child: ChildProcess, until: 'settle' | 'ready'): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(until === 'settle' ? undefined : `did not start listening within ${READY_TIMEOUT_MS} ms`), until === 'settle' ? SETTLE_MS : READY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => resolve(until === 'settle' ? undefined : `did not start listening within ${READY_TIMEOUT_MS} ms`),
+      until === 'settle' ? SETTLE_MS : READY_TIMEOUT_MS,
+    );
     const settle = (outcome: string | undefined) => {
       clearTimeout(timer);
       resolve(outcome);
     };
     child.once('error', (error) => settle(`could not be started: ${error.message}`));
-    child.once('exit', (code, signal) => settle(`exited at once (${signal ? `signal ${signal}` : `exit code ${code}`})`));
-    child.once('message', (message) => settle(message === 'ready' ? undefined : `sent an unexpected message ${JSON.stringify(message)}`));
+    child.once('exit', (code, signal) =>
+      settle(`exited at once (${signal ? `signal ${signal}` : `exit code ${code}`})`),
+    );
+    child.once('message', (message) =>
+      settle(message === 'ready' ? undefined : `sent an unexpected message ${JSON.stringify(message)}`),
+    );
   });
 }
 
 function logTail(logFile: string, from: number): string {
   const text = readLogFrom(logFile, from, 4000)?.trimEnd();
   if (text === undefined) return '';
-  return text === '' ? ` It wrote nothing to its log ${logFile}.` : `\nThe end of its log ${logFile}:\n${text.slice(-1000)}`;
+  return text === ''
+    ? ` It wrote nothing to its log ${logFile}.`
+    : `\nThe end of its log ${logFile}:\n${text.slice(-1000)}`;
 }
 
 /** Starts a small server (argv) detached, and returns once it said it is listening. */
@@ -167,7 +186,10 @@ export async function stopProcess(entry: { pid: number; tmuxSession?: string }, 
 /** Ends the tmux session of that exact name, if tmux runs it. */
 export async function killTmuxSession(session: string): Promise<boolean> {
   if (!tmuxInstalled()) return false;
-  return tmux('kill-session', '-t', exactly(session)).then(() => true, () => false);
+  return tmux('kill-session', '-t', exactly(session)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**

@@ -2,7 +2,18 @@
 // a symlink there (`logs -> ~`, `architect.log -> ~/.bashrc`): the folder is checked
 // with lstat and the file opened with O_NOFOLLOW, then what was opened is checked on
 // its descriptor, so no byte is ever written through a link.
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, realpathSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  type Stats,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { fileSystemError, UnsafePathError } from '../engine/index.js';
 
@@ -22,7 +33,8 @@ function ensureLogFolder(folder: string): void {
   try {
     mkdirSync(folder, { recursive: true, mode: 0o700 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileSystemError(error, folder, 'create the log folder');
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw fileSystemError(error, folder, 'create the log folder');
   }
   let stats: Stats;
   try {
@@ -50,7 +62,8 @@ export function openLogForAppend(logFile: string): number {
   try {
     fd = openSync(logFile, APPEND, 0o600);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new UnsafePathError(logFile, 'a symbolic link', 'file');
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new UnsafePathError(logFile, 'a symbolic link', 'file');
     throw fileSystemError(error, logFile, 'open the log');
   }
   try {
@@ -58,7 +71,8 @@ export function openLogForAppend(logFile: string): number {
     if (!stats.isFile()) throw new UnsafePathError(logFile, kindOf(stats), 'file');
     // The folder checked above may have been swapped for a link since: check where the file really is.
     const opened = openedPath(fd);
-    if (opened !== undefined && dirname(opened) !== realpathSync(folder)) throw new UnsafePathError(folder, `a link to ${dirname(opened)}`, 'folder');
+    if (opened !== undefined && dirname(opened) !== realpathSync(folder))
+      throw new UnsafePathError(folder, `a link to ${dirname(opened)}`, 'folder');
     return fd;
   } catch (error) {
     closeSync(fd);

@@ -4,7 +4,18 @@
 // can read that file gets in. It is written whole to a temporary file and linked
 // into place (link() never follows or replaces what is there), so a reader never
 // sees half a secret; it is read through O_NOFOLLOW and checked on its descriptor.
-import { closeSync, constants, fstatSync, fsyncSync, linkSync, openSync, readSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
 import { fileSystemError, InvalidInputError, OPEN_READ, openRegularFile, UnsafePathError } from '../engine/index.js';
@@ -28,13 +39,17 @@ function untrusted(stats: Stats): string | undefined {
   if (!stats.isFile()) return stats.isDirectory() ? 'a folder' : 'a special file (device, socket or pipe)';
   const uid = process.getuid?.();
   if (uid !== undefined && stats.uid !== uid) return `a file owned by another user (uid ${stats.uid})`;
-  if ((stats.mode & 0o077) !== 0) return `a file others may read or write (mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')})`;
+  if ((stats.mode & 0o077) !== 0)
+    return `a file others may read or write (mode ${(stats.mode & 0o777).toString(8).padStart(4, '0')})`;
   return undefined;
 }
 
 /** True when git tracks `path` in the repository around it: a committed file is known to everyone who has the repository. */
 function trackedByGit(path: string): boolean {
-  const run = spawnSync('git', ['ls-files', '--error-unmatch', '--', basename(path)], { cwd: dirname(path), stdio: 'ignore' });
+  const run = spawnSync('git', ['ls-files', '--error-unmatch', '--', basename(path)], {
+    cwd: dirname(path),
+    stdio: 'ignore',
+  });
   return run.status === 0;
 }
 
@@ -44,11 +59,21 @@ export function readSecret(path: string): string | undefined {
   const fd = openRegularFile(path, OPEN_READ, 'read the farm secret');
   if (fd === undefined) return undefined;
   try {
-    const problem = untrusted(fstatSync(fd)) ?? (trackedByGit(path) ? 'a file the repository tracks (its content came with the clone, so others know it)' : undefined);
+    const problem =
+      untrusted(fstatSync(fd)) ??
+      (trackedByGit(path)
+        ? 'a file the repository tracks (its content came with the clone, so others know it)'
+        : undefined);
     if (problem) throw new UnsafePathError(path, problem, 'file');
     const buffer = Buffer.alloc(256);
-    const text = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0)).toString('utf8').trim();
-    if (!SECRET_TEXT.test(text)) throw new InvalidInputError(`the farm secret ${path} is not 64 hex digits; delete it, and the next "af annotate" makes a new one (open viewers then need their new URL).`);
+    const text = buffer
+      .subarray(0, readSync(fd, buffer, 0, buffer.length, 0))
+      .toString('utf8')
+      .trim();
+    if (!SECRET_TEXT.test(text))
+      throw new InvalidInputError(
+        `the farm secret ${path} is not 64 hex digits; delete it, and the next "af annotate" makes a new one (open viewers then need their new URL).`,
+      );
     return text;
   } finally {
     closeSync(fd);
@@ -77,12 +102,14 @@ export function loadOrCreateSecret(path: string): string {
     linkSync(temporary, path);
   } catch (error) {
     // Another command made it first (or something was planted there): read what is there, with its checks.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fileSystemError(error, path, 'create the farm secret');
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw fileSystemError(error, path, 'create the farm secret');
   } finally {
     unlinkSync(temporary);
   }
   const secret = readSecret(path);
-  if (secret === undefined) throw new InvalidInputError(`the farm secret ${path} vanished as it was made; run the command again.`);
+  if (secret === undefined)
+    throw new InvalidInputError(`the farm secret ${path} vanished as it was made; run the command again.`);
   return secret;
 }
 

@@ -23,9 +23,13 @@ export interface StoppedProcess {
 }
 
 export async function stopFarm(farm: FarmIdentity, store: StateStore): Promise<StoppedProcess[]> {
-  const commands = await Promise.all(farmCommandsInProgress(farm.root).map(async (command) => ({
-    what: `${command.command} (under way)`, pid: command.pid, outcome: await interrupt(command.pid),
-  })));
+  const commands = await Promise.all(
+    farmCommandsInProgress(farm.root).map(async (command) => ({
+      what: `${command.command} (under way)`,
+      pid: command.pid,
+      outcome: await interrupt(command.pid),
+    })),
+  );
   const state = await store.loadState();
   const interruptedPids = new Set(commands.map((command) => command.pid));
   const recorded = [
@@ -36,7 +40,9 @@ export async function stopFarm(farm: FarmIdentity, store: StateStore): Promise<S
   ].filter((entry) => !interruptedPids.has(entry.pid));
   const stopped: StoppedProcess[] = [
     ...commands,
-    ...(await Promise.all(recorded.map(async (entry) => ({ what: entry.what, pid: entry.pid, outcome: await stopProcess(entry, farm.id) })))),
+    ...(await Promise.all(
+      recorded.map(async (entry) => ({ what: entry.what, pid: entry.pid, outcome: await stopProcess(entry, farm.id) })),
+    )),
   ];
   stopped.push(...(await stopUnrecorded(farm)));
   await store.clearState();
@@ -71,7 +77,8 @@ async function stopUnrecorded(farm: FarmIdentity): Promise<StoppedProcess[]> {
   const found: StoppedProcess[] = [];
   for (const session of await tmuxSessionsStartingWith(`${farm.id}-`)) {
     const pid = (await tmuxPanePid(session)) ?? 0;
-    if (await killFarmSession(session, farm.id)) found.push({ what: `tmux session ${session}`, pid, outcome: 'stopped', unrecorded: true });
+    if (await killFarmSession(session, farm.id))
+      found.push({ what: `tmux session ${session}`, pid, outcome: 'stopped', unrecorded: true });
   }
   for (const group of markedProcessGroups(farm.id)) {
     const outcome = await stopProcess({ pid: group.pid }, farm.id);

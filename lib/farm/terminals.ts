@@ -13,7 +13,10 @@ import { killTmuxSession, launchServer, launchTerminal, stopProcess, type Launch
 
 /** Ids random enough that two commands at once never pick the same one. */
 // Six hex digits: unique enough among one project's terminals, and no node:crypto to load at start-up.
-const newId = (prefix: string) => `${prefix}-${Math.floor(Math.random() * 0x100_0000).toString(16).padStart(6, '0')}`;
+const newId = (prefix: string) =>
+  `${prefix}-${Math.floor(Math.random() * 0x100_0000)
+    .toString(16)
+    .padStart(6, '0')}`;
 
 interface ReservedLaunch {
   what: string;
@@ -28,7 +31,12 @@ interface ReservedLaunch {
  * Launches the process of a reserved row and records it; a failure or a signal
  * before the record ends the process (and its session) and removes the row.
  */
-async function launchReserved(reserved: ReservedLaunch, interruption: Interruption, launch: () => Promise<Launched>, record: (launched: Launched) => Promise<void>): Promise<Launched> {
+async function launchReserved(
+  reserved: ReservedLaunch,
+  interruption: Interruption,
+  launch: () => Promise<Launched>,
+  record: (launched: Launched) => Promise<void>,
+): Promise<Launched> {
   let launched: Launched | undefined;
   try {
     interruption.checkpoint(reserved.what);
@@ -47,27 +55,63 @@ async function launchReserved(reserved: ReservedLaunch, interruption: Interrupti
   }
 }
 
-export async function openUtil(farm: Farm, store: StateStore, command: string, name: string, interruption: Interruption = NO_INTERRUPTION): Promise<{ util: UtilTerminal; launched: Launched }> {
+export async function openUtil(
+  farm: Farm,
+  store: StateStore,
+  command: string,
+  name: string,
+  interruption: Interruption = NO_INTERRUPTION,
+): Promise<{ util: UtilTerminal; launched: Launched }> {
   const reserved = await store.reserveUtil({ id: newId('util'), name, pid: process.pid }, farm.layout.utils);
   const session = farm.sessionName(reserved.id);
-  const launched = await launchReserved({ what: `utility terminal ${reserved.id}`, farmId: farm.id, ...(farm.useTmux ? { session } : {}), remove: () => store.removeUtil(reserved.id) }, interruption,
-    () => launchTerminal({ label: 'the shell command', command, cwd: farm.root, session, logFile: farm.logFile(reserved.id), farmId: farm.id }, farm.useTmux),
-    (started) => store.setUtilProcess(reserved.id, started));
-  const util: UtilTerminal = { ...reserved, pid: launched.pid, ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}) };
+  const launched = await launchReserved(
+    {
+      what: `utility terminal ${reserved.id}`,
+      farmId: farm.id,
+      ...(farm.useTmux ? { session } : {}),
+      remove: () => store.removeUtil(reserved.id),
+    },
+    interruption,
+    () =>
+      launchTerminal(
+        {
+          label: 'the shell command',
+          command,
+          cwd: farm.root,
+          session,
+          logFile: farm.logFile(reserved.id),
+          farmId: farm.id,
+        },
+        farm.useTmux,
+      ),
+    (started) => store.setUtilProcess(reserved.id, started),
+  );
+  const util: UtilTerminal = {
+    ...reserved,
+    pid: launched.pid,
+    ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}),
+  };
   return { util, launched };
 }
 
 export type AnnotationParent = Annotation['parent'];
 
 /** The parent named on the command line, checked to exist; the architect by default. */
-export async function annotationParent(store: StateStore, builderId: string | undefined, utilId: string | undefined): Promise<AnnotationParent> {
-  if (builderId !== undefined && utilId !== undefined) throw new InvalidInputError('an annotation has one parent: give --builder or --util, not both.');
+export async function annotationParent(
+  store: StateStore,
+  builderId: string | undefined,
+  utilId: string | undefined,
+): Promise<AnnotationParent> {
+  if (builderId !== undefined && utilId !== undefined)
+    throw new InvalidInputError('an annotation has one parent: give --builder or --util, not both.');
   if (builderId !== undefined) {
-    if (!(await store.getBuilder(builderId))) throw new InvalidInputError(`there is no builder ${builderId}; see "af status".`);
+    if (!(await store.getBuilder(builderId)))
+      throw new InvalidInputError(`there is no builder ${builderId}; see "af status".`);
     return { type: 'builder', id: builderId };
   }
   if (utilId !== undefined) {
-    if (!(await store.getUtils()).some((util) => util.id === utilId)) throw new InvalidInputError(`there is no utility terminal ${utilId}; see "af status".`);
+    if (!(await store.getUtils()).some((util) => util.id === utilId))
+      throw new InvalidInputError(`there is no utility terminal ${utilId}; see "af status".`);
     return { type: 'util', id: utilId };
   }
   return { type: 'architect' };
@@ -77,16 +121,43 @@ export async function annotationParent(store: StateStore, builderId: string | un
  * Serves `file` read-only on a port of the annotations range, in its own process:
  * `serverArgv(file, port)` is the command line of that process.
  */
-export async function openAnnotation(farm: Farm, store: StateStore, file: string, parent: AnnotationParent,
-  serverArgv: (file: string, port: number) => string[], interruption: Interruption = NO_INTERRUPTION): Promise<Annotation> {
+export async function openAnnotation(
+  farm: Farm,
+  store: StateStore,
+  file: string,
+  parent: AnnotationParent,
+  serverArgv: (file: string, port: number) => string[],
+  interruption: Interruption = NO_INTERRUPTION,
+): Promise<Annotation> {
   const path = resolve(file);
-  if (!isReadableFile(path)) throw new InvalidInputError(`${path} is not a file that can be read; af annotate shows one existing file.`);
-  if (!isInside(farm.root, path)) throw new InvalidInputError(`${path} is outside the project ${farm.root} (after following links); af annotate shows the project's own files.`);
-  const reserved = await store.reserveAnnotation({ id: newId('ann'), file: path, pid: process.pid, parent }, farm.layout.annotations);
+  if (!isReadableFile(path))
+    throw new InvalidInputError(`${path} is not a file that can be read; af annotate shows one existing file.`);
+  if (!isInside(farm.root, path))
+    throw new InvalidInputError(
+      `${path} is outside the project ${farm.root} (after following links); af annotate shows the project's own files.`,
+    );
+  const reserved = await store.reserveAnnotation(
+    { id: newId('ann'), file: path, pid: process.pid, parent },
+    farm.layout.annotations,
+  );
   const argv = serverArgv(path, reserved.port);
-  const launched = await launchReserved({ what: `annotation ${reserved.id}`, farmId: farm.id, remove: () => store.removeAnnotation(reserved.id) }, interruption,
-    async () => ({ pid: await launchServer({ label: 'the annotation viewer', command: argv.join(' '), cwd: farm.root, logFile: farm.logFile(reserved.id), farmId: farm.id }, argv) }),
-    (started) => store.setAnnotationProcess(reserved.id, started.pid));
+  const launched = await launchReserved(
+    { what: `annotation ${reserved.id}`, farmId: farm.id, remove: () => store.removeAnnotation(reserved.id) },
+    interruption,
+    async () => ({
+      pid: await launchServer(
+        {
+          label: 'the annotation viewer',
+          command: argv.join(' '),
+          cwd: farm.root,
+          logFile: farm.logFile(reserved.id),
+          farmId: farm.id,
+        },
+        argv,
+      ),
+    }),
+    (started) => store.setAnnotationProcess(reserved.id, started.pid),
+  );
   return { ...reserved, pid: launched.pid };
 }
 

@@ -38,7 +38,9 @@ function samePath(a: string, b: string): boolean {
 
 async function isRegisteredWorktree(root: string, path: string): Promise<boolean> {
   const listing = await git(root, 'worktree', 'list', '--porcelain');
-  return listing.split('\n').some((line) => line.startsWith('worktree ') && samePath(line.slice('worktree '.length), path));
+  return listing
+    .split('\n')
+    .some((line) => line.startsWith('worktree ') && samePath(line.slice('worktree '.length), path));
 }
 
 /** Whether an earlier builder with this id left its branch or worktree behind. */
@@ -56,7 +58,9 @@ export async function prepareCheckout(root: string, id: string): Promise<Prepare
   const head = await currentCommit(root);
   if (existsSync(checkout.worktree)) {
     if (!(await isRegisteredWorktree(root, checkout.worktree))) {
-      throw new InvalidInputError(`${checkout.worktree} exists but is not a git worktree of this project; move it away and spawn again.`);
+      throw new InvalidInputError(
+        `${checkout.worktree} exists but is not a git worktree of this project; move it away and spawn again.`,
+      );
     }
     return { ...checkout, created: { branch: false, worktree: false } };
   }
@@ -77,7 +81,9 @@ async function currentCommit(root: string): Promise<string> {
   try {
     return (await git(root, 'rev-parse', '--verify', 'HEAD^{commit}')).trim();
   } catch {
-    throw new InvalidInputError(`${root} is not a git repository with a commit; builders work on a branch of the project's current commit, so run "git init" and commit once, or use "af spawn --shell".`);
+    throw new InvalidInputError(
+      `${root} is not a git repository with a commit; builders work on a branch of the project's current commit, so run "git init" and commit once, or use "af spawn --shell".`,
+    );
   }
 }
 
@@ -96,11 +102,15 @@ export async function unmergedWork(root: string, checkout: BuilderCheckout): Pro
   const found: string[] = [];
   if (existsSync(checkout.worktree)) {
     const changes = (await git(checkout.worktree, 'status', '--porcelain')).split('\n').filter(Boolean);
-    if (changes.length > 0) found.push(`${changes.length} uncommitted change${changes.length === 1 ? '' : 's'} in ${checkout.worktree}`);
+    if (changes.length > 0)
+      found.push(`${changes.length} uncommitted change${changes.length === 1 ? '' : 's'} in ${checkout.worktree}`);
   }
   if (await branchExists(root, checkout.branch)) {
     const ahead = Number((await git(root, 'rev-list', '--count', `HEAD..refs/heads/${checkout.branch}`)).trim());
-    if (ahead > 0) found.push(`${ahead} commit${ahead === 1 ? '' : 's'} on ${checkout.branch} not merged into ${await currentBranchName(root)}`);
+    if (ahead > 0)
+      found.push(
+        `${ahead} commit${ahead === 1 ? '' : 's'} on ${checkout.branch} not merged into ${await currentBranchName(root)}`,
+      );
   }
   return found;
 }

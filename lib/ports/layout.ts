@@ -25,7 +25,9 @@ export function portLayout(basePort: number): PortLayout {
 
 /** The blocks a new project may get, lowest first. */
 export function candidateBlocks(basePort: number): number[] {
-  return Array.from({ length: BLOCK_COUNT }, (_, i) => basePort + i * BLOCK_SIZE).filter((port) => port !== RESERVED_BLOCK);
+  return Array.from({ length: BLOCK_COUNT }, (_, i) => basePort + i * BLOCK_SIZE).filter(
+    (port) => port !== RESERVED_BLOCK,
+  );
 }
 
 /** What the schema's CHECK on base_port accepts. */

@@ -7,13 +7,15 @@ import { importPortsJson } from './ports-json.js';
 import { GLOBAL_SCHEMA_V1 } from './schema.js';
 
 export function globalMigrations(portsJsonPath: string, dbPath: string): Migration[] {
-  return [{
-    version: 1,
-    description: 'port allocations, imported from ports.json when present',
-    up: (db) => {
-      createOrAdopt(db, GLOBAL_SCHEMA_V1, dbPath);
-      importPortsJson(db, portsJsonPath);
+  return [
+    {
+      version: 1,
+      description: 'port allocations, imported from ports.json when present',
+      up: (db) => {
+        createOrAdopt(db, GLOBAL_SCHEMA_V1, dbPath);
+        importPortsJson(db, portsJsonPath);
+      },
+      afterCommit: () => keepAsBackup(portsJsonPath),
     },
-    afterCommit: () => keepAsBackup(portsJsonPath),
-  }];
+  ];
 }

@@ -19,8 +19,10 @@ export function importPortsJson(db: SqlDatabase, filePath: string): void {
   const content = readJsonIfPresent(filePath);
   if (content === undefined) return;
   for (const entry of parsePortsJson(content, new JsonFileValidator(filePath))) {
-    db.run('INSERT INTO port_allocations (project_path, base_port, pid, registered_at, last_used_at) VALUES (?, ?, ?, ?, ?)',
-      [entry.key, entry.basePort, entry.pid ?? null, entry.registeredAt, entry.lastUsedAt]);
+    db.run(
+      'INSERT INTO port_allocations (project_path, base_port, pid, registered_at, last_used_at) VALUES (?, ?, ?, ?, ?)',
+      [entry.key, entry.basePort, entry.pid ?? null, entry.registeredAt, entry.lastUsedAt],
+    );
   }
 }
 
@@ -43,14 +45,19 @@ function parsePortsJson(content: unknown, file: JsonFileValidator): ImportedAllo
     if (sameKey !== undefined) file.fail(path, `a project other than ${sameKey} (both resolve to ${key})`, projectPath);
     keyOwners.set(key, path);
     const basePort = file.integer(entry.basePort, `${path}.basePort`);
-    if (!isBlockStart(basePort)) file.fail(`${path}.basePort`, `a multiple of ${BLOCK_SIZE} from ${DEFAULT_BASE_PORT} up`, basePort);
+    if (!isBlockStart(basePort))
+      file.fail(`${path}.basePort`, `a multiple of ${BLOCK_SIZE} from ${DEFAULT_BASE_PORT} up`, basePort);
     const samePort = portOwners.get(basePort);
-    if (samePort !== undefined) file.fail(`${path}.basePort`, `a block no other entry has (${samePort} has it too)`, basePort);
+    if (samePort !== undefined)
+      file.fail(`${path}.basePort`, `a block no other entry has (${samePort} has it too)`, basePort);
     portOwners.set(basePort, path);
     const pid = file.optionalInteger(entry.pid, `${path}.pid`);
     if (pid !== undefined && pid <= 0) file.fail(`${path}.pid`, 'a positive process id', pid);
     const registeredAt = file.time(entry.registered, `${path}.registered`);
-    const lastUsedAt = entry.lastUsed === undefined || entry.lastUsed === null ? registeredAt : file.time(entry.lastUsed, `${path}.lastUsed`);
+    const lastUsedAt =
+      entry.lastUsed === undefined || entry.lastUsed === null
+        ? registeredAt
+        : file.time(entry.lastUsed, `${path}.lastUsed`);
     return { key, basePort, registeredAt, lastUsedAt, pid };
   });
 }

@@ -15,7 +15,8 @@ const SHARED_BITS = 0o077;
 export function keepPrivate(folder: string, files: readonly string[]): void {
   if (process.getuid === undefined) return; // no POSIX owners and modes (Windows): nothing to check
   tighten(folder, constants.O_RDONLY | constants.O_DIRECTORY, FOLDER_MODE, 'folder');
-  for (const file of files) tighten(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK, FILE_MODE, 'file');
+  for (const file of files)
+    tighten(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK, FILE_MODE, 'file');
 }
 
 function tighten(path: string, flags: number, wantedMode: number, kind: 'file' | 'folder'): void {

@@ -17,6 +17,7 @@ export function projectKey(projectPath: string): string {
 
 /** The key for a caller's project path, which must be a non-empty string. */
 export function registryKey(projectRoot: string): string {
-  if (typeof projectRoot !== 'string' || projectRoot === '') throw new InvalidInputError(`a project path is needed, got ${JSON.stringify(projectRoot)}.`);
+  if (typeof projectRoot !== 'string' || projectRoot === '')
+    throw new InvalidInputError(`a project path is needed, got ${JSON.stringify(projectRoot)}.`);
   return projectKey(projectRoot);
 }

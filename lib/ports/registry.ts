@@ -3,7 +3,17 @@
 // inserts in one transaction, so two processes never get the same block.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { assertSchema, type DatabaseOptions, isProcessAlive, optional, type Row, selectAll, selectOne, SharedDatabase, withConstraintErrors } from '../engine/index.js';
+import {
+  assertSchema,
+  type DatabaseOptions,
+  isProcessAlive,
+  optional,
+  type Row,
+  selectAll,
+  selectOne,
+  SharedDatabase,
+  withConstraintErrors,
+} from '../engine/index.js';
 import { PortsExhaustedError } from '../shared/errors.js';
 import { globalDbPath } from '../shared/paths.js';
 import { basePortFromEnvironment, checkBasePort } from './base-port.js';
@@ -14,7 +24,8 @@ import { isRemoteKey, registryKey } from './project-key.js';
 import { GLOBAL_SCHEMA_V1 } from './schema.js';
 import type { PortAllocation, PortLayout } from './types.js';
 
-export interface PortRegistryOptions extends Pick<DatabaseOptions, 'busyTimeout' | 'staleThreshold' | 'durability' | 'wasmPath'> {
+export interface PortRegistryOptions
+  extends Pick<DatabaseOptions, 'busyTimeout' | 'staleThreshold' | 'durability' | 'wasmPath'> {
   /** The native version's registry to import on first open. Default: `ports.json` beside the database. */
   portsJsonPath?: string;
   /** The first block's port. Default: AF_BASE_PORT, else 4200. */
@@ -22,7 +33,10 @@ export interface PortRegistryOptions extends Pick<DatabaseOptions, 'busyTimeout'
 }
 
 export class PortRegistry {
-  private constructor(readonly database: SharedDatabase, private readonly basePortOption: number | undefined) {}
+  private constructor(
+    readonly database: SharedDatabase,
+    private readonly basePortOption: number | undefined,
+  ) {}
 
   static async open(dbPath: string = globalDbPath(), options: PortRegistryOptions = {}): Promise<PortRegistry> {
     const { portsJsonPath = join(dirname(resolve(dbPath)), 'ports.json'), basePort, ...databaseOptions } = options;
@@ -48,15 +62,25 @@ export class PortRegistry {
     return this.database.transaction((db) => {
       const existing = selectOne(db, 'SELECT base_port FROM port_allocations WHERE project_path = ?', [key]);
       if (existing) {
-        db.run("UPDATE port_allocations SET last_used_at = datetime('now'), pid = ? WHERE project_path = ?", [process.pid, key]);
+        db.run("UPDATE port_allocations SET last_used_at = datetime('now'), pid = ? WHERE project_path = ?", [
+          process.pid,
+          key,
+        ]);
         return Number(existing.base_port);
       }
-      const taken = new Set(selectAll(db, 'SELECT base_port FROM port_allocations').map((row) => Number(row.base_port)));
+      const taken = new Set(
+        selectAll(db, 'SELECT base_port FROM port_allocations').map((row) => Number(row.base_port)),
+      );
       const free = candidates.find((port) => !taken.has(port));
       if (free === undefined) throw new PortsExhaustedError(candidates.length);
       const row = { project_path: key, base_port: free, pid: process.pid };
       withConstraintErrors('port_allocations', row, () =>
-        db.run('INSERT INTO port_allocations (project_path, base_port, pid) VALUES (?, ?, ?)', [row.project_path, row.base_port, row.pid]));
+        db.run('INSERT INTO port_allocations (project_path, base_port, pid) VALUES (?, ?, ?)', [
+          row.project_path,
+          row.base_port,
+          row.pid,
+        ]),
+      );
       return free;
     });
   }
@@ -69,7 +93,11 @@ export class PortRegistry {
   /** Every allocation, by base port. Only reads: it neither allocates nor writes. */
   async listAllocations(): Promise<PortAllocation[]> {
     return this.database.read((db) =>
-      selectAll(db, 'SELECT project_path, base_port, pid, registered_at, last_used_at FROM port_allocations ORDER BY base_port').map(toAllocation));
+      selectAll(
+        db,
+        'SELECT project_path, base_port, pid, registered_at, last_used_at FROM port_allocations ORDER BY base_port',
+      ).map(toAllocation),
+    );
   }
 
   /** True when the project had a block. */

@@ -19,29 +19,53 @@ export type ErrorCode = EngineErrorCode | DomainErrorCode;
 
 /** A JSON file to import is unreadable or does not have the expected shape. */
 export class InvalidJsonError extends AgentFarmStateError<DomainErrorCode> {
-  constructor(readonly filePath: string, reason: string) {
-    super('E_INVALID_JSON', `${filePath} cannot be imported: ${reason}. The file was left as it was and nothing was imported; fix or move it, then try again.`);
+  constructor(
+    readonly filePath: string,
+    reason: string,
+  ) {
+    super(
+      'E_INVALID_JSON',
+      `${filePath} cannot be imported: ${reason}. The file was left as it was and nothing was imported; fix or move it, then try again.`,
+    );
   }
 }
 
 /** Every port block is allocated. */
 export class PortsExhaustedError extends AgentFarmStateError<DomainErrorCode> {
   constructor(readonly blocks: number) {
-    super('E_PORTS_EXHAUSTED', `all ${blocks} port blocks are allocated. Free blocks with "af ports cleanup" (removes projects whose folder is gone) or "af ports remove <path>".`);
+    super(
+      'E_PORTS_EXHAUSTED',
+      `all ${blocks} port blocks are allocated. Free blocks with "af ports cleanup" (removes projects whose folder is gone) or "af ports remove <path>".`,
+    );
   }
 }
 
 /** Every port of a range (a project's builder, util or annotation ports) is in use. */
 export class PortRangeFullError extends AgentFarmStateError<DomainErrorCode> {
-  constructor(readonly what: string, readonly first: number, readonly last: number) {
-    super('E_PORTS_EXHAUSTED', `all ${what} ports ${first}-${last} are in use. Stop or remove one (af cleanup, af stop) and try again.`);
+  constructor(
+    readonly what: string,
+    readonly first: number,
+    readonly last: number,
+  ) {
+    super(
+      'E_PORTS_EXHAUSTED',
+      `all ${what} ports ${first}-${last} are in use. Stop or remove one (af cleanup, af stop) and try again.`,
+    );
   }
 }
 
 /** A file or folder that must be private (the port registry) is open to others, and this process cannot tighten it. */
 export class NotPrivateError extends AgentFarmStateError<EngineErrorCode> {
-  constructor(readonly path: string, readonly mode: number, readonly ownerUid: number, readonly wantedMode: number) {
-    super('E_PERMISSION', `${path} has mode ${octal(mode)} and belongs to uid ${ownerUid}, not to this user (uid ${process.getuid?.() ?? 'unknown'}), so it cannot be made private (${octal(wantedMode)}); nothing was read or written. Run "chmod ${octal(wantedMode)} ${path}" as its owner, or set AF_GLOBAL_DIR to a folder of your own.`);
+  constructor(
+    readonly path: string,
+    readonly mode: number,
+    readonly ownerUid: number,
+    readonly wantedMode: number,
+  ) {
+    super(
+      'E_PERMISSION',
+      `${path} has mode ${octal(mode)} and belongs to uid ${ownerUid}, not to this user (uid ${process.getuid?.() ?? 'unknown'}), so it cannot be made private (${octal(wantedMode)}); nothing was read or written. Run "chmod ${octal(wantedMode)} ${path}" as its owner, or set AF_GLOBAL_DIR to a folder of your own.`,
+    );
   }
 }
 
@@ -54,7 +78,12 @@ export type QueryLimit = 'time' | 'rows' | 'bytes' | 'memory';
 
 /** A query was stopped on reaching a limit; `advice` says how to raise or lift it. */
 export class QueryLimitError extends AgentFarmStateError<DomainErrorCode> {
-  constructor(readonly filePath: string, readonly limit: QueryLimit, readonly reached: string, advice: string) {
+  constructor(
+    readonly filePath: string,
+    readonly limit: QueryLimit,
+    readonly reached: string,
+    advice: string,
+  ) {
     super('E_QUERY_LIMIT', `the query was stopped: ${reached}. ${advice} ${filePath} was not changed.`);
   }
 }
@@ -64,14 +93,21 @@ export class QueryLimitError extends AgentFarmStateError<DomainErrorCode> {
  * `af db query`, or a farm command interrupted before it recorded what it started.
  */
 export class InterruptedError extends AgentFarmStateError<DomainErrorCode> {
-  constructor(readonly signal: string, what: string, outcome: string) {
+  constructor(
+    readonly signal: string,
+    what: string,
+    outcome: string,
+  ) {
     super('E_INTERRUPTED', `${what} was interrupted by ${signal}; ${outcome}`);
   }
 }
 
 /** A read found no database file: nothing was recorded there yet, and nothing was created. */
 export class NoDatabaseError extends AgentFarmStateError<DomainErrorCode> {
-  constructor(readonly filePath: string, advice: string) {
+  constructor(
+    readonly filePath: string,
+    advice: string,
+  ) {
     super('E_NO_DATABASE', `there is no database yet at ${filePath} (nothing was created). ${advice}`);
   }
 }

@@ -4,7 +4,17 @@
 // The file and its backups are never followed through a link: a link planted as
 // either fails the import (UnsafePathError) before anything is imported.
 import { closeSync, fchmodSync, fstatSync, readFileSync, writeSync } from 'node:fs';
-import { messageOf, fileSystemError, OPEN_CREATE_NEW, OPEN_READ, openRegularFile, regularFileStats, removeRegularFile, UnsafePathError, withRegularFile } from '../engine/index.js';
+import {
+  messageOf,
+  fileSystemError,
+  OPEN_CREATE_NEW,
+  OPEN_READ,
+  openRegularFile,
+  regularFileStats,
+  removeRegularFile,
+  UnsafePathError,
+  withRegularFile,
+} from '../engine/index.js';
 import { InvalidJsonError } from './errors.js';
 import { Validator } from './validators.js';
 
@@ -45,7 +55,8 @@ export function keepAsBackup(filePath: string): void {
   const target = openRegularFile(backup, OPEN_CREATE_NEW, 'create the backup', mode)!;
   try {
     fchmodSync(target, mode);
-    for (let written = 0; written < bytes.length;) written += writeSync(target, bytes, written, bytes.length - written);
+    for (let written = 0; written < bytes.length; )
+      written += writeSync(target, bytes, written, bytes.length - written);
   } catch (error) {
     closeSync(target);
     removeRegularFile(backup, 'delete the unfinished backup');
@@ -69,6 +80,9 @@ export class JsonFileValidator extends Validator {
   }
 
   fail(path: string, expected: string, value: unknown): never {
-    throw new InvalidJsonError(this.filePath, `${path} should be ${expected}, found ${JSON.stringify(value) ?? 'nothing'}`);
+    throw new InvalidJsonError(
+      this.filePath,
+      `${path} should be ${expected}, found ${JSON.stringify(value) ?? 'nothing'}`,
+    );
   }
 }

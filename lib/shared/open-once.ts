@@ -16,7 +16,9 @@ export function openOnce<T extends { close(): Promise<void> }>(open: () => Promi
       if (!opened) {
         const attempt = open();
         opened = attempt;
-        attempt.catch(() => { if (opened === attempt) opened = undefined; });
+        attempt.catch(() => {
+          if (opened === attempt) opened = undefined;
+        });
       }
       return opened;
     },

@@ -40,7 +40,7 @@ export abstract class Validator {
   time(value: unknown, path: string): string {
     const match = typeof value === 'string' ? ISO_TIME.exec(value) : null;
     // Date's own parser takes any text it can guess at, and reads an offset-less time in the local zone.
-    const date = match ? new Date(match[2] ? value as string : `${value as string}Z`) : undefined;
+    const date = match ? new Date(match[2] ? (value as string) : `${value as string}Z`) : undefined;
     if (!date || Number.isNaN(date.getTime())) this.fail(path, 'an ISO time', value);
     return sqliteTime(date);
   }

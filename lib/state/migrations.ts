@@ -11,18 +11,22 @@ import { ANNOTATION_PARENT_TYPES, BUILDER_STATUSES, BUILDER_TYPES, type StateInp
 
 export function localMigrations(stateJsonPath: string, dbPath: string): Migration[] {
   let imported = false;
-  return [{
-    version: 1,
-    description: 'the native schema, with state.json imported',
-    up: (db) => {
-      // The native version leaves its tables without a version row when its own import failed.
-      createOrAdopt(db, LOCAL_SCHEMA_V1, dbPath);
-      const json = readJsonIfPresent(stateJsonPath);
-      imported = json !== undefined;
-      if (imported) importState(db, validState(new JsonFileValidator(stateJsonPath), json), stateJsonPath);
+  return [
+    {
+      version: 1,
+      description: 'the native schema, with state.json imported',
+      up: (db) => {
+        // The native version leaves its tables without a version row when its own import failed.
+        createOrAdopt(db, LOCAL_SCHEMA_V1, dbPath);
+        const json = readJsonIfPresent(stateJsonPath);
+        imported = json !== undefined;
+        if (imported) importState(db, validState(new JsonFileValidator(stateJsonPath), json), stateJsonPath);
+      },
+      afterCommit: () => {
+        if (imported) keepAsBackup(stateJsonPath);
+      },
     },
-    afterCommit: () => { if (imported) keepAsBackup(stateJsonPath); },
-  }];
+  ];
 }
 
 function importState(db: SqlDatabase, state: StateInput, stateJsonPath: string): void {
@@ -40,9 +44,12 @@ function importState(db: SqlDatabase, state: StateInput, stateJsonPath: string):
 
 /** What the record broke, said from the ConstraintError's fields. */
 function brokenRule(error: ConstraintError): string {
-  const broken = error.rule === 'unique' ? 'is already taken by another row'
-    : error.rule === 'not null' ? 'is missing and required'
-      : `is not allowed${allowedValues(error.table, error.field)}`;
+  const broken =
+    error.rule === 'unique'
+      ? 'is already taken by another row'
+      : error.rule === 'not null'
+        ? 'is missing and required'
+        : `is not allowed${allowedValues(error.table, error.field)}`;
   return `${error.table}.${error.field} = ${JSON.stringify(error.value ?? null)} ${broken}`;
 }
 

@@ -2,7 +2,16 @@
 // argument and for an imported state.json. Allowed values (statuses, types) are
 // the schema's business: its CHECK constraints reject the rest.
 import type { Validator } from '../shared/validators.js';
-import type { Annotation, AnnotationParentType, ArchitectInput, Builder, BuilderStatus, BuilderType, StateInput, UtilTerminal } from './types.js';
+import type {
+  Annotation,
+  AnnotationParentType,
+  ArchitectInput,
+  Builder,
+  BuilderStatus,
+  BuilderType,
+  StateInput,
+  UtilTerminal,
+} from './types.js';
 
 export function validArchitect(check: Validator, value: unknown, at: string): ArchitectInput {
   const architect = check.object(value, at);
@@ -52,7 +61,10 @@ export function validAnnotation(check: Validator, value: unknown, at: string): A
     file: check.string(annotation.file, `${at}.file`),
     port: check.integer(annotation.port, `${at}.port`),
     pid: check.integer(annotation.pid, `${at}.pid`),
-    parent: { type: check.string(parent.type, `${at}.parent.type`) as AnnotationParentType, id: check.optionalString(parent.id, `${at}.parent.id`) },
+    parent: {
+      type: check.string(parent.type, `${at}.parent.type`) as AnnotationParentType,
+      id: check.optionalString(parent.id, `${at}.parent.id`),
+    },
   };
 }
 
@@ -60,9 +72,14 @@ export function validAnnotation(check: Validator, value: unknown, at: string): A
 export function validState(check: Validator, value: unknown): StateInput {
   const root = check.object(value, 'the file');
   return {
-    architect: root.architect === undefined || root.architect === null ? null : validArchitect(check, root.architect, 'architect'),
+    architect:
+      root.architect === undefined || root.architect === null
+        ? null
+        : validArchitect(check, root.architect, 'architect'),
     builders: check.list(root.builders, 'builders').map((builder, i) => validBuilder(check, builder, `builders[${i}]`)),
     utils: check.list(root.utils, 'utils').map((util, i) => validUtil(check, util, `utils[${i}]`)),
-    annotations: check.list(root.annotations, 'annotations').map((annotation, i) => validAnnotation(check, annotation, `annotations[${i}]`)),
+    annotations: check
+      .list(root.annotations, 'annotations')
+      .map((annotation, i) => validAnnotation(check, annotation, `annotations[${i}]`)),
   };
 }

@@ -2,18 +2,43 @@
 // store, plus the atomic reservations the native version lacked (a free port and
 // the row holding it, the next free builder id, in one transaction).
 import { dirname, join, resolve } from 'node:path';
-import { assertSchema, type DatabaseOptions, isProcessAlive, selectAll, SharedDatabase, type SqlDatabase } from '../engine/index.js';
+import {
+  assertSchema,
+  type DatabaseOptions,
+  isProcessAlive,
+  selectAll,
+  SharedDatabase,
+  type SqlDatabase,
+} from '../engine/index.js';
 import { PortRangeFullError } from '../shared/errors.js';
 import { stateDbPath } from '../shared/paths.js';
 import { ArgumentValidator } from '../shared/validators.js';
 import { LOCAL_SCHEMA_V1, LOCAL_TABLES } from './schema.js';
 import { localMigrations } from './migrations.js';
-import { readAnnotations, readArchitect, readBuilders, readUtils, writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './rows.js';
+import {
+  readAnnotations,
+  readArchitect,
+  readBuilders,
+  readUtils,
+  writeAnnotation,
+  writeArchitect,
+  writeBuilder,
+  writeUtil,
+} from './rows.js';
 import { validAnnotation, validArchitect, validBuilder, validUtil } from './records.js';
-import type { Annotation, ArchitectInput, ArchitectState, Builder, BuilderStatus, DashboardState, UtilTerminal } from './types.js';
+import type {
+  Annotation,
+  ArchitectInput,
+  ArchitectState,
+  Builder,
+  BuilderStatus,
+  DashboardState,
+  UtilTerminal,
+} from './types.js';
 import type { PortRange } from '../ports/types.js';
 
-export interface StateStoreOptions extends Pick<DatabaseOptions, 'busyTimeout' | 'staleThreshold' | 'durability' | 'wasmPath'> {
+export interface StateStoreOptions
+  extends Pick<DatabaseOptions, 'busyTimeout' | 'staleThreshold' | 'durability' | 'wasmPath'> {
   /** The state.json imported on first open. Default: `state.json` beside the database. */
   stateJsonPath?: string;
 }
@@ -27,12 +52,14 @@ export class StateStore {
   static async open(dbPath: string = stateDbPath(), options: StateStoreOptions = {}): Promise<StateStore> {
     const { stateJsonPath = join(dirname(dbPath), 'state.json'), ...engine } = options;
     const absolutePath = resolve(dbPath);
-    return new StateStore(await SharedDatabase.open(absolutePath, {
-      ...engine,
-      migrations: localMigrations(stateJsonPath, absolutePath),
-      // The tables of version 1, the only one there is: a schema damaged into another (a renamed column) is refused at open.
-      verify: (db) => assertSchema(db, LOCAL_SCHEMA_V1, absolutePath, { otherTables: 'allowed' }),
-    }));
+    return new StateStore(
+      await SharedDatabase.open(absolutePath, {
+        ...engine,
+        migrations: localMigrations(stateJsonPath, absolutePath),
+        // The tables of version 1, the only one there is: a schema damaged into another (a renamed column) is refused at open.
+        verify: (db) => assertSchema(db, LOCAL_SCHEMA_V1, absolutePath, { otherTables: 'allowed' }),
+      }),
+    );
   }
 
   get path(): string {
@@ -40,7 +67,12 @@ export class StateStore {
   }
 
   loadState(): Promise<DashboardState> {
-    return this.database.read((db) => ({ architect: readArchitect(db), builders: readBuilders(db), utils: readUtils(db), annotations: readAnnotations(db) }));
+    return this.database.read((db) => ({
+      architect: readArchitect(db),
+      builders: readBuilders(db),
+      utils: readUtils(db),
+      annotations: readAnnotations(db),
+    }));
   }
 
   getArchitect(): Promise<ArchitectState | null> {
@@ -49,7 +81,8 @@ export class StateStore {
 
   /** Records the architect (the singleton row); null removes it. */
   async setArchitect(architect: ArchitectInput | null): Promise<void> {
-    const checked = architect === null ? null : validArchitect(new ArgumentValidator('setArchitect'), architect, 'architect');
+    const checked =
+      architect === null ? null : validArchitect(new ArgumentValidator('setArchitect'), architect, 'architect');
     await this.database.transaction((db) => (checked ? writeArchitect(db, checked) : db.run('DELETE FROM architect')));
   }
 
@@ -101,7 +134,9 @@ export class StateStore {
 
   /** Fills in the process of a reserved utility terminal, keeping its port held throughout. */
   async setUtilProcess(id: string, running: { pid: number; tmuxSession?: string }): Promise<void> {
-    await this.database.transaction((db) => db.run('UPDATE utils SET pid = ?, tmux_session = ? WHERE id = ?', [running.pid, running.tmuxSession ?? null, id]));
+    await this.database.transaction((db) =>
+      db.run('UPDATE utils SET pid = ?, tmux_session = ? WHERE id = ?', [running.pid, running.tmuxSession ?? null, id]),
+    );
   }
 
   getUtils(): Promise<UtilTerminal[]> {
@@ -139,23 +174,49 @@ export class StateStore {
    * reserving at once never get the same port or id.
    */
   reserveBuilder(draft: BuilderDraft, ports: PortRange): Promise<Builder> {
-    return this.reserve('reserveBuilder', 'builder', ports, (db, port) => ({ ...draft, id: draft.id ?? nextFreeId(db, `${draft.type ?? 'spec'}-`), port }),
-      validBuilder, (db, builder) => writeBuilder(db, builder, 'insert'));
+    return this.reserve(
+      'reserveBuilder',
+      'builder',
+      ports,
+      (db, port) => ({ ...draft, id: draft.id ?? nextFreeId(db, `${draft.type ?? 'spec'}-`), port }),
+      validBuilder,
+      (db, builder) => writeBuilder(db, builder, 'insert'),
+    );
   }
 
   /** Records a utility terminal on the lowest free port of `ports`, in one transaction. */
   reserveUtil(draft: Omit<UtilTerminal, 'port'>, ports: PortRange): Promise<UtilTerminal> {
-    return this.reserve('reserveUtil', 'utility terminal', ports, (_db, port) => ({ ...draft, port }), validUtil, writeUtil);
+    return this.reserve(
+      'reserveUtil',
+      'utility terminal',
+      ports,
+      (_db, port) => ({ ...draft, port }),
+      validUtil,
+      writeUtil,
+    );
   }
 
   /** Records an annotation on the lowest free port of `ports`, in one transaction. */
   reserveAnnotation(draft: Omit<Annotation, 'port'>, ports: PortRange): Promise<Annotation> {
-    return this.reserve('reserveAnnotation', 'annotation', ports, (_db, port) => ({ ...draft, port }), validAnnotation, writeAnnotation);
+    return this.reserve(
+      'reserveAnnotation',
+      'annotation',
+      ports,
+      (_db, port) => ({ ...draft, port }),
+      validAnnotation,
+      writeAnnotation,
+    );
   }
 
   /** In one transaction: the lowest free port of `ports`, the record that holds it, checked and written. */
-  private reserve<T>(call: string, what: string, ports: PortRange, withPort: (db: SqlDatabase, port: number) => unknown,
-    check: (validator: ArgumentValidator, value: unknown, at: string) => T, write: (db: SqlDatabase, record: T) => void): Promise<T> {
+  private reserve<T>(
+    call: string,
+    what: string,
+    ports: PortRange,
+    withPort: (db: SqlDatabase, port: number) => unknown,
+    check: (validator: ArgumentValidator, value: unknown, at: string) => T,
+    write: (db: SqlDatabase, record: T) => void,
+  ): Promise<T> {
     const validator = new ArgumentValidator(call);
     return this.database.transaction((db) => {
       const record = check(validator, withPort(db, lowestFreePort(db, ports, what)), what);
@@ -171,15 +232,22 @@ export class StateStore {
 
 /** The lowest port of `range` that no architect, builder, util or annotation holds. */
 function lowestFreePort(db: SqlDatabase, range: PortRange, what: string): number {
-  const taken = new Set(selectAll(db, `SELECT port FROM architect UNION SELECT port FROM builders
-    UNION SELECT port FROM utils UNION SELECT port FROM annotations`).map((row) => row.port));
+  const taken = new Set(
+    selectAll(
+      db,
+      `SELECT port FROM architect UNION SELECT port FROM builders
+    UNION SELECT port FROM utils UNION SELECT port FROM annotations`,
+    ).map((row) => row.port),
+  );
   for (let port = range.first; port <= range.last; port++) if (!taken.has(port)) return port;
   throw new PortRangeFullError(what, range.first, range.last);
 }
 
 /** `<prefix><n>` for the smallest n >= 1 that no builder uses. */
 function nextFreeId(db: SqlDatabase, prefix: string): string {
-  const taken = new Set(selectAll(db, 'SELECT id FROM builders WHERE substr(id, 1, ?) = ?', [prefix.length, prefix]).map((row) => row.id));
+  const taken = new Set(
+    selectAll(db, 'SELECT id FROM builders WHERE substr(id, 1, ?) = ?', [prefix.length, prefix]).map((row) => row.id),
+  );
   let n = 1;
   while (taken.has(`${prefix}${n}`)) n++;
   return `${prefix}${n}`;

@@ -23,7 +23,7 @@ test('a number is read back from the arguments as typed, in each spelling', () =
   assert.is(textOption(16, FLAGS, ['spawn', '--project=0x10', '--shell']), '0x10');
 });
 
-test('only the option\'s own flags count, not ones that start the same', () => {
+test("only the option's own flags count, not ones that start the same", () => {
   assert.is(textOption(7, FLAGS, ['spawn', '--projects', '007', '--project', '07']), '07');
   assert.is(textOption(7, FLAGS, ['spawn', '--project-id=007', '--project=07']), '07');
 });
@@ -39,8 +39,18 @@ test('without the flag in the arguments it falls back to the value as text', () 
 });
 
 test('an option given twice is refused, naming its first spelling', () => {
-  throwsWith(() => textOption(['1', 2], FLAGS, ['--project', '1', '-p', '2']), InvalidInputError, 'E_INVALID_INPUT', '--project was given 2 times; give it once.');
-  throwsWith(() => textOption([1, 2, 3], ['--name'], []), InvalidInputError, 'E_INVALID_INPUT', '--name was given 3 times');
+  throwsWith(
+    () => textOption(['1', 2], FLAGS, ['--project', '1', '-p', '2']),
+    InvalidInputError,
+    'E_INVALID_INPUT',
+    '--project was given 2 times; give it once.',
+  );
+  throwsWith(
+    () => textOption([1, 2, 3], ['--name'], []),
+    InvalidInputError,
+    'E_INVALID_INPUT',
+    '--name was given 3 times',
+  );
 });
 
 test('reads process.argv when no arguments are passed', () => {

@@ -14,9 +14,15 @@ import { finished, inFolder, startWorker, waitForLine } from '../helpers/process
 import { sqliteShell } from '../helpers/sqlite-shell.js';
 
 const options: DatabaseOptions = { migrations: itemsMigrations };
-const countItems = (db: SharedDatabase) => db.read((sql) => Number(sql.exec('SELECT count(*) FROM items')[0]!.values[0]![0]));
+const countItems = (db: SharedDatabase) =>
+  db.read((sql) => Number(sql.exec('SELECT count(*) FROM items')[0]!.values[0]![0]));
 /** Runs `body` while a worker that printed `line` keeps its database open; the worker closes and exits after, even when `body` fails. */
-async function whileWorkerOpen(args: string[], env: Record<string, string>, line: string, body: () => Promise<void>): Promise<void> {
+async function whileWorkerOpen(
+  args: string[],
+  env: Record<string, string>,
+  line: string,
+  body: () => Promise<void>,
+): Promise<void> {
   const worker = startWorker(args, { ...env, TEST_STAY_OPEN: '1' });
   const done = finished(worker);
   try {
@@ -28,70 +34,98 @@ async function whileWorkerOpen(args: string[], env: Record<string, string>, line
     assert.is(code, 0, stderr);
   }
 }
-const writers = (db: SharedDatabase) => db.read((sql) => sql.exec('SELECT writer FROM items ORDER BY writer')[0]?.values.map(([writer]) => writer) ?? []);
+const writers = (db: SharedDatabase) =>
+  db.read((sql) => sql.exec('SELECT writer FROM items ORDER BY writer')[0]?.values.map(([writer]) => writer) ?? []);
 
-test('a commit another writer appended without changing page 1 is seen by a process holding the file open', inFolder(async (folder) => {
-  const dbPath = join(folder, 'state.db');
-  const db = await SharedDatabase.open(dbPath, options);
-  await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('a', 1)"));
-  assert.equal(await writers(db), ['a']); // SQLite inside this process has the pages cached now
+test(
+  'a commit another writer appended without changing page 1 is seen by a process holding the file open',
+  inFolder(async (folder) => {
+    const dbPath = join(folder, 'state.db');
+    const db = await SharedDatabase.open(dbPath, options);
+    await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('a', 1)"));
+    assert.equal(await writers(db), ['a']); // SQLite inside this process has the pages cached now
 
-  // Another writer renames the row and appends only the pages that hold it, as a
-  // native WAL writer may: page 1 (with the change counter) is not among them.
-  const { image, log } = applyWal(readFileSync(dbPath), readFileSync(`${dbPath}-wal`), dbPath);
-  const other = new (await loadSqlJs()).Database(image);
-  other.run("UPDATE items SET writer = 'b'");
-  const next = other.export();
-  other.close();
-  const pageSize = log!.header.pageSize;
-  const pages: Array<[number, Uint8Array]> = [];
-  for (let pageNumber = 2; pageNumber * pageSize <= next.length; pageNumber++) {
-    const page = next.subarray((pageNumber - 1) * pageSize, pageNumber * pageSize);
-    if (!Buffer.from(page).equals(image.subarray((pageNumber - 1) * pageSize, pageNumber * pageSize))) pages.push([pageNumber, page]);
-  }
-  assert.ok(pages.length > 0, 'the rename changed pages past page 1');
-  appendFileSync(`${dbPath}-wal`, encodeFrames(log!.header, log!.end, pages, next.length / pageSize).bytes);
+    // Another writer renames the row and appends only the pages that hold it, as a
+    // native WAL writer may: page 1 (with the change counter) is not among them.
+    const { image, log } = applyWal(readFileSync(dbPath), readFileSync(`${dbPath}-wal`), dbPath);
+    const other = new (await loadSqlJs()).Database(image);
+    other.run("UPDATE items SET writer = 'b'");
+    const next = other.export();
+    other.close();
+    const pageSize = log!.header.pageSize;
+    const pages: Array<[number, Uint8Array]> = [];
+    for (let pageNumber = 2; pageNumber * pageSize <= next.length; pageNumber++) {
+      const page = next.subarray((pageNumber - 1) * pageSize, pageNumber * pageSize);
+      if (!Buffer.from(page).equals(image.subarray((pageNumber - 1) * pageSize, pageNumber * pageSize)))
+        pages.push([pageNumber, page]);
+    }
+    assert.ok(pages.length > 0, 'the rename changed pages past page 1');
+    appendFileSync(`${dbPath}-wal`, encodeFrames(log!.header, log!.end, pages, next.length / pageSize).bytes);
 
-  assert.equal(await writers(db), ['b']);
-  await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('c', 1)"));
-  await db.close();
-  assert.is(sqliteShell(dbPath, "PRAGMA integrity_check; SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)"), 'ok\nb,c');
-}));
+    assert.equal(await writers(db), ['b']);
+    await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('c', 1)"));
+    await db.close();
+    assert.is(
+      sqliteShell(
+        dbPath,
+        'PRAGMA integrity_check; SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)',
+      ),
+      'ok\nb,c',
+    );
+  }),
+);
 
-test('a process holding the file open follows another process that shrank it, and commits on top', inFolder(async (folder) => {
-  const dbPath = join(folder, 'state.db');
-  // auto_vacuum makes a commit that frees pages truncate the file.
-  sqliteShell(dbPath, 'PRAGMA auto_vacuum = FULL; CREATE TABLE pad (x)');
-  const db = await SharedDatabase.open(dbPath, options);
-  await db.transaction((sql) => {
-    for (let seq = 0; seq < 2000; seq++) sql.run('INSERT INTO items VALUES (?, ?)', [`filler-${'x'.repeat(60)}`, seq]);
-  });
-  assert.is(await countItems(db), 2000);
+test(
+  'a process holding the file open follows another process that shrank it, and commits on top',
+  inFolder(async (folder) => {
+    const dbPath = join(folder, 'state.db');
+    // auto_vacuum makes a commit that frees pages truncate the file.
+    sqliteShell(dbPath, 'PRAGMA auto_vacuum = FULL; CREATE TABLE pad (x)');
+    const db = await SharedDatabase.open(dbPath, options);
+    await db.transaction((sql) => {
+      for (let seq = 0; seq < 2000; seq++)
+        sql.run('INSERT INTO items VALUES (?, ?)', [`filler-${'x'.repeat(60)}`, seq]);
+    });
+    assert.is(await countItems(db), 2000);
 
-  // The other process stays open, so its commit stays in the log.
-  await whileWorkerOpen(['clear', dbPath], {}, 'cleared', async () => {
-    assert.is(await countItems(db), 0);
-    await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('after', 1)"));
-    assert.equal(await writers(db), ['after']);
-  });
-  await db.close();
+    // The other process stays open, so its commit stays in the log.
+    await whileWorkerOpen(['clear', dbPath], {}, 'cleared', async () => {
+      assert.is(await countItems(db), 0);
+      await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('after', 1)"));
+      assert.equal(await writers(db), ['after']);
+    });
+    await db.close();
 
-  assert.is(sqliteShell(dbPath, 'PRAGMA integrity_check; SELECT count(*) FROM items'), 'ok\n1');
-  assert.ok(statSync(dbPath).size <= 16 * 4096, `the file shrank back (${statSync(dbPath).size} bytes)`);
-}));
+    assert.is(sqliteShell(dbPath, 'PRAGMA integrity_check; SELECT count(*) FROM items'), 'ok\n1');
+    assert.ok(statSync(dbPath).size <= 16 * 4096, `the file shrank back (${statSync(dbPath).size} bytes)`);
+  }),
+);
 
-test('a process holding the file open refuses it once another process applied a newer migration, even one that changes no table', inFolder(async (folder) => {
-  const dbPath = join(folder, 'state.db');
-  const db = await SharedDatabase.open(dbPath, options);
-  await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('a', 1)"));
-  assert.is(await countItems(db), 1);
+test(
+  'a process holding the file open refuses it once another process applied a newer migration, even one that changes no table',
+  inFolder(async (folder) => {
+    const dbPath = join(folder, 'state.db');
+    const db = await SharedDatabase.open(dbPath, options);
+    await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('a', 1)"));
+    assert.is(await countItems(db), 1);
 
-  await whileWorkerOpen(['open', dbPath], { TEST_EXTRA_MIGRATION: '3' }, 'opened', async () => {
-    await rejectsWith(countItems(db), 'E_SCHEMA_TOO_NEW', dbPath);
-    await rejectsWith(db.transaction((sql) => sql.run("INSERT INTO items VALUES ('b', 1)")), 'E_SCHEMA_TOO_NEW', dbPath);
-    await db.close(); // the newer writer's log is its own to checkpoint
-  });
-  assert.is(sqliteShell(dbPath, "PRAGMA integrity_check; SELECT group_concat(version) FROM _migrations; SELECT group_concat(writer) FROM items"), 'ok\n1,2,3\na');
-}));
+    await whileWorkerOpen(['open', dbPath], { TEST_EXTRA_MIGRATION: '3' }, 'opened', async () => {
+      await rejectsWith(countItems(db), 'E_SCHEMA_TOO_NEW', dbPath);
+      await rejectsWith(
+        db.transaction((sql) => sql.run("INSERT INTO items VALUES ('b', 1)")),
+        'E_SCHEMA_TOO_NEW',
+        dbPath,
+      );
+      await db.close(); // the newer writer's log is its own to checkpoint
+    });
+    assert.is(
+      sqliteShell(
+        dbPath,
+        'PRAGMA integrity_check; SELECT group_concat(version) FROM _migrations; SELECT group_concat(writer) FROM items',
+      ),
+      'ok\n1,2,3\na',
+    );
+  }),
+);
 
 test.run();

@@ -6,7 +6,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { tearDown, testFarm, type TestFarm } from '../helpers/farm.js';
@@ -16,26 +26,37 @@ const CONTENT = 'the content: CONFIDENTIAL-7d1f\n';
 const OUTSIDE = 'outside the project: SHADOW-93ab\n';
 
 function farmTest(name: string, body: (farm: TestFarm) => Promise<void>): void {
-  test(name, inFolder(async (folder) => {
-    const farm = testFarm(folder, { tmux: false });
-    writeFileSync(join(farm.project, 'notes.md'), CONTENT);
-    try {
-      await body(farm);
-    } finally {
-      await tearDown(farm);
-    }
-  }));
+  test(
+    name,
+    inFolder(async (folder) => {
+      const farm = testFarm(folder, { tmux: false });
+      writeFileSync(join(farm.project, 'notes.md'), CONTENT);
+      try {
+        await body(farm);
+      } finally {
+        await tearDown(farm);
+      }
+    }),
+  );
 }
 
-interface Answer { status: number; headers: IncomingHttpHeaders; body: string }
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
 function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     request({ host: '127.0.0.1', port, path, headers: { Host: `127.0.0.1:${port}`, ...headers } }, (response) => {
       let body = '';
-      response.on('data', (chunk) => { body += chunk; });
+      response.on('data', (chunk) => {
+        body += chunk;
+      });
       response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -51,74 +72,84 @@ function refused(answer: Answer, status: number, what: string): void {
   assert.is(answer.headers['cache-control'], 'no-store', what);
 }
 
-farmTest('requests without the secret, or from a foreign Host or Origin, are refused with none of the file', async (farm) => {
-  const { port, token } = await annotate(farm);
-  assert.match(token, /^[0-9a-f]{64}$/, 'the printed URL carries the 32-byte secret');
-  const bearer = { Authorization: `Bearer ${token}` };
-  refused(await get(port, '/'), 401, 'no secret');
-  refused(await get(port, `/?token=${'0'.repeat(64)}`), 401, 'a wrong token');
-  refused(await get(port, '/', { Authorization: `Bearer ${'f'.repeat(64)}` }), 401, 'a wrong bearer');
-  refused(await get(port, '/', { Cookie: `af_secret_${port}=${token.slice(1)}x` }), 401, 'a wrong cookie');
-  refused(await get(port, '/', { ...bearer, Host: 'evil.com' }), 403, 'a rebinding host');
-  refused(await get(port, '/', { ...bearer, Host: `evil.com:${port}` }), 403, 'a rebinding host with the port');
-  refused(await get(port, '/', { ...bearer, Host: `127.0.0.1:${port + 1}` }), 403, 'another port');
-  refused(await get(port, '/', { ...bearer, Origin: 'http://evil.com' }), 403, 'a foreign origin');
-  refused(await get(port, '/', { ...bearer, Origin: 'null' }), 403, 'an opaque origin');
-  refused(await get(port, `/?token=${token}`, { Host: 'evil.com' }), 403, 'the right token through a rebinding host');
+farmTest(
+  'requests without the secret, or from a foreign Host or Origin, are refused with none of the file',
+  async (farm) => {
+    const { port, token } = await annotate(farm);
+    assert.match(token, /^[0-9a-f]{64}$/, 'the printed URL carries the 32-byte secret');
+    const bearer = { Authorization: `Bearer ${token}` };
+    refused(await get(port, '/'), 401, 'no secret');
+    refused(await get(port, `/?token=${'0'.repeat(64)}`), 401, 'a wrong token');
+    refused(await get(port, '/', { Authorization: `Bearer ${'f'.repeat(64)}` }), 401, 'a wrong bearer');
+    refused(await get(port, '/', { Cookie: `af_secret_${port}=${token.slice(1)}x` }), 401, 'a wrong cookie');
+    refused(await get(port, '/', { ...bearer, Host: 'evil.com' }), 403, 'a rebinding host');
+    refused(await get(port, '/', { ...bearer, Host: `evil.com:${port}` }), 403, 'a rebinding host with the port');
+    refused(await get(port, '/', { ...bearer, Host: `127.0.0.1:${port + 1}` }), 403, 'another port');
+    refused(await get(port, '/', { ...bearer, Origin: 'http://evil.com' }), 403, 'a foreign origin');
+    refused(await get(port, '/', { ...bearer, Origin: 'null' }), 403, 'an opaque origin');
+    refused(await get(port, `/?token=${token}`, { Host: 'evil.com' }), 403, 'the right token through a rebinding host');
 
-  const ok = await get(port, '/', bearer);
-  assert.is(ok.status, 200);
-  assert.is(ok.body, CONTENT);
-  for (const host of [`localhost:${port}`, `[::1]:${port}`]) assert.is((await get(port, '/', { ...bearer, Host: host })).status, 200, host);
-  assert.is((await get(port, '/', { ...bearer, Origin: `http://localhost:${port}` })).status, 200, 'its own origin');
-  assert.is(ok.headers['x-content-type-options'], 'nosniff');
-  assert.is(ok.headers['referrer-policy'], 'no-referrer');
-  assert.match(String(ok.headers['content-security-policy']), "default-src 'none'");
-});
+    const ok = await get(port, '/', bearer);
+    assert.is(ok.status, 200);
+    assert.is(ok.body, CONTENT);
+    for (const host of [`localhost:${port}`, `[::1]:${port}`])
+      assert.is((await get(port, '/', { ...bearer, Host: host })).status, 200, host);
+    assert.is((await get(port, '/', { ...bearer, Origin: `http://localhost:${port}` })).status, 200, 'its own origin');
+    assert.is(ok.headers['x-content-type-options'], 'nosniff');
+    assert.is(ok.headers['referrer-policy'], 'no-referrer');
+    assert.match(String(ok.headers['content-security-policy']), "default-src 'none'");
+  },
+);
 
-farmTest('the printed URL: its token becomes an HttpOnly SameSite=Strict cookie and a redirect to the clean URL', async (farm) => {
-  const { port, url } = await annotate(farm);
-  const first = await get(port, `${url.pathname}${url.search}`);
-  assert.is(first.status, 303);
-  assert.is(first.headers.location, '/');
-  assert.not.match(first.body, 'CONFIDENTIAL');
-  const cookie = first.headers['set-cookie']![0]!;
-  assert.match(cookie, 'HttpOnly');
-  assert.match(cookie, 'SameSite=Strict');
-  const followed = await get(port, first.headers.location!, { Cookie: cookie.split(';')[0]! });
-  assert.is(followed.status, 200);
-  assert.is(followed.body, CONTENT);
-});
+farmTest(
+  'the printed URL: its token becomes an HttpOnly SameSite=Strict cookie and a redirect to the clean URL',
+  async (farm) => {
+    const { port, url } = await annotate(farm);
+    const first = await get(port, `${url.pathname}${url.search}`);
+    assert.is(first.status, 303);
+    assert.is(first.headers.location, '/');
+    assert.not.match(first.body, 'CONFIDENTIAL');
+    const cookie = first.headers['set-cookie']![0]!;
+    assert.match(cookie, 'HttpOnly');
+    assert.match(cookie, 'SameSite=Strict');
+    const followed = await get(port, first.headers.location!, { Cookie: cookie.split(';')[0]! });
+    assert.is(followed.status, 200);
+    assert.is(followed.body, CONTENT);
+  },
+);
 
-farmTest('the annotated file swapped for a link out of the project is refused; a file outside it cannot be annotated', async (farm) => {
-  const outside = join(farm.folder, 'shadow');
-  writeFileSync(outside, OUTSIDE);
-  mkdirSync(join(farm.project, 'docs'));
-  writeFileSync(join(farm.project, 'docs', 'page.md'), CONTENT);
-  const file = await annotate(farm);
-  const page = await annotate(farm, 'docs/page.md');
-  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+farmTest(
+  'the annotated file swapped for a link out of the project is refused; a file outside it cannot be annotated',
+  async (farm) => {
+    const outside = join(farm.folder, 'shadow');
+    writeFileSync(outside, OUTSIDE);
+    mkdirSync(join(farm.project, 'docs'));
+    writeFileSync(join(farm.project, 'docs', 'page.md'), CONTENT);
+    const file = await annotate(farm);
+    const page = await annotate(farm, 'docs/page.md');
+    const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
-  rmSync(join(farm.project, 'notes.md'));
-  symlinkSync(outside, join(farm.project, 'notes.md'));
-  const swapped = await get(file.port, '/', bearer(file.token));
-  assert.is(swapped.status, 404, swapped.body);
-  assert.not.match(swapped.body, 'SHADOW');
+    rmSync(join(farm.project, 'notes.md'));
+    symlinkSync(outside, join(farm.project, 'notes.md'));
+    const swapped = await get(file.port, '/', bearer(file.token));
+    assert.is(swapped.status, 404, swapped.body);
+    assert.not.match(swapped.body, 'SHADOW');
 
-  // A folder on the way swapped for a link: O_NOFOLLOW alone would not see it.
-  const elsewhere = join(farm.folder, 'elsewhere');
-  mkdirSync(elsewhere);
-  writeFileSync(join(elsewhere, 'page.md'), OUTSIDE);
-  renameSync(join(farm.project, 'docs'), join(farm.project, 'docs-moved'));
-  symlinkSync(elsewhere, join(farm.project, 'docs'));
-  const folderSwapped = await get(page.port, '/', bearer(page.token));
-  assert.is(folderSwapped.status, 404, folderSwapped.body);
-  assert.not.match(folderSwapped.body, 'SHADOW');
+    // A folder on the way swapped for a link: O_NOFOLLOW alone would not see it.
+    const elsewhere = join(farm.folder, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, 'page.md'), OUTSIDE);
+    renameSync(join(farm.project, 'docs'), join(farm.project, 'docs-moved'));
+    symlinkSync(elsewhere, join(farm.project, 'docs'));
+    const folderSwapped = await get(page.port, '/', bearer(page.token));
+    assert.is(folderSwapped.status, 404, folderSwapped.body);
+    assert.not.match(folderSwapped.body, 'SHADOW');
 
-  const outsideFile = await farm.af(['annotate', outside]);
-  assert.is(outsideFile.code, 1);
-  assert.match(outsideFile.stderr, 'outside the project');
-});
+    const outsideFile = await farm.af(['annotate', outside]);
+    assert.is(outsideFile.code, 1);
+    assert.match(outsideFile.stderr, 'outside the project');
+  },
+);
 
 farmTest('the secret: a 0600 file of the user; a planted link or a file others can read is refused', async (farm) => {
   const secret = join(farm.project, '.agent-farm', 'secret');

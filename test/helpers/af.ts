@@ -23,7 +23,11 @@ export function afEnvironment(options: AfOptions): NodeJS.ProcessEnv {
 }
 
 export function runAf(args: string[], options: AfOptions): Promise<Finished> {
-  const child = spawn(process.execPath, [AF_BIN, ...args], { cwd: options.cwd, env: afEnvironment(options), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [AF_BIN, ...args], {
+    cwd: options.cwd,
+    env: afEnvironment(options),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stdin.end(options.input ?? '');
   return finished(child);
 }

@@ -19,7 +19,9 @@ const [command, dbPath, ...args] = process.argv.slice(2);
 const ACCOUNTS = 50;
 const extraVersion = Number(process.env.TEST_EXTRA_MIGRATION ?? 0);
 const options = {
-  migrations: extraVersion ? [...itemsMigrations, { version: extraVersion, description: 'changes no table', up: () => undefined }] : itemsMigrations,
+  migrations: extraVersion
+    ? [...itemsMigrations, { version: extraVersion, description: 'changes no table', up: () => undefined }]
+    : itemsMigrations,
   staleThreshold: Number(process.env.TEST_STALE_MS ?? 2000),
   busyTimeout: Number(process.env.TEST_BUSY_MS ?? 20000),
   checkpointFrames: Number(process.env.TEST_CHECKPOINT_FRAMES ?? 1000),
@@ -58,7 +60,7 @@ switch (command) {
     break;
   case 'hog': {
     let seq = 0;
-    for (const until = Date.now() + Number(args[0]); Date.now() < until;) {
+    for (const until = Date.now() + Number(args[0]); Date.now() < until; ) {
       await db.transaction((sql) => sql.run('INSERT INTO items (writer, seq) VALUES (?, ?)', ['hog', ++seq]));
     }
     console.log(String(seq));
@@ -80,7 +82,11 @@ switch (command) {
     const totals = new Set<number>();
     let reads = 0;
     for (const until = Date.now() + Number(args[0]); Date.now() < until; reads++) {
-      totals.add(await db.read((sql) => Number(sql.exec("SELECT sum(seq) FROM items WHERE writer LIKE 'account-%'")[0]!.values[0]![0])));
+      totals.add(
+        await db.read((sql) =>
+          Number(sql.exec("SELECT sum(seq) FROM items WHERE writer LIKE 'account-%'")[0]!.values[0]![0]),
+        ),
+      );
     }
     console.log(JSON.stringify({ reads, totals: [...totals] }));
     break;

@@ -13,8 +13,10 @@ import type { Finished } from './processes.js';
 const TOOLS_WITHOUT_TMUX = ['git', 'sh', 'bash', 'sleep'];
 
 const GIT_IDENTITY = {
-  GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com',
-  GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 'test@example.com',
+  GIT_AUTHOR_NAME: 'Test',
+  GIT_AUTHOR_EMAIL: 'test@example.com',
+  GIT_COMMITTER_NAME: 'Test',
+  GIT_COMMITTER_EMAIL: 'test@example.com',
 };
 
 export interface TestFarm {
@@ -31,29 +33,48 @@ export interface TestFarm {
 
 /** A fresh project in `folder` on a random port block; with `tmux: false`, PATH holds only a few tools and no tmux. */
 export function testFarm(folder: string, options: { tmux: boolean }): TestFarm {
-  if (options.tmux && !findExecutable('tmux')) throw new Error('this test runs the farm in tmux: install tmux (the Debian package tmux)');
+  if (options.tmux && !findExecutable('tmux'))
+    throw new Error('this test runs the farm in tmux: install tmux (the Debian package tmux)');
   const project = join(folder, 'project');
   mkdirSync(project);
   // A tmux server of this test's own: its sessions cannot meet any other run's.
   // A port block of its own too: the annotation viewers really listen, and other runs may be listening at once.
   const basePort = 100 * (200 + Math.floor(Math.random() * 300));
-  const env: Record<string, string> = { ...GIT_IDENTITY, TMUX_TMPDIR: folder, TMUX: '', AF_BASE_PORT: String(basePort) };
+  const env: Record<string, string> = {
+    ...GIT_IDENTITY,
+    TMUX_TMPDIR: folder,
+    TMUX: '',
+    AF_BASE_PORT: String(basePort),
+  };
   if (!options.tmux) env.PATH = toolsFolder(folder);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: project, env: { ...process.env, ...env, PATH: process.env.PATH! }, encoding: 'utf8' });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: project,
+      env: { ...process.env, ...env, PATH: process.env.PATH! },
+      encoding: 'utf8',
+    });
   git('init', '-q', '-b', 'main');
   writeFileSync(join(project, 'README.md'), '# the project\n');
   git('add', 'README.md');
   git('commit', '-q', '-m', 'first commit');
   const af = (args: string[], cwd = project) => runAf(args, { cwd, home: join(folder, 'home'), env });
   return {
-    folder, project, basePort, env, af, git,
+    folder,
+    project,
+    basePort,
+    env,
+    af,
+    git,
     async afJson(args) {
       const result = await af([...args, '--json']);
       if (result.code !== 0) throw new Error(`af ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
       return JSON.parse(result.stdout);
     },
     tmuxSessions: () => {
-      const listing = spawnSync('tmux', ['list-sessions', '-F', '#{session_name}'], { env: { ...process.env, TMUX_TMPDIR: folder, TMUX: '' }, encoding: 'utf8' });
+      const listing = spawnSync('tmux', ['list-sessions', '-F', '#{session_name}'], {
+        env: { ...process.env, TMUX_TMPDIR: folder, TMUX: '' },
+        encoding: 'utf8',
+      });
       return listing.status === 0 ? listing.stdout.split('\n').filter(Boolean) : [];
     },
   };
@@ -100,4 +121,3 @@ function processesWorkingIn(folder: string): number[] {
 export function deadPid(): number {
   return spawnSync('true').pid!;
 }
-

@@ -15,14 +15,16 @@ import { itemsMigrations } from './items-schema.js';
 
 const [command, dbPath, ...args] = process.argv.slice(2);
 const options = { migrations: itemsMigrations, busyTimeout: 10000 };
-const countRows = (db: SharedDatabase) => db.read((sql) => Number(sql.exec('SELECT count(*) FROM items')[0]!.values[0]![0]));
+const countRows = (db: SharedDatabase) =>
+  db.read((sql) => Number(sql.exec('SELECT count(*) FROM items')[0]!.values[0]![0]));
 
 async function run(): Promise<unknown> {
   switch (command) {
     case 'write': {
       const db = await SharedDatabase.open(dbPath!, options);
       try {
-        for (let seq = 1; seq <= Number(args[1]); seq++) await db.transaction((sql) => sql.run('INSERT INTO items (writer, seq) VALUES (?, ?)', [args[0]!, seq]));
+        for (let seq = 1; seq <= Number(args[1]); seq++)
+          await db.transaction((sql) => sql.run('INSERT INTO items (writer, seq) VALUES (?, ?)', [args[0]!, seq]));
       } finally {
         await db.close();
       }
@@ -71,5 +73,9 @@ async function run(): Promise<unknown> {
 try {
   console.log(JSON.stringify({ ok: await run() }));
 } catch (error) {
-  console.log(JSON.stringify(error instanceof AgentFarmStateError ? { code: error.code, message: error.message } : { raw: String(error) }));
+  console.log(
+    JSON.stringify(
+      error instanceof AgentFarmStateError ? { code: error.code, message: error.message } : { raw: String(error) },
+    ),
+  );
 }

@@ -5,7 +5,17 @@
 //                  damages it, opens and reads it, and prints one FuzzResult per line
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AgentFarmStateError } from '../../lib/engine/errors.js';
@@ -47,7 +57,18 @@ export interface FuzzResult {
 const [command, dbPath] = process.argv.slice(2);
 
 if (command === 'make') {
-  const builder = (n: number) => ({ id: `b${n}`, name: `builder ${n}`, port: 4210 + n, pid: 1000 + n, status: 'implementing' as const, phase: 'implement', worktree: `/w/b${n}`, branch: `builder/b${n}`, type: 'task' as const, taskText: 'x'.repeat(200 + n * 30) });
+  const builder = (n: number) => ({
+    id: `b${n}`,
+    name: `builder ${n}`,
+    port: 4210 + n,
+    pid: 1000 + n,
+    status: 'implementing' as const,
+    phase: 'implement',
+    worktree: `/w/b${n}`,
+    branch: `builder/b${n}`,
+    type: 'task' as const,
+    taskText: 'x'.repeat(200 + n * 30),
+  });
   const first = await StateStore.open(dbPath!);
   await first.setArchitect({ port: 4201, pid: 4242, cmd: 'claude', startedAt: '2025-12-05T10:00:00.000Z' });
   for (let n = 0; n < 8; n++) await first.upsertBuilder(builder(n));
@@ -79,28 +100,49 @@ async function runCase(fuzzCase: FuzzCase): Promise<FuzzResult> {
   }
   for (const damage of fuzzCase.damage) applyDamage(join(folder, damage.file), damage);
   const before = fingerprint(folder);
-  const damaged = new Map(['state.db', 'state.db-wal'].filter((name) => existsSync(join(folder, name))).map((name) => [name, readFileSync(join(folder, name))]));
+  const damaged = new Map(
+    ['state.db', 'state.db-wal']
+      .filter((name) => existsSync(join(folder, name)))
+      .map((name) => [name, readFileSync(join(folder, name))]),
+  );
   const startedAt = Date.now();
   let store: StateStore | undefined;
   try {
-    store = holder ?? await StateStore.open(path);
+    store = holder ?? (await StateStore.open(path));
     await store.loadState();
     const integrity = await store.database.read((db) => {
       try {
-        return db.exec('PRAGMA integrity_check').flatMap((result) => result.values.map((row) => String(row[0]))).join('\n');
+        return db
+          .exec('PRAGMA integrity_check')
+          .flatMap((result) => result.values.map((row) => String(row[0])))
+          .join('\n');
       } catch (error) {
         return `integrity_check failed: ${(error as Error).message}`; // a damaged CHECK expression, say: the shell's verdict decides
       }
     });
     await store.close();
     const ms = Date.now() - startedAt;
-    return { id: fuzzCase.id, outcome: 'ok', integrity, ...(integrity === 'ok' ? {} : { shellIntegrity: shellIntegrity(`${folder}-shell`, damaged) }), unchanged: true, ms };
+    return {
+      id: fuzzCase.id,
+      outcome: 'ok',
+      integrity,
+      ...(integrity === 'ok' ? {} : { shellIntegrity: shellIntegrity(`${folder}-shell`, damaged) }),
+      unchanged: true,
+      ms,
+    };
   } catch (error) {
     const ms = Date.now() - startedAt;
     await store?.close().catch(() => undefined);
     const unchanged = fingerprint(folder) === before;
     const typed = error instanceof AgentFarmStateError && /^E_[A-Z_]+$/.test(error.code);
-    return { id: fuzzCase.id, outcome: typed ? 'typed' : 'raw', code: (error as { code?: string }).code, error: String((error as Error)?.stack ?? error), unchanged, ms };
+    return {
+      id: fuzzCase.id,
+      outcome: typed ? 'typed' : 'raw',
+      code: (error as { code?: string }).code,
+      error: String((error as Error)?.stack ?? error),
+      unchanged,
+      ms,
+    };
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
@@ -111,7 +153,10 @@ function shellIntegrity(folder: string, files: Map<string, Buffer>): string {
   mkdirSync(folder, { recursive: true });
   try {
     for (const [name, bytes] of files) writeFileSync(join(folder, name), bytes);
-    const run = spawnSync('sqlite3', [join(folder, 'state.db'), 'PRAGMA integrity_check'], { encoding: 'utf8', timeout: 10_000 });
+    const run = spawnSync('sqlite3', [join(folder, 'state.db'), 'PRAGMA integrity_check'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     return `${run.stdout}${run.stderr}`.trim();
   } finally {
     rmSync(folder, { recursive: true, force: true });
@@ -127,15 +172,20 @@ function applyDamage(file: string, damage: Damage): void {
     writeFileSync(file, Uint8Array.from(damage.junk!), { flag: 'a' });
   } else if (size > 0) {
     const bytes = readFileSync(file);
-    damage.offsets!.forEach((offset, index) => { bytes[offset % size] ^= damage.masks![index]!; });
+    damage.offsets!.forEach((offset, index) => {
+      bytes[offset % size] ^= damage.masks![index]!;
+    });
     writeFileSync(file, bytes);
   }
 }
 
 /** Names and contents of every file of the folder. */
 function fingerprint(folder: string): string {
-  return readdirSync(folder).sort().map((name) => {
-    const entry = join(folder, name);
-    return `${name}:${statSync(entry).isFile() ? createHash('sha256').update(readFileSync(entry)).digest('hex') : 'not a file'}`;
-  }).join(',');
+  return readdirSync(folder)
+    .sort()
+    .map((name) => {
+      const entry = join(folder, name);
+      return `${name}:${statSync(entry).isFile() ? createHash('sha256').update(readFileSync(entry)).digest('hex') : 'not a file'}`;
+    })
+    .join(',');
 }

@@ -11,13 +11,27 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const register = join(root, 'test/helpers/register.mjs');
 const worker = join(root, 'test/helpers/files-worker.ts');
 
-export interface WorkerOutcome { ok?: unknown; code?: string; message?: string; raw?: string; stderr: string }
+export interface WorkerOutcome {
+  ok?: unknown;
+  code?: string;
+  message?: string;
+  raw?: string;
+  stderr: string;
+}
 
 /** Runs a files-worker command; gives up (failing the test) after `timeoutMs`, so a hang cannot pass. */
-export async function runFilesWorker(args: string[], { asNobody = false, timeoutMs = 60_000 } = {}): Promise<WorkerOutcome> {
+export async function runFilesWorker(
+  args: string[],
+  { asNobody = false, timeoutMs = 60_000 } = {},
+): Promise<WorkerOutcome> {
   const node = [process.execPath, '--import', register, worker, ...args];
-  const [command, ...rest] = asNobody ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', ...node] : node;
-  const child = spawn(command!, rest, { env: { ...process.env, AF_TEST_WORKER: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...rest] = asNobody
+    ? ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', ...node]
+    : node;
+  const child = spawn(command!, rest, {
+    env: { ...process.env, AF_TEST_WORKER: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   const result = await finished(child);
   clearTimeout(timer);
@@ -27,7 +41,13 @@ export async function runFilesWorker(args: string[], { asNobody = false, timeout
   try {
     parsed = JSON.parse(line);
   } catch {
-    throw new assert.Assertion({ message: `the worker printed no outcome: ${result.stdout} ${result.stderr}`, generated: false, operator: 'json', expects: 'json', actual: line });
+    throw new assert.Assertion({
+      message: `the worker printed no outcome: ${result.stdout} ${result.stderr}`,
+      generated: false,
+      operator: 'json',
+      expects: 'json',
+      actual: line,
+    });
   }
   return { ...parsed, stderr: result.stderr };
 }
@@ -36,7 +56,8 @@ export async function runFilesWorker(args: string[], { asNobody = false, timeout
 export function assertRefused(outcome: WorkerOutcome, code: string, ...mentions: string[]): void {
   assert.is(outcome.raw, undefined, `a raw error: ${outcome.raw}`);
   assert.is(outcome.code, code, `expected ${code}, got ${JSON.stringify(outcome)}`);
-  for (const mention of mentions) assert.ok(outcome.message!.includes(mention), `"${outcome.message}" names ${mention}`);
+  for (const mention of mentions)
+    assert.ok(outcome.message!.includes(mention), `"${outcome.message}" names ${mention}`);
 }
 
 /** A file's bytes and mode, to show it was not touched. */

@@ -16,6 +16,8 @@ export const itemsMigrations: Migration[] = [
       db.run('INSERT INTO migration_runs (pid) VALUES (?)', [process.pid]);
     },
     // Worker processes report it, so a test can count the processes that ran it.
-    afterCommit: () => { if (process.env.AF_TEST_WORKER) process.stdout.write(`after-commit ${process.pid}\n`); },
+    afterCommit: () => {
+      if (process.env.AF_TEST_WORKER) process.stdout.write(`after-commit ${process.pid}\n`);
+    },
   },
 ];

@@ -22,4 +22,5 @@ CREATE TABLE port_allocations (project_path TEXT PRIMARY KEY,
   pid INTEGER, registered_at TEXT NOT NULL DEFAULT (datetime('now')), last_used_at TEXT NOT NULL DEFAULT (datetime('now')));
 CREATE INDEX idx_port_allocations_base_port ON port_allocations(base_port);
 `;
-export const MIGRATIONS_DDL = "CREATE TABLE _migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')));";
+export const MIGRATIONS_DDL =
+  "CREATE TABLE _migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT (datetime('now')));";

@@ -18,7 +18,7 @@ switch (command) {
     await listAllocations(); // opened and migrated: the race left is the allocation itself
     await untilGo();
     const ports = await Promise.all(projects.map(getPortBlock));
-    projects.forEach((project, i) => console.log(`${project} ${ports[i]}`));
+    for (const [i, project] of projects.entries()) console.log(`${project} ${ports[i]}`);
     break;
   }
   case 'open':

@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const register = join(root, 'test/helpers/register.mjs');
 
-export interface Finished { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Starts a TypeScript script of the tests as a child process. */
 export function startScript(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
@@ -26,8 +31,12 @@ export function startWorker(args: string[], env: Record<string, string> = {}): C
 export function finished(child: ChildProcess): Promise<Finished> {
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (chunk) => { stdout += chunk; });
-  child.stderr?.on('data', (chunk) => { stderr += chunk; });
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
   return new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
 }
 
@@ -47,7 +56,9 @@ export function waitForLine(child: ChildProcess, line: string): Promise<void> {
       }
     };
     child.stdout?.on('data', onData);
-    child.once('close', (code) => reject(new Error(`child exited (${code}) before printing "${line}"; output so far: ${buffer}`)));
+    child.once('close', (code) =>
+      reject(new Error(`child exited (${code}) before printing "${line}"; output so far: ${buffer}`)),
+    );
   });
 }
 

@@ -5,7 +5,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node
 import { join } from 'node:path';
 import { StateStore } from '../../lib/state/store.js';
 
-export interface ReadProject { cwd: string; home: string; dbPath: string }
+export interface ReadProject {
+  cwd: string;
+  home: string;
+  dbPath: string;
+}
 
 /** `<folder>/project` (found by its codev/ folder) holding `builders` builders; the home beside it has no registry. */
 export async function readProject(folder: string, builders = 3): Promise<ReadProject> {
@@ -18,8 +22,16 @@ export async function readProject(folder: string, builders = 3): Promise<ReadPro
   await store.setArchitect({ port: 4201, pid: 1, cmd: 'claude' });
   await store.database.transaction((db) => {
     for (let index = 0; index < builders; index++) {
-      db.run("INSERT INTO builders (id, name, port, pid, status, worktree, branch) VALUES (?, ?, ?, 2, 'implementing', ?, ?)",
-        [`b-${String(index).padStart(5, '0')}`, `builder number ${index}`, 10_000 + index, `/work/trees/builder-${index}`, `builder/${index}`]);
+      db.run(
+        "INSERT INTO builders (id, name, port, pid, status, worktree, branch) VALUES (?, ?, ?, 2, 'implementing', ?, ?)",
+        [
+          `b-${String(index).padStart(5, '0')}`,
+          `builder number ${index}`,
+          10_000 + index,
+          `/work/trees/builder-${index}`,
+          `builder/${index}`,
+        ],
+      );
     }
   });
   await store.close();

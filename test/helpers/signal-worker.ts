@@ -31,13 +31,37 @@ switch (command) {
   case 'ticks': {
     const store = await StateStore.open(dbPath!);
     let ticks = 0;
-    const timer = setInterval(() => { ticks++; }, 50);
+    const timer = setInterval(() => {
+      ticks++;
+    }, 50);
     let upserts = 0;
     const reads = args[1] === 'reads';
-    if (reads) await store.upsertBuilder({ id: 'B0', name: 'tick', port: 4210, pid: process.pid, status: 'implementing', phase: '', worktree: '/w', branch: 'b', type: 'spec' });
+    if (reads)
+      await store.upsertBuilder({
+        id: 'B0',
+        name: 'tick',
+        port: 4210,
+        pid: process.pid,
+        status: 'implementing',
+        phase: '',
+        worktree: '/w',
+        branch: 'b',
+        type: 'spec',
+      });
     for (const until = Date.now() + Number(args[0]); Date.now() < until; upserts++) {
       if (reads) await store.loadState();
-      else await store.upsertBuilder({ id: `B${upserts % 20}`, name: 'tick', port: 4210 + (upserts % 20), pid: process.pid, status: 'implementing', phase: '', worktree: '/w', branch: 'b', type: 'spec' });
+      else
+        await store.upsertBuilder({
+          id: `B${upserts % 20}`,
+          name: 'tick',
+          port: 4210 + (upserts % 20),
+          pid: process.pid,
+          status: 'implementing',
+          phase: '',
+          worktree: '/w',
+          branch: 'b',
+          type: 'spec',
+        });
     }
     clearInterval(timer);
     console.log(JSON.stringify({ upserts, ticks }));

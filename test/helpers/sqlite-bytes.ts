@@ -35,14 +35,24 @@ export interface ImageOptions {
 
 /** A database image whose page n (n ≥ 2) is filled with the byte n, page 1's body with 0xa1. */
 export function databaseImage(options: ImageOptions): Uint8Array {
-  const { pageSize, pageCount, changeCounter = 7, headerPageCount = pageCount, validFor = changeCounter, versions = [1, 1] } = options;
+  const {
+    pageSize,
+    pageCount,
+    changeCounter = 7,
+    headerPageCount = pageCount,
+    validFor = changeCounter,
+    versions = [1, 1],
+  } = options;
   const image = new Uint8Array(pageSize * pageCount);
   for (let page = 2; page <= pageCount; page++) image.fill(page & 0xff, (page - 1) * pageSize, page * pageSize);
   if (pageCount > 0) writeHeader(image, { pageSize, changeCounter, headerPageCount, validFor, versions });
   return image;
 }
 
-export function writeHeader(image: Uint8Array, { pageSize, changeCounter, headerPageCount, validFor, versions }: Required<Omit<ImageOptions, 'pageCount'>>): void {
+export function writeHeader(
+  image: Uint8Array,
+  { pageSize, changeCounter, headerPageCount, validFor, versions }: Required<Omit<ImageOptions, 'pageCount'>>,
+): void {
   image.fill(0xa1, 100, Math.min(pageSize, image.length));
   image.fill(0, 0, 100);
   for (let index = 0; index < SQLITE_MAGIC.length; index++) image[index] = SQLITE_MAGIC.charCodeAt(index);

@@ -7,7 +7,19 @@ const [command, dbPath, name] = process.argv.slice(2);
 const store = await StateStore.open(dbPath!, { busyTimeout: 20_000 });
 switch (command) {
   case 'reserve': {
-    const builder = await store.reserveBuilder({ name: name!, pid: process.pid, status: 'spawning', phase: '', worktree: `/w/${name}`, branch: `b/${name}`, type: 'task', taskText: name }, { first: 4210, last: 4229 });
+    const builder = await store.reserveBuilder(
+      {
+        name: name!,
+        pid: process.pid,
+        status: 'spawning',
+        phase: '',
+        worktree: `/w/${name}`,
+        branch: `b/${name}`,
+        type: 'task',
+        taskText: name,
+      },
+      { first: 4210, last: 4229 },
+    );
     console.log(JSON.stringify(builder));
     break;
   }

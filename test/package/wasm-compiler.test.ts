@@ -17,36 +17,58 @@ function flagsSetBy(body: string, folder: string): string[] {
     require('node:module').syncBuiltinESMExports();
     process.on('exit', () => console.log('flags set: ' + JSON.stringify(calls)));
     (async () => { ${body} })().catch((error) => { console.error(error); process.exit(1); });`;
-  const run = spawnSync(process.execPath, ['-e', script], { cwd: folder, encoding: 'utf8', env: { ...process.env, AF_GLOBAL_DIR: join(folder, 'global') } });
+  const run = spawnSync(process.execPath, ['-e', script], {
+    cwd: folder,
+    encoding: 'utf8',
+    env: { ...process.env, AF_GLOBAL_DIR: join(folder, 'global') },
+  });
   assert.is(run.status, 0, run.stderr);
   const line = run.stdout.split('\n').find((text) => text.startsWith('flags set: '));
   assert.ok(line, run.stdout);
   return JSON.parse(line.slice('flags set: '.length)) as string[];
 }
 
-test('opening a database through the library sets no V8 flag', inFolder(async (folder) => {
-  const calls = flagsSetBy(`
+test(
+  'opening a database through the library sets no V8 flag',
+  inFolder(async (folder) => {
+    const calls = flagsSetBy(
+      `
     const { SharedDatabase } = await import(${JSON.stringify(join(ROOT, 'dist', 'index.js'))});
     const db = await SharedDatabase.open('x.db');
     await db.transaction((sql) => sql.run('CREATE TABLE t (x)'));
-    await db.close();`, folder);
-  assert.equal(calls, []);
-}));
+    await db.close();`,
+      folder,
+    );
+    assert.equal(calls, []);
+  }),
+);
 
-test('preferBaselineWasmCompiler() asks V8 for its baseline compiler, before the first open', inFolder(async (folder) => {
-  const calls = flagsSetBy(`
+test(
+  'preferBaselineWasmCompiler() asks V8 for its baseline compiler, before the first open',
+  inFolder(async (folder) => {
+    const calls = flagsSetBy(
+      `
     const { preferBaselineWasmCompiler, SharedDatabase } = await import(${JSON.stringify(join(ROOT, 'dist', 'index.js'))});
     if (preferBaselineWasmCompiler() !== true) throw new Error('not applied');
     const db = await SharedDatabase.open('x.db');
-    await db.close();`, folder);
-  assert.equal(calls, ['--liftoff-only']);
-}));
+    await db.close();`,
+      folder,
+    );
+    assert.equal(calls, ['--liftoff-only']);
+  }),
+);
 
-test('af chooses the baseline compiler for itself', inFolder(async (folder) => {
-  const calls = flagsSetBy(`
+test(
+  'af chooses the baseline compiler for itself',
+  inFolder(async (folder) => {
+    const calls = flagsSetBy(
+      `
     process.argv = [process.argv[0], 'af', 'db', 'dump'];
-    await import(${JSON.stringify(join(ROOT, 'dist', 'af.js'))});`, folder);
-  assert.equal(calls, ['--liftoff-only']);
-}));
+    await import(${JSON.stringify(join(ROOT, 'dist', 'af.js'))});`,
+      folder,
+    );
+    assert.equal(calls, ['--liftoff-only']);
+  }),
+);
 
 test.run();

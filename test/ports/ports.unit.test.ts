@@ -29,7 +29,8 @@ test('portLayout keeps every range inside the block of 100, without overlaps', (
       assert.is(range.last - range.first + 1, 20);
       assert.ok(range.first > layout.architect && range.last < base + 100, `${base}: inside the block`);
     }
-    for (let i = 1; i < ranges.length; i++) assert.ok(ranges[i]!.first > ranges[i - 1]!.last, `${base}: ranges in order, apart`);
+    for (let i = 1; i < ranges.length; i++)
+      assert.ok(ranges[i]!.first > ranges[i - 1]!.last, `${base}: ranges in order, apart`);
   }
 });
 
@@ -48,12 +49,18 @@ test('the basePort option is checked before anything is opened: only a block sta
       assert.instance(caught, InvalidInputError, `${bad} is refused`);
       const message = (caught as InvalidInputError).message;
       assert.is((caught as InvalidInputError).code, 'E_INVALID_INPUT');
-      assert.ok(message.includes(`the basePort option (${bad})`) && message.includes('multiple of 100 from 4200 to 59700'), message);
+      assert.ok(
+        message.includes(`the basePort option (${bad})`) && message.includes('multiple of 100 from 4200 to 59700'),
+        message,
+      );
     }
     assert.not.ok(fs.existsSync(path.join(folder, 'registry')), 'nothing was created');
     // The first and the last good base pass the check and go on to load SQLite (here, a WebAssembly file that is not there).
     for (const good of [4200, 5000, 59700]) {
-      const outcome = await PortRegistry.open(dbPath, { basePort: good, wasmPath: path.join(folder, 'no.wasm') }).then(() => 'opened', (error: { code?: string }) => error.code);
+      const outcome = await PortRegistry.open(dbPath, { basePort: good, wasmPath: path.join(folder, 'no.wasm') }).then(
+        () => 'opened',
+        (error: { code?: string }) => error.code,
+      );
       assert.is(outcome, 'E_WASM_LOAD', `${good} is accepted`);
     }
   } finally {

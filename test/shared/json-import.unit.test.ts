@@ -28,7 +28,14 @@ test('readJsonIfPresent: the parsed file, or undefined when there is none', () =
 test('readJsonIfPresent refuses a file that is not JSON, and a folder in its place, naming it', () => {
   const file = path.join(folder(), 'ports.json');
   fs.writeFileSync(file, '{"version": 1,');
-  throwsWith(() => readJsonIfPresent(file), InvalidJsonError, 'E_INVALID_JSON', file, 'is not valid JSON', 'left as it was');
+  throwsWith(
+    () => readJsonIfPresent(file),
+    InvalidJsonError,
+    'E_INVALID_JSON',
+    file,
+    'is not valid JSON',
+    'left as it was',
+  );
   fs.writeFileSync(file, '');
   throwsWith(() => readJsonIfPresent(file), InvalidJsonError, 'E_INVALID_JSON', 'is not valid JSON');
   const notAFile = path.join(folder(), 'state.json');
@@ -58,8 +65,16 @@ test('keepAsBackup does nothing when the file is gone', () => {
 test('JsonFileValidator refusals name the file and the field, with what was found', () => {
   const shape = new JsonFileValidator('/h/.agent-farm/ports.json');
   const error = throwsWith(() => shape.integer('4200', 'entries["/p"].basePort'), InvalidJsonError, 'E_INVALID_JSON');
-  assert.is(error.message, '/h/.agent-farm/ports.json cannot be imported: entries["/p"].basePort should be an integer, found "4200". The file was left as it was and nothing was imported; fix or move it, then try again.');
-  throwsWith(() => shape.string(undefined, 'x'), InvalidJsonError, 'E_INVALID_JSON', 'x should be a string, found nothing');
+  assert.is(
+    error.message,
+    '/h/.agent-farm/ports.json cannot be imported: entries["/p"].basePort should be an integer, found "4200". The file was left as it was and nothing was imported; fix or move it, then try again.',
+  );
+  throwsWith(
+    () => shape.string(undefined, 'x'),
+    InvalidJsonError,
+    'E_INVALID_JSON',
+    'x should be a string, found nothing',
+  );
 });
 
 test.run();

@@ -6,7 +6,15 @@ import * as assert from 'uvu/assert';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { findProjectRoot, globalDbPath, globalDir, portsJsonPath, stateDbPath, stateDir, stateJsonPath } from '../../lib/shared/paths.js';
+import {
+  findProjectRoot,
+  globalDbPath,
+  globalDir,
+  portsJsonPath,
+  stateDbPath,
+  stateDir,
+  stateJsonPath,
+} from '../../lib/shared/paths.js';
 
 // realpath: on some systems the temp folder is behind a symbolic link, and resolve() keeps the name given.
 const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'paths-unit-')));
@@ -32,7 +40,8 @@ test.before(() => {
   // The walk goes up past the temp root; a marker above it would make the fallbacks untestable.
   for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
     for (const marker of ['.agent-farm', 'codev', '.git']) {
-      if (fs.existsSync(path.join(dir, marker))) throw new Error(`${path.join(dir, marker)} exists above the temp folder; these tests need a clean ancestry`);
+      if (fs.existsSync(path.join(dir, marker)))
+        throw new Error(`${path.join(dir, marker)} exists above the temp folder; these tests need a clean ancestry`);
     }
     if (dir === path.dirname(dir)) break;
   }
@@ -86,7 +95,7 @@ test('a relative start is taken from the current folder', () => {
   }
 });
 
-test('the global folder\'s .agent-farm is not a project\'s state', () => {
+test("the global folder's .agent-farm is not a project's state", () => {
   const base = tree('home/.agent-farm/', 'home/work/notes/');
   const env = { AF_GLOBAL_DIR: path.join(base, 'home', '.agent-farm') };
   assert.is(findProjectRoot(path.join(base, 'home/work/notes'), env), path.join(base, 'home/work/notes'));

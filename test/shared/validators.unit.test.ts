@@ -78,7 +78,7 @@ test('optionalInteger maps null and undefined to undefined and checks the rest',
   refuses(() => shape.optionalInteger(2.5, 'pid'), 'pid', 'an integer', '2.5');
 });
 
-test('time turns an ISO time into SQLite\'s UTC form, seconds kept, milliseconds dropped', () => {
+test("time turns an ISO time into SQLite's UTC form, seconds kept, milliseconds dropped", () => {
   assert.is(shape.time('2024-05-01T10:00:00.999Z', 'x'), '2024-05-01 10:00:00');
   assert.is(shape.time('2024-05-03T00:30:00+02:00', 'x'), '2024-05-02 22:30:00');
   assert.is(shape.time('2024-12-31T23:59:59-01:00', 'x'), '2025-01-01 00:59:59');

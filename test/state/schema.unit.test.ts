@@ -71,9 +71,15 @@ test('LOCAL_SCHEMA_V1 is the native schema, byte for byte', () => {
 });
 
 test('the CHECK constraints list the values of the TypeScript types', () => {
-  assert.ok(LOCAL_SCHEMA_V1.includes(`CHECK (status IN (${BUILDER_STATUSES.map((value) => `'${value}'`).join(', ')}))`));
+  assert.ok(
+    LOCAL_SCHEMA_V1.includes(`CHECK (status IN (${BUILDER_STATUSES.map((value) => `'${value}'`).join(', ')}))`),
+  );
   assert.ok(LOCAL_SCHEMA_V1.includes(`CHECK (type IN (${BUILDER_TYPES.map((value) => `'${value}'`).join(', ')}))`));
-  assert.ok(LOCAL_SCHEMA_V1.includes(`CHECK (parent_type IN (${ANNOTATION_PARENT_TYPES.map((value) => `'${value}'`).join(', ')}))`));
+  assert.ok(
+    LOCAL_SCHEMA_V1.includes(
+      `CHECK (parent_type IN (${ANNOTATION_PARENT_TYPES.map((value) => `'${value}'`).join(', ')}))`,
+    ),
+  );
 });
 
 test.run();

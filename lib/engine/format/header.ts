@@ -40,21 +40,33 @@ export function isValidPageSize(pageSize: number): boolean {
  */
 export function readImageHeader(bytes: Uint8Array, filePath: string, { partial = false } = {}): ImageHeader {
   if (bytes.length === 0) {
-    throw new CorruptDatabaseError(filePath, 'the file exists but is empty; this package never leaves an empty database');
+    throw new CorruptDatabaseError(
+      filePath,
+      'the file exists but is empty; this package never leaves an empty database',
+    );
   }
   if (bytes.length < HEADER_SIZE || !startsWithMagic(bytes)) {
     throw new NotSqliteError(filePath, 'its first bytes are not the SQLite header');
   }
   const pageSize = decodedPageSize(bytes);
   if (!isValidPageSize(pageSize)) {
-    throw new CorruptDatabaseError(filePath, `invalid page size ${view(bytes).getUint16(PAGE_SIZE_OFFSET)} in the header`);
+    throw new CorruptDatabaseError(
+      filePath,
+      `invalid page size ${view(bytes).getUint16(PAGE_SIZE_OFFSET)} in the header`,
+    );
   }
   if (!partial && bytes.length % pageSize !== 0) {
-    throw new CorruptDatabaseError(filePath, `size ${bytes.length} is not a whole number of ${pageSize}-byte pages (truncated?)`);
+    throw new CorruptDatabaseError(
+      filePath,
+      `size ${bytes.length} is not a whole number of ${pageSize}-byte pages (truncated?)`,
+    );
   }
   const pageCount = trustedPageCount(bytes);
   if (!partial && pageCount !== undefined && pageCount * pageSize > bytes.length) {
-    throw new CorruptDatabaseError(filePath, `truncated: the header says ${pageCount} pages, the file holds ${bytes.length / pageSize}`);
+    throw new CorruptDatabaseError(
+      filePath,
+      `truncated: the header says ${pageCount} pages, the file holds ${bytes.length / pageSize}`,
+    );
   }
   const writeVersion = bytes[WRITE_VERSION_OFFSET];
   const readVersion = bytes[READ_VERSION_OFFSET];
@@ -67,7 +79,10 @@ export function readImageHeader(bytes: Uint8Array, filePath: string, { partial =
 /** The page size the header states, unchecked; fails when `image` is shorter than the header. */
 export function statedPageSize(image: Uint8Array, filePath: string): number {
   if (image.length < HEADER_SIZE) {
-    throw new CorruptDatabaseError(filePath, `it is ${image.length} bytes, shorter than the ${HEADER_SIZE}-byte header`);
+    throw new CorruptDatabaseError(
+      filePath,
+      `it is ${image.length} bytes, shorter than the ${HEADER_SIZE}-byte header`,
+    );
   }
   return decodedPageSize(image);
 }

@@ -41,10 +41,12 @@ export function withWrites(
   const touched = new Set<number>();
   for (const [position, length] of writes) {
     const last = Math.min(Math.floor((position + length - 1) / pageSize) + 1, pageCount);
-    for (let pageNumber = Math.floor(position / pageSize) + 1; pageNumber <= last; pageNumber++) touched.add(pageNumber);
+    for (let pageNumber = Math.floor(position / pageSize) + 1; pageNumber <= last; pageNumber++)
+      touched.add(pageNumber);
   }
   const pages: Pages = new Map();
-  for (const pageNumber of [...touched].sort((a, b) => a - b)) pages.set(pageNumber, pageOf(result, pageNumber, pageSize));
+  for (const pageNumber of [...touched].sort((a, b) => a - b))
+    pages.set(pageNumber, pageOf(result, pageNumber, pageSize));
   return { image: result, pages, pageSize };
 }
 
@@ -54,7 +56,8 @@ export function changedPageNumbers(before: Uint8Array, after: Uint8Array, pageSi
   const changed: number[] = [];
   for (let pageNumber = 1; pageNumber * pageSize <= after.length; pageNumber++) {
     const isNew = pageNumber * pageSize > before.length;
-    if (isNew || !sameBytes(pageOf(after, pageNumber, pageSize), pageOf(before, pageNumber, pageSize))) changed.push(pageNumber);
+    if (isNew || !sameBytes(pageOf(after, pageNumber, pageSize), pageOf(before, pageNumber, pageSize)))
+      changed.push(pageNumber);
   }
   return changed;
 }
@@ -62,7 +65,10 @@ export function changedPageNumbers(before: Uint8Array, after: Uint8Array, pageSi
 /** Equal bytes; two absent arrays are equal too. */
 export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
+  return (
+    a.length === b.length &&
+    Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length))
+  );
 }
 
 export function pageOf(image: Uint8Array, pageNumber: number, pageSize: number): Uint8Array {

@@ -59,12 +59,18 @@ export function applyWal(image: Uint8Array, wal: Uint8Array, filePath: string): 
   // A database that never got past the log has no bytes of its own yet: the log decides.
   const pageSize = image.length === 0 ? header.pageSize : statedPageSize(image, filePath);
   if (pageSize !== header.pageSize) {
-    throw new CorruptDatabaseError(filePath, `its -wal file has ${header.pageSize}-byte pages but the database has ${pageSize}-byte pages`);
+    throw new CorruptDatabaseError(
+      filePath,
+      `its -wal file has ${header.pageSize}-byte pages but the database has ${pageSize}-byte pages`,
+    );
   }
 
   const committed = scanCommitted(wal, 0, header, startOf(header));
-  if (committed.pageCount === 0) return { image: inRollbackMode(copyOf(image)), framesApplied: 0, log: { header, end: startOf(header) } };
-  const result = inRollbackMode(withPages(copyOf(image), committedPages(wal, 0, committed, pageSize), committed.pageCount, pageSize));
+  if (committed.pageCount === 0)
+    return { image: inRollbackMode(copyOf(image)), framesApplied: 0, log: { header, end: startOf(header) } };
+  const result = inRollbackMode(
+    withPages(copyOf(image), committedPages(wal, 0, committed, pageSize), committed.pageCount, pageSize),
+  );
   markChanged(result, committed.pageCount);
   return { image: result, framesApplied: committed.frameOffsets.length, log: { header, end: committed.end } };
 }
@@ -79,7 +85,12 @@ export function startOf(header: WalHeader): LogPosition {
  * in rollback-journal mode. `wal` holds the log's bytes from file offset `walOffset`
  * on; the other pages share its memory.
  */
-export function committedPages(wal: Uint8Array, walOffset: number, committed: CommittedFrames, pageSize: number): Pages {
+export function committedPages(
+  wal: Uint8Array,
+  walOffset: number,
+  committed: CommittedFrames,
+  pageSize: number,
+): Pages {
   const walBytes = view(wal);
   const pages: Pages = new Map();
   for (const frameOffset of committed.frameOffsets) {
@@ -115,7 +126,12 @@ export function readWalHeader(wal: Uint8Array, filePath: string): WalHeader | un
  * Walks the frames from `from` while their salts and cumulative checksums hold, and
  * keeps those up to the last commit frame. `wal` holds the log from file offset `walOffset` on.
  */
-export function scanCommitted(wal: Uint8Array, walOffset: number, header: WalHeader, from: LogPosition): CommittedFrames {
+export function scanCommitted(
+  wal: Uint8Array,
+  walOffset: number,
+  header: WalHeader,
+  from: LogPosition,
+): CommittedFrames {
   const bytes = view(wal);
   const frameSize = FRAME_HEADER_SIZE + header.pageSize;
   let checksum = from.checksum;
@@ -126,13 +142,18 @@ export function scanCommitted(wal: Uint8Array, walOffset: number, header: WalHea
     const pageNumber = bytes.getUint32(start);
     const pageCountAfterCommit = bytes.getUint32(start + 4);
     // Other salts mark frames left over from before the log was restarted: the valid log ends here.
-    if (pageNumber === 0 || bytes.getUint32(start + 8) !== header.salt1 || bytes.getUint32(start + 12) !== header.salt2) break;
+    if (pageNumber === 0 || bytes.getUint32(start + 8) !== header.salt1 || bytes.getUint32(start + 12) !== header.salt2)
+      break;
     checksum = walChecksum(bytes, start, start + 8, header.bigEndianChecksum, checksum);
     checksum = walChecksum(bytes, start + FRAME_HEADER_SIZE, start + frameSize, header.bigEndianChecksum, checksum);
     if (checksum[0] !== bytes.getUint32(start + 16) || checksum[1] !== bytes.getUint32(start + 20)) break;
     frameOffsets.push(offset);
     if (pageCountAfterCommit !== 0) {
-      committed = { frameOffsets: [...frameOffsets], end: { offset: offset + frameSize, checksum }, pageCount: pageCountAfterCommit };
+      committed = {
+        frameOffsets: [...frameOffsets],
+        end: { offset: offset + frameSize, checksum },
+        pageCount: pageCountAfterCommit,
+      };
     }
   }
   return committed;

@@ -32,7 +32,11 @@ export function assertWritable(filePath: string, logPath: string): void {
   const folder = dirname(filePath);
   const needed: Array<[string, string, number]> = [
     [filePath, 'the database file', constants.W_OK],
-    [folder, 'the folder of the database (its lock, log and temporary files are made there)', constants.W_OK | constants.X_OK],
+    [
+      folder,
+      'the folder of the database (its lock, log and temporary files are made there)',
+      constants.W_OK | constants.X_OK,
+    ],
     [logPath, 'the write-ahead log', constants.W_OK],
   ];
   for (const [path, what, mode] of needed) {

@@ -4,8 +4,22 @@
 // Every open goes through safe-files: a link or pipe planted as `<file>-wal` is refused.
 import { fchmodSync, fstatSync, fsyncSync, ftruncateSync, futimesSync } from 'node:fs';
 import { readAt, writeAll } from './positional.js';
-import { OPEN_CREATE, OPEN_READ, OPEN_UPDATE, regularFileStats, removeRegularFile, withRegularFile } from './safe-files.js';
-import { encodeWalHeader, readWalHeader, startOf, WAL_HEADER_SIZE, type LogPosition, type WalHeader } from '../format/wal.js';
+import {
+  OPEN_CREATE,
+  OPEN_READ,
+  OPEN_UPDATE,
+  regularFileStats,
+  removeRegularFile,
+  withRegularFile,
+} from './safe-files.js';
+import {
+  encodeWalHeader,
+  readWalHeader,
+  startOf,
+  WAL_HEADER_SIZE,
+  type LogPosition,
+  type WalHeader,
+} from '../format/wal.js';
 
 export function logPathOf(dbPath: string): string {
   return `${dbPath}-wal`;
@@ -23,10 +37,16 @@ export interface LogState {
  * `offset`, its bytes from there on, read through one open of the file, so both come
  * from the same log even if a checkpoint removes it meanwhile; undefined when there is no log.
  */
-export function readLogAndTail(logPath: string, offset: number | undefined): { header: Uint8Array; tail: Uint8Array } | undefined {
+export function readLogAndTail(
+  logPath: string,
+  offset: number | undefined,
+): { header: Uint8Array; tail: Uint8Array } | undefined {
   return withRegularFile(logPath, OPEN_READ, 'read the write-ahead log', (fd) => {
     const size = fstatSync(fd).size;
-    return { header: readAt(fd, 0, Math.min(WAL_HEADER_SIZE, size)), tail: readAt(fd, offset ?? size, size - (offset ?? size)) };
+    return {
+      header: readAt(fd, 0, Math.min(WAL_HEADER_SIZE, size)),
+      tail: readAt(fd, offset ?? size, size - (offset ?? size)),
+    };
   });
 }
 
@@ -40,11 +60,17 @@ export function createLog(logPath: string, pageSize: number, fileMode: number, f
   // Salts only have to differ from the last log's, as SQLite's own do; no need to load node:crypto for them.
   const headerBytes = encodeWalHeader(pageSize, randomUint32(), randomUint32());
   // Emptied only once the open descriptor is known to be a regular file.
-  withRegularFile(logPath, OPEN_CREATE, 'create the write-ahead log', (fd) => {
-    ftruncateSync(fd, 0);
-    fchmodSync(fd, fileMode);
-    writeAll(fd, headerBytes, 0);
-  }, fileMode);
+  withRegularFile(
+    logPath,
+    OPEN_CREATE,
+    'create the write-ahead log',
+    (fd) => {
+      ftruncateSync(fd, 0);
+      fchmodSync(fd, fileMode);
+      writeAll(fd, headerBytes, 0);
+    },
+    fileMode,
+  );
   const header = readWalHeader(headerBytes, filePath)!;
   return { header, headerBytes, end: startOf(header) };
 }

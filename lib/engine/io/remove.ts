@@ -23,7 +23,8 @@ export async function removeDatabaseFiles(filePath: string, timing: LockTiming):
       rmdirSync(waitingMark);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new UnsafePathError(waitingMark, 'a folder with entries in it', 'folder');
+      if (code === 'ENOTEMPTY' || code === 'EEXIST')
+        throw new UnsafePathError(waitingMark, 'a folder with entries in it', 'folder');
       if (code !== 'ENOENT') throw fileSystemError(error, waitingMark, 'delete');
     }
     return removed;

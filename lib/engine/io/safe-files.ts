@@ -4,7 +4,16 @@
 // decides, not a check made before the open: O_NOFOLLOW refuses a link as the last
 // component (folders above it may still be links), O_EXCL refuses any existing entry,
 // and the opened descriptor is checked to be a regular file.
-import { closeSync, constants, fstatSync, lstatSync, openSync, unlinkSync, type BigIntStats, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  unlinkSync,
+  type BigIntStats,
+  type Stats,
+} from 'node:fs';
 import { fileSystemError, UnsafePathError } from '../errors.js';
 
 /** Undefined on Windows: there the descriptor and lstat checks below remain. */
@@ -45,7 +54,13 @@ export function openRegularFile(path: string, flags: number, action: string, mod
 }
 
 /** `fn` on the open regular file, closed afterwards; undefined when there is none (see openRegularFile). */
-export function withRegularFile<T>(path: string, flags: number, action: string, fn: (fd: number) => T, mode?: number): T | undefined {
+export function withRegularFile<T>(
+  path: string,
+  flags: number,
+  action: string,
+  fn: (fd: number) => T,
+  mode?: number,
+): T | undefined {
   const fd = openRegularFile(path, flags, action, mode);
   if (fd === undefined) return undefined;
   try {

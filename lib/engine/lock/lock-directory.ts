@@ -6,8 +6,20 @@
 // inode identifies this holding. Nothing here follows a symbolic link: a lock path
 // that is not a plain directory is refused, never deleted.
 import {
-  closeSync, constants, fstatSync, futimesSync, lstatSync, mkdirSync, openSync, readlinkSync, readSync, renameSync, rmdirSync,
-  unlinkSync, writeSync, type Stats,
+  closeSync,
+  constants,
+  fstatSync,
+  futimesSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  unlinkSync,
+  writeSync,
+  type Stats,
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -70,7 +82,11 @@ export function createLockDirectory(lockPath: string, holder: Holder): OwnLockDi
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
     // Only the folder just made goes, and only while empty: whatever got into it stays.
-    try { rmdirSync(lockPath); } catch { /* not empty, or gone */ }
+    try {
+      rmdirSync(lockPath);
+    } catch {
+      /* not empty, or gone */
+    }
     throw error instanceof UnsafePathError ? error : lockFolderError(error, lockPath);
   }
 }
@@ -100,7 +116,11 @@ export function refreshLockDirectory(own: OwnLockDirectory): void {
  * refreshing it (older than `staleThreshold`), or is a process of this host that no
  * longer exists. `ownedHere` tells which of this process's own inodes are held.
  */
-export function judgeLockDirectory(lockPath: string, staleThreshold: number, ownedHere: (inode: number) => boolean): Judgement {
+export function judgeLockDirectory(
+  lockPath: string,
+  staleThreshold: number,
+  ownedHere: (inode: number) => boolean,
+): Judgement {
   const stats = statOrUndefined(lockPath);
   if (!stats) return { state: 'free' };
   assertDirectory(lockPath, stats);
@@ -109,7 +129,8 @@ export function judgeLockDirectory(lockPath: string, staleThreshold: number, own
   if (ownedHere(stats.ino)) return { state: 'held', ...judged };
   if (Date.now() - stats.mtimeMs > staleThreshold) return { state: 'stale', ...judged };
   // Only another process's death is certain: this pid's own lock not held here is another thread's, alive.
-  if (holder && holder.host === HOST_IDENTITY && holder.pid !== process.pid && !processExists(holder.pid)) return { state: 'stale', ...judged };
+  if (holder && holder.host === HOST_IDENTITY && holder.pid !== process.pid && !processExists(holder.pid))
+    return { state: 'stale', ...judged };
   return { state: 'held', ...judged };
 }
 
@@ -132,8 +153,11 @@ export function takeOverLockDirectory(lockPath: string, judged: SeenLock): void 
   if (!enterTakeover(mutex)) return;
   try {
     const now = statOrUndefined(lockPath);
-    const unchanged = now?.isDirectory() && now.ino === judged.inode && now.mtimeMs === judged.mtimeMs
-      && readHolder(lockPath)?.pid === judged.holder?.pid;
+    const unchanged =
+      now?.isDirectory() &&
+      now.ino === judged.inode &&
+      now.mtimeMs === judged.mtimeMs &&
+      readHolder(lockPath)?.pid === judged.holder?.pid;
     if (!unchanged) return;
     // Renamed first: the name is gone at once, and what is removed is what was judged.
     const aside = `${lockPath}.abandoned-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
@@ -145,7 +169,11 @@ export function takeOverLockDirectory(lockPath: string, judged: SeenLock): void 
     }
     removeLockDirectory(aside);
   } finally {
-    try { rmdirSync(mutex); } catch { /* removed as stale by a waiter that came after */ }
+    try {
+      rmdirSync(mutex);
+    } catch {
+      /* removed as stale by a waiter that came after */
+    }
   }
 }
 
@@ -160,7 +188,11 @@ function enterTakeover(mutex: string): boolean {
   const stats = statOrUndefined(mutex);
   assertDirectory(mutex, stats);
   if (stats && Date.now() - stats.mtimeMs > TAKEOVER_STALE_MS) {
-    try { rmdirSync(mutex); } catch { /* another waiter cleared it, or something was put inside: left alone */ }
+    try {
+      rmdirSync(mutex);
+    } catch {
+      /* another waiter cleared it, or something was put inside: left alone */
+    }
   }
   return false;
 }
@@ -171,7 +203,8 @@ function writeHolder(lockPath: string, holder: Holder): void {
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UnsafePathError(path, 'an entry that was there before the lock folder was made', 'file');
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new UnsafePathError(path, 'an entry that was there before the lock folder was made', 'file');
     throw error;
   }
   try {
@@ -197,7 +230,9 @@ function readHolder(lockPath: string): Holder | undefined {
     const buffer = Buffer.alloc(HOLDER_MAX_BYTES);
     const length = readSync(fd, buffer, 0, HOLDER_MAX_BYTES, 0);
     const parsed = JSON.parse(buffer.subarray(0, length).toString('utf8')) as Partial<Holder>;
-    return Number.isInteger(parsed.pid) && (parsed.pid as number) > 0 && typeof parsed.host === 'string' ? { pid: parsed.pid!, host: parsed.host } : undefined;
+    return Number.isInteger(parsed.pid) && (parsed.pid as number) > 0 && typeof parsed.host === 'string'
+      ? { pid: parsed.pid!, host: parsed.host }
+      : undefined;
   } catch (error) {
     if (error instanceof UnsafePathError) throw error;
     return undefined; // half written, or not ours: judged by its age alone
@@ -208,8 +243,16 @@ function readHolder(lockPath: string): Holder | undefined {
 
 /** Removes a lock directory and its holder record: never anything else (a folder with more in it stays). */
 function removeLockDirectory(lockPath: string): void {
-  try { unlinkSync(join(lockPath, HOLDER_FILE)); } catch { /* none recorded */ }
-  try { rmdirSync(lockPath); } catch { /* gone already, or not ours to empty */ }
+  try {
+    unlinkSync(join(lockPath, HOLDER_FILE));
+  } catch {
+    /* none recorded */
+  }
+  try {
+    rmdirSync(lockPath);
+  } catch {
+    /* gone already, or not ours to empty */
+  }
 }
 
 function processExists(pid: number): boolean {

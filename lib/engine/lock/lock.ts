@@ -4,11 +4,18 @@
 // whose holder died on this host is taken over at once, one whose holder stopped
 // refreshing it (another host, a paused process) after the stale threshold. A waiter
 // also wakes as soon as the holder removes the directory.
-import { lstatSync, mkdirSync, rmdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, rmdirSync, type Stats } from 'node:fs';
 import { BusyError, fileSystemError, UnsafePathError } from '../errors.js';
 import {
-  createLockDirectory, describeEntry, HOST_IDENTITY, judgeLockDirectory, ownsLockDirectory, refreshLockDirectory,
-  releaseLockDirectory, takeOverLockDirectory, type OwnLockDirectory,
+  createLockDirectory,
+  describeEntry,
+  HOST_IDENTITY,
+  judgeLockDirectory,
+  ownsLockDirectory,
+  refreshLockDirectory,
+  releaseLockDirectory,
+  takeOverLockDirectory,
+  type OwnLockDirectory,
 } from './lock-directory.js';
 import { lockReleasedOrTimeout } from './release-signal.js';
 
@@ -44,8 +51,16 @@ export function lockPathOf(filePath: string): string {
  * early (resolving to undefined) once the caller no longer needs the lock.
  */
 export async function acquireLock(filePath: string, timing: LockTiming): Promise<HeldLock>;
-export async function acquireLock(filePath: string, timing: LockTiming, unneeded: () => boolean): Promise<HeldLock | undefined>;
-export async function acquireLock(filePath: string, timing: LockTiming, unneeded?: () => boolean): Promise<HeldLock | undefined> {
+export async function acquireLock(
+  filePath: string,
+  timing: LockTiming,
+  unneeded: () => boolean,
+): Promise<HeldLock | undefined>;
+export async function acquireLock(
+  filePath: string,
+  timing: LockTiming,
+  unneeded?: () => boolean,
+): Promise<HeldLock | undefined> {
   const lockPath = lockPathOf(filePath);
   const startedAt = Date.now();
   let announced = false;
@@ -110,7 +125,7 @@ export function othersWaiting(lockPath: string): boolean {
 
 /** True when `path` is a folder (or gone); refuses a symbolic link or a file. */
 function assertFolder(path: string): boolean {
-  let stats;
+  let stats: Stats;
   try {
     stats = lstatSync(path);
   } catch {
@@ -133,7 +148,10 @@ interface HeldHere {
   locks: Map<string, () => void>;
   exitHooked: boolean;
 }
-const heldHere: HeldHere = ((globalThis as Record<symbol, unknown>)[Symbol.for('agent-farm-state.held-locks')] ??= { locks: new Map(), exitHooked: false }) as HeldHere;
+const HELD_HERE_KEY = Symbol.for('agent-farm-state.held-locks');
+const shared = globalThis as Record<symbol, unknown>;
+shared[HELD_HERE_KEY] ??= { locks: new Map(), exitHooked: false };
+const heldHere = shared[HELD_HERE_KEY] as HeldHere;
 
 const heldKey = (lockPath: string, inode: number) => `${inode} ${lockPath}`;
 const ownedHere = (lockPath: string) => (inode: number) => heldHere.locks.has(heldKey(lockPath, inode));
@@ -150,14 +168,17 @@ function tryLock(lockPath: string, staleThreshold: number): HeldLock | undefined
 function holding(own: OwnLockDirectory, staleThreshold: number): HeldLock {
   const key = heldKey(own.lockPath, own.inode);
   let released = false;
-  const refresh = setInterval(() => {
-    try {
-      if (ownsLockDirectory(own)) refreshLockDirectory(own);
-      else clearInterval(refresh);
-    } catch {
-      clearInterval(refresh); // publishing checks ownership itself
-    }
-  }, Math.max(staleThreshold / 2, MIN_REFRESH_MS));
+  const refresh = setInterval(
+    () => {
+      try {
+        if (ownsLockDirectory(own)) refreshLockDirectory(own);
+        else clearInterval(refresh);
+      } catch {
+        clearInterval(refresh); // publishing checks ownership itself
+      }
+    },
+    Math.max(staleThreshold / 2, MIN_REFRESH_MS),
+  );
   refresh.unref();
   const release = () => {
     if (released) return;
@@ -178,7 +199,11 @@ function hookExit(): void {
   heldHere.exitHooked = true;
   process.on('exit', () => {
     for (const release of [...heldHere.locks.values()]) {
-      try { release(); } catch { /* exiting: free what can be freed */ }
+      try {
+        release();
+      } catch {
+        /* exiting: free what can be freed */
+      }
     }
   });
 }

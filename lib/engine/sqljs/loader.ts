@@ -34,7 +34,10 @@ const loaded = new Map<string | WasmSource, Promise<SqlJsStatic>>();
  * goes back to the file. Databases opened before keep the module they loaded.
  */
 export function setDefaultWasmSource(source: WasmSource | Uint8Array | undefined): void {
-  defaultSource = source instanceof Uint8Array ? { description: 'the WebAssembly bytes given to setDefaultWasmSource()', bytes: () => source } : source;
+  defaultSource =
+    source instanceof Uint8Array
+      ? { description: 'the WebAssembly bytes given to setDefaultWasmSource()', bytes: () => source }
+      : source;
 }
 
 /** The `.wasm` file to load: the explicit path, else AF_SQLJS_WASM, else the package's own copy. */
@@ -49,9 +52,8 @@ export function loadSqlJs(explicitWasmPath?: string): Promise<SqlJsStatic> {
   const key: string | WasmSource = named || !defaultSource ? resolveWasmPath(named) : defaultSource;
   let module = loaded.get(key);
   if (!module) {
-    module = typeof key === 'string'
-      ? compile(key, () => readFileSync(key))
-      : compile(key.description, () => key.bytes());
+    module =
+      typeof key === 'string' ? compile(key, () => readFileSync(key)) : compile(key.description, () => key.bytes());
     loaded.set(key, module);
     // A failed load is not cached: the caller may fix the file and try again.
     module.catch(() => loaded.delete(key));

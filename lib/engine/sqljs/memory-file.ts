@@ -8,7 +8,14 @@ import type { SqlDatabase, SqlJsStatic } from './types.js';
 /** The file operations Emscripten's in-memory file system shares among all its files. */
 interface FileOperations {
   read(stream: OpenFile, buffer: ArrayBufferView, offset: number, length: number, position: number): number;
-  write(stream: OpenFile, buffer: ArrayBufferView, offset: number, length: number, position: number, canOwn?: boolean): number;
+  write(
+    stream: OpenFile,
+    buffer: ArrayBufferView,
+    offset: number,
+    length: number,
+    position: number,
+    canOwn?: boolean,
+  ): number;
 }
 
 /** An open file of that file system, as SQLite holds it; `path` is "/" + the sql.js database's `filename`. */
@@ -23,7 +30,10 @@ export class MemoryFile {
   /** Where SQLite wrote during recording(): lengths by file position. */
   private recorded: Map<number, number> | undefined;
 
-  constructor(private readonly tap: FileSystemTap, readonly path: string) {}
+  constructor(
+    private readonly tap: FileSystemTap,
+    readonly path: string,
+  ) {}
 
   /** Runs `fn` and returns with its result where SQLite wrote to the file meanwhile: lengths by position. */
   recording<T>(fn: () => T): { result: T; writes: Map<number, number> } {
@@ -104,13 +114,13 @@ export function tapFileSystem(sql: SqlJsStatic): void {
   const create = Object.create;
   const found = new Error('file operations found');
   let operations: FileOperations | undefined;
-  Object.create = function (prototype: object | null, properties?: PropertyDescriptorMap) {
+  Object.create = ((prototype: object | null, properties?: PropertyDescriptorMap) => {
     if (!operations && isFileOperations(prototype)) {
       operations = prototype;
       throw found; // export() cleans up its private copy on the way out
     }
     return properties === undefined ? create(prototype) : create(prototype, properties);
-  } as typeof Object.create;
+  }) as typeof Object.create;
   try {
     probe.export();
   } catch (error) {
@@ -119,7 +129,10 @@ export function tapFileSystem(sql: SqlJsStatic): void {
     Object.create = create;
     probe.close();
   }
-  if (!operations) throw new Error('this sql.js build does not show its in-memory file operations through export(); it is not the sql.js version this package was built with');
+  if (!operations)
+    throw new Error(
+      'this sql.js build does not show its in-memory file operations through export(); it is not the sql.js version this package was built with',
+    );
   taps.set(sql, new FileSystemTap(operations));
 }
 

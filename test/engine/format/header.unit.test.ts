@@ -19,15 +19,34 @@ test('reads the page size of every power of two from 512 to 65536 (stored as 1)'
 });
 
 test('walMode is true when either file format version byte is 2', () => {
-  const cases: Array<[[number, number], boolean]> = [[[1, 1], false], [[2, 2], true], [[2, 1], true], [[1, 2], true]];
+  const cases: Array<[[number, number], boolean]> = [
+    [[1, 1], false],
+    [[2, 2], true],
+    [[2, 1], true],
+    [[1, 2], true],
+  ];
   for (const [versions, walMode] of cases) {
-    assert.is(readImageHeader(databaseImage({ pageSize: 1024, pageCount: 1, versions }), FILE).walMode, walMode, versions.join('/'));
+    assert.is(
+      readImageHeader(databaseImage({ pageSize: 1024, pageCount: 1, versions }), FILE).walMode,
+      walMode,
+      versions.join('/'),
+    );
   }
 });
 
 test('an unknown file format version is E_CORRUPT', () => {
-  for (const versions of [[0, 1], [1, 3], [3, 3]] as Array<[number, number]>) {
-    throwsWith(() => readImageHeader(databaseImage({ pageSize: 1024, pageCount: 1, versions }), FILE), CorruptDatabaseError, 'E_CORRUPT', FILE, `${versions[0]}/${versions[1]}`);
+  for (const versions of [
+    [0, 1],
+    [1, 3],
+    [3, 3],
+  ] as Array<[number, number]>) {
+    throwsWith(
+      () => readImageHeader(databaseImage({ pageSize: 1024, pageCount: 1, versions }), FILE),
+      CorruptDatabaseError,
+      'E_CORRUPT',
+      FILE,
+      `${versions[0]}/${versions[1]}`,
+    );
   }
 });
 
@@ -41,7 +60,11 @@ test('a file without the magic string, or shorter than the header, is E_NOT_SQLI
   const almost = databaseImage({ pageSize: 1024, pageCount: 1 });
   almost[15] = 1; // the magic's trailing NUL
   throwsWith(() => readImageHeader(almost, FILE), NotSqliteError, 'E_NOT_SQLITE');
-  throwsWith(() => readImageHeader(databaseImage({ pageSize: 1024, pageCount: 1 }).subarray(0, 99), FILE), NotSqliteError, 'E_NOT_SQLITE');
+  throwsWith(
+    () => readImageHeader(databaseImage({ pageSize: 1024, pageCount: 1 }).subarray(0, 99), FILE),
+    NotSqliteError,
+    'E_NOT_SQLITE',
+  );
 });
 
 test('a page size that is no power of two, or below 512, is E_CORRUPT naming the stored value', () => {
@@ -55,7 +78,14 @@ test('a page size that is no power of two, or below 512, is E_CORRUPT naming the
 
 test('a size that is not a whole number of pages is E_CORRUPT, unless partial', () => {
   const image = databaseImage({ pageSize: 1024, pageCount: 3 }).subarray(0, 2500);
-  throwsWith(() => readImageHeader(image, FILE), CorruptDatabaseError, 'E_CORRUPT', 'size 2500', '1024-byte', 'truncated');
+  throwsWith(
+    () => readImageHeader(image, FILE),
+    CorruptDatabaseError,
+    'E_CORRUPT',
+    'size 2500',
+    '1024-byte',
+    'truncated',
+  );
   assert.equal(readImageHeader(image, FILE, { partial: true }), { pageSize: 1024, walMode: false });
 });
 

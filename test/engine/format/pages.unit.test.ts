@@ -4,7 +4,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CorruptDatabaseError, NotSqliteError } from '../../../lib/engine/errors.js';
 import { cacheStamp, inRollbackMode, markChanged, trustedPageCount } from '../../../lib/engine/format/header.js';
-import { changedPageNumbers, pageOf, sameBytes, withPages, withWrites, type Pages } from '../../../lib/engine/format/pages.js';
+import {
+  changedPageNumbers,
+  pageOf,
+  sameBytes,
+  withPages,
+  withWrites,
+  type Pages,
+} from '../../../lib/engine/format/pages.js';
 import { throwsWith } from '../../helpers/expect-error.js';
 import { databaseImage, getU32, page, putU32 } from '../../helpers/sqlite-bytes.js';
 
@@ -20,7 +27,7 @@ function readerOf(file: Uint8Array): (target: Uint8Array, position: number, leng
   };
 }
 
-test('pageOf is the page\'s bytes, counting from 1, sharing the image\'s memory', () => {
+test("pageOf is the page's bytes, counting from 1, sharing the image's memory", () => {
   const image = databaseImage({ pageSize: SIZE, pageCount: 3 });
   const third = pageOf(image, 3, SIZE);
   assert.is(third.length, SIZE);
@@ -74,14 +81,26 @@ test('withPages grows the image with zero pages, even over stale memory past its
   const image = buffer.subarray(0, 2 * SIZE);
   const result = withPages(image, new Map([[4, page(SIZE, 0x44)]]), 5, SIZE);
   assert.is(result.length, 5 * SIZE);
-  assert.ok(pageOf(result, 3, SIZE).every((byte) => byte === 0), 'page 3 is zeros');
+  assert.ok(
+    pageOf(result, 3, SIZE).every((byte) => byte === 0),
+    'page 3 is zeros',
+  );
   assert.ok(pageOf(result, 4, SIZE).every((byte) => byte === 0x44));
-  assert.ok(pageOf(result, 5, SIZE).every((byte) => byte === 0), 'page 5 is zeros');
-  assert.ok(pageOf(result, 2, SIZE).every((byte) => byte === 2), 'old pages kept');
+  assert.ok(
+    pageOf(result, 5, SIZE).every((byte) => byte === 0),
+    'page 5 is zeros',
+  );
+  assert.ok(
+    pageOf(result, 2, SIZE).every((byte) => byte === 2),
+    'old pages kept',
+  );
 });
 
 test('withPages grows a Buffer or a full array into a copy, leaving the original alone', () => {
-  for (const image of [Buffer.from(databaseImage({ pageSize: SIZE, pageCount: 1 })), databaseImage({ pageSize: SIZE, pageCount: 1 })]) {
+  for (const image of [
+    Buffer.from(databaseImage({ pageSize: SIZE, pageCount: 1 })),
+    databaseImage({ pageSize: SIZE, pageCount: 1 }),
+  ]) {
     const original = new Uint8Array(image);
     const result = withPages(image, new Map([[2, page(SIZE, 9)]]), 2, SIZE);
     assert.is(result.length, 2 * SIZE);
@@ -93,7 +112,15 @@ test('withPages grows a Buffer or a full array into a copy, leaving the original
 
 test('withPages cuts the image and drops pages past the new size', () => {
   const image = databaseImage({ pageSize: SIZE, pageCount: 4 });
-  const result = withPages(image, new Map([[1, page(SIZE, 1)], [3, page(SIZE, 0x33)]]), 2, SIZE);
+  const result = withPages(
+    image,
+    new Map([
+      [1, page(SIZE, 1)],
+      [3, page(SIZE, 0x33)],
+    ]),
+    2,
+    SIZE,
+  );
   assert.is(result.length, 2 * SIZE);
   assert.ok(pageOf(result, 1, SIZE).every((byte) => byte === 1));
   assert.ok(pageOf(result, 2, SIZE).every((byte) => byte === 2));
@@ -104,7 +131,10 @@ test('withWrites applies writes read from the file and names the touched pages i
   const file = databaseImage({ pageSize: SIZE, pageCount: 3 });
   file.fill(0x77, 2 * SIZE + 10, 2 * SIZE + 20); // in page 3
   file.fill(0x66, SIZE - 4, SIZE + 4); // straddles pages 1 and 2
-  const writes = new Map([[2 * SIZE + 10, 10], [SIZE - 4, 8]]);
+  const writes = new Map([
+    [2 * SIZE + 10, 10],
+    [SIZE - 4, 8],
+  ]);
   const { image: result, pages, pageSize } = withWrites(image, writes, readerOf(file), FILE);
   assert.is(pageSize, SIZE);
   assert.ok(result === image, 'in place when the length stays');
@@ -116,17 +146,28 @@ test('withWrites applies writes read from the file and names the touched pages i
 test('withWrites grows the image when SQLite writes past its end', () => {
   const image = databaseImage({ pageSize: SIZE, pageCount: 2 });
   const file = databaseImage({ pageSize: SIZE, pageCount: 4 }); // header says 4 pages
-  const writes = new Map([[0, 100], [2 * SIZE, 2 * SIZE]]);
+  const writes = new Map([
+    [0, 100],
+    [2 * SIZE, 2 * SIZE],
+  ]);
   const { image: result, pages } = withWrites(image, writes, readerOf(file), FILE);
   assert.is(result.length, 4 * SIZE);
   assert.equal([...result], [...file]);
   assert.equal([...pages.keys()], [1, 3, 4]);
 });
 
-test('withWrites shrinks to the header\'s trusted page count (SQLite truncates, which is no write)', () => {
+test("withWrites shrinks to the header's trusted page count (SQLite truncates, which is no write)", () => {
   const image = databaseImage({ pageSize: SIZE, pageCount: 4 });
   const file = databaseImage({ pageSize: SIZE, pageCount: 2 });
-  const { image: result, pages } = withWrites(image, new Map([[0, SIZE], [3 * SIZE, 16]]), readerOf(file), FILE);
+  const { image: result, pages } = withWrites(
+    image,
+    new Map([
+      [0, SIZE],
+      [3 * SIZE, 16],
+    ]),
+    readerOf(file),
+    FILE,
+  );
   assert.is(result.length, 2 * SIZE);
   assert.equal([...pages.keys()], [1], 'a write to a page past the end is not a page');
 });
@@ -141,16 +182,29 @@ test('withWrites keeps the extent when the header count is not trustworthy', () 
 test('withWrites refuses a result that is not a database, or whose page size is invalid', () => {
   const image = databaseImage({ pageSize: SIZE, pageCount: 2 });
   const garbage = new Uint8Array(2 * SIZE).fill(0x41);
-  throwsWith(() => withWrites(new Uint8Array(image), new Map([[0, 100]]), readerOf(garbage), FILE), NotSqliteError, 'E_NOT_SQLITE', FILE);
+  throwsWith(
+    () => withWrites(new Uint8Array(image), new Map([[0, 100]]), readerOf(garbage), FILE),
+    NotSqliteError,
+    'E_NOT_SQLITE',
+    FILE,
+  );
   const badSize = databaseImage({ pageSize: SIZE, pageCount: 2 });
   badSize[16] = 0x03; // page size 0x0300 = 768, not a power of two
   badSize[17] = 0x00;
-  throwsWith(() => withWrites(new Uint8Array(image), new Map([[0, 100]]), readerOf(badSize), FILE), CorruptDatabaseError, 'E_CORRUPT', 'page size');
+  throwsWith(
+    () => withWrites(new Uint8Array(image), new Map([[0, 100]]), readerOf(badSize), FILE),
+    CorruptDatabaseError,
+    'E_CORRUPT',
+    'page size',
+  );
 });
 
 test('trustedPageCount is believed only when version-valid-for equals the change counter', () => {
   assert.is(trustedPageCount(databaseImage({ pageSize: SIZE, pageCount: 3 })), 3);
-  assert.is(trustedPageCount(databaseImage({ pageSize: SIZE, pageCount: 3, changeCounter: 10, validFor: 9 })), undefined);
+  assert.is(
+    trustedPageCount(databaseImage({ pageSize: SIZE, pageCount: 3, changeCounter: 10, validFor: 9 })),
+    undefined,
+  );
   assert.is(trustedPageCount(databaseImage({ pageSize: SIZE, pageCount: 3, headerPageCount: 0 })), undefined);
 });
 

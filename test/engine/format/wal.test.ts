@@ -50,7 +50,11 @@ test.after(() => {
 test('the killed shell left its rows in an un-checkpointed -wal file', () => {
   assert.ok(small.wal.length > 0, 'the -wal file is non-empty');
   assert.equal(small.image[18], 2, 'the database file is in WAL mode');
-  assert.equal(readIds(applyWal(small.image, new Uint8Array(0), small.dbPath).image), null, 'the database file alone has no table t');
+  assert.equal(
+    readIds(applyWal(small.image, new Uint8Array(0), small.dbPath).image),
+    null,
+    'the database file alone has no table t',
+  );
   const frames = frameHeaders(small.wal, small.pageSize);
   assert.ok(frames.at(-1)!.commitSize === 0, 'the log ends with frames of the uncommitted transaction');
 });
@@ -127,7 +131,11 @@ test('a corrupted frame ends the log: only transactions committed before it appl
 
 test('a log with big-endian checksum words (magic 0x377f0683) applies the same', () => {
   const wal = withBigEndianChecksums(small.wal, small.pageSize);
-  assert.is(sqliteReadsWithLog(small, wal), `${committedIds.length}|${sum(committedIds)}`, 'SQLite accepts the re-signed log');
+  assert.is(
+    sqliteReadsWithLog(small, wal),
+    `${committedIds.length}|${sum(committedIds)}`,
+    'SQLite accepts the re-signed log',
+  );
   const { image, framesApplied } = applyWal(small.image, wal, small.dbPath);
   assert.is(framesApplied, applyWal(small.image, small.wal, small.dbPath).framesApplied);
   assert.equal(readIds(image), committedIds);
@@ -145,12 +153,20 @@ test('a log whose page size differs from the database throws CorruptDatabaseErro
 
 test('a transaction that shrinks the database (VACUUM) truncates the image to its commit size', async () => {
   // The checkpoint moves the 300 rows into the database file; the shrinking happens in the log only.
-  const statements = [insertRows(1, 300), 'PRAGMA wal_checkpoint(TRUNCATE);', 'DELETE FROM t WHERE id > 10;', 'VACUUM;'];
+  const statements = [
+    insertRows(1, 300),
+    'PRAGMA wal_checkpoint(TRUNCATE);',
+    'DELETE FROM t WHERE id > 10;',
+    'VACUUM;',
+  ];
   const shrunk = await writeKilledWalDatabase('shrunk.db', 4096, statements);
   const frames = frameHeaders(shrunk.wal, shrunk.pageSize);
   const finalSize = frames.at(-1)!.commitSize;
   assert.ok(shrunk.image.length > finalSize * shrunk.pageSize, 'the database file is larger than the final size');
-  assert.ok(frames.some((frame) => frame.pageNumber > finalSize), 'the DELETE wrote pages past the final size');
+  assert.ok(
+    frames.some((frame) => frame.pageNumber > finalSize),
+    'the DELETE wrote pages past the final size',
+  );
 
   const { image, framesApplied } = applyWal(shrunk.image, shrunk.wal, shrunk.dbPath);
   assert.is(framesApplied, frames.length);
@@ -173,20 +189,25 @@ test.run();
 /** Runs the sqlite3 shell on a fresh WAL-mode database, then SIGKILLs it so nothing gets checkpointed. */
 async function writeKilledWalDatabase(name: string, pageSize: number, statements: string[]): Promise<Fixture> {
   const dbPath = path.join(fs.mkdtempSync(path.join(root, 'fixture-')), name);
-  await killShellWhenReady(dbPath, [
-    `PRAGMA page_size=${pageSize};`,
-    'PRAGMA journal_mode=WAL;',
-    'PRAGMA wal_autocheckpoint=0;',
-    'PRAGMA cache_size=1;', // a tiny cache makes an open transaction spill its pages into the log
-    'CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT NOT NULL);',
-    ...statements,
-  ].join('\n'));
+  await killShellWhenReady(
+    dbPath,
+    [
+      `PRAGMA page_size=${pageSize};`,
+      'PRAGMA journal_mode=WAL;',
+      'PRAGMA wal_autocheckpoint=0;',
+      'PRAGMA cache_size=1;', // a tiny cache makes an open transaction spill its pages into the log
+      'CREATE TABLE t(id INTEGER PRIMARY KEY, body TEXT NOT NULL);',
+      ...statements,
+    ].join('\n'),
+  );
   return { dbPath, image: fs.readFileSync(dbPath), wal: fs.readFileSync(`${dbPath}-wal`), pageSize };
 }
 
 function insertRows(from: number, to: number): string {
-  return `WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to}) ` +
-    `INSERT INTO t SELECT i, printf('row %d %s', i, hex(zeroblob(100))) FROM n;`;
+  return (
+    `WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to}) ` +
+    `INSERT INTO t SELECT i, printf('row %d %s', i, hex(zeroblob(100))) FROM n;`
+  );
 }
 
 /** What SQLite itself reads from the database file plus `wal`, as "count|sum" of t's ids. */

@@ -4,9 +4,32 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CorruptDatabaseError } from '../../../lib/engine/errors.js';
-import { applyWal, committedPages, encodeFrames, encodeWalHeader, readWalHeader, scanCommitted, startOf, FRAME_HEADER_SIZE, WAL_HEADER_SIZE, type WalHeader } from '../../../lib/engine/format/wal.js';
+import {
+  applyWal,
+  committedPages,
+  encodeFrames,
+  encodeWalHeader,
+  readWalHeader,
+  scanCommitted,
+  startOf,
+  FRAME_HEADER_SIZE,
+  WAL_HEADER_SIZE,
+  type WalHeader,
+} from '../../../lib/engine/format/wal.js';
 import { throwsWith } from '../../helpers/expect-error.js';
-import { databaseImage, getU32, misaligned, page, putU32, referenceChecksum, referenceHeader, referenceLog, WAL_VERSION, type LogOptions, type ReferenceFrame } from '../../helpers/sqlite-bytes.js';
+import {
+  databaseImage,
+  getU32,
+  misaligned,
+  page,
+  putU32,
+  referenceChecksum,
+  referenceHeader,
+  referenceLog,
+  WAL_VERSION,
+  type LogOptions,
+  type ReferenceFrame,
+} from '../../helpers/sqlite-bytes.js';
 
 const FILE = '/db/state.db';
 const SMALL: LogOptions = { pageSize: 512, salt1: 0x11223344, salt2: 0xfedcba98 };
@@ -46,7 +69,13 @@ test('readWalHeader reads both byte orders and returns the header checksum', () 
   for (const bigEndian of [false, true]) {
     const reference = referenceHeader({ ...SMALL, bigEndian, checkpointSequence: 5 });
     const read = readWalHeader(reference.bytes, FILE);
-    assert.equal(read, { pageSize: 512, salt1: SMALL.salt1, salt2: SMALL.salt2, checksum: reference.checksum, bigEndianChecksum: bigEndian });
+    assert.equal(read, {
+      pageSize: 512,
+      salt1: SMALL.salt1,
+      salt2: SMALL.salt2,
+      checksum: reference.checksum,
+      bigEndianChecksum: bigEndian,
+    });
     // A Buffer-like view at an odd offset reads the same.
     assert.equal(readWalHeader(misaligned(reference.bytes), FILE), read);
   }
@@ -96,20 +125,47 @@ test('startOf is the first frame, carrying the header checksum', () => {
 test('encodeFrames writes the reference frames, the last one the commit, chained from the header', () => {
   for (const bigEndian of [false, true]) {
     const options = { ...SMALL, bigEndian };
-    const pages: Array<[number, Uint8Array]> = [[1, page(512, 0x10)], [2, page(512, 0x20)], [5, page(512, 0x50)]];
-    const reference = referenceLog(options, [{ page: 1, content: pages[0]![1] }, { page: 2, content: pages[1]![1] }, { page: 5, content: pages[2]![1], commit: 5 }]);
+    const pages: Array<[number, Uint8Array]> = [
+      [1, page(512, 0x10)],
+      [2, page(512, 0x20)],
+      [5, page(512, 0x50)],
+    ];
+    const reference = referenceLog(options, [
+      { page: 1, content: pages[0]![1] },
+      { page: 2, content: pages[1]![1] },
+      { page: 5, content: pages[2]![1], commit: 5 },
+    ]);
     const { bytes, end } = encodeFrames(header(options), startOf(header(options)), pages, 5);
-    assert.equal([...bytes], [...reference.bytes.subarray(WAL_HEADER_SIZE)], `byte order ${bigEndian ? 'big' : 'little'}`);
+    assert.equal(
+      [...bytes],
+      [...reference.bytes.subarray(WAL_HEADER_SIZE)],
+      `byte order ${bigEndian ? 'big' : 'little'}`,
+    );
     assert.equal(end, { offset: reference.bytes.length, checksum: reference.sums[2] });
   }
 });
 
 test('encodeFrames continues a log: two calls make the same bytes as one log of two commits', () => {
   const found = header(SMALL);
-  const first = encodeFrames(found, startOf(found), [[1, page(512, 1)], [2, page(512, 2)]], 2);
+  const first = encodeFrames(
+    found,
+    startOf(found),
+    [
+      [1, page(512, 1)],
+      [2, page(512, 2)],
+    ],
+    2,
+  );
   const second = encodeFrames(found, first.end, [[3, page(512, 3)]], 3);
-  const reference = referenceLog(SMALL, [{ page: 1, content: page(512, 1) }, { page: 2, content: page(512, 2), commit: 2 }, { page: 3, content: page(512, 3), commit: 3 }]);
-  assert.equal([...encodeWalHeader(512, SMALL.salt1, SMALL.salt2), ...first.bytes, ...second.bytes], [...reference.bytes]);
+  const reference = referenceLog(SMALL, [
+    { page: 1, content: page(512, 1) },
+    { page: 2, content: page(512, 2), commit: 2 },
+    { page: 3, content: page(512, 3), commit: 3 },
+  ]);
+  assert.equal(
+    [...encodeWalHeader(512, SMALL.salt1, SMALL.salt2), ...first.bytes, ...second.bytes],
+    [...reference.bytes],
+  );
   assert.equal(second.end, { offset: reference.bytes.length, checksum: reference.sums[2] });
 });
 
@@ -119,16 +175,27 @@ test('scanCommitted keeps the frames up to the last commit and leaves out the un
     const log = referenceLog(options, twoCommitsAndATail());
     const found = header(options);
     const committed = scanCommitted(log.bytes, 0, found, startOf(found));
-    assert.equal(committed, { frameOffsets: log.offsets.slice(0, 3), end: { offset: log.offsets[3]!, checksum: log.sums[2] }, pageCount: 3 });
+    assert.equal(committed, {
+      frameOffsets: log.offsets.slice(0, 3),
+      end: { offset: log.offsets[3]!, checksum: log.sums[2] },
+      pageCount: 3,
+    });
     // Unaligned bytes (a Buffer from the pool, say) give the same answer.
     assert.equal(scanCommitted(misaligned(log.bytes), 0, found, startOf(found)), committed);
   }
 });
 
 test('scanCommitted finds nothing in a log without a commit frame', () => {
-  const log = referenceLog(SMALL, [{ page: 1, content: page(512, 1) }, { page: 2, content: page(512, 2) }]);
+  const log = referenceLog(SMALL, [
+    { page: 1, content: page(512, 1) },
+    { page: 2, content: page(512, 2) },
+  ]);
   const found = header(SMALL);
-  assert.equal(scanCommitted(log.bytes, 0, found, startOf(found)), { frameOffsets: [], end: startOf(found), pageCount: 0 });
+  assert.equal(scanCommitted(log.bytes, 0, found, startOf(found)), {
+    frameOffsets: [],
+    end: startOf(found),
+    pageCount: 0,
+  });
   assert.equal(scanCommitted(log.bytes.subarray(0, 32), 0, found, startOf(found)).pageCount, 0, 'header only');
 });
 
@@ -151,11 +218,17 @@ test('scanCommitted stops at a frame whose checksum fails, and ignores everythin
 
   const inSum = referenceLog(SMALL, twoCommitsAndATail());
   inSum.bytes[inSum.offsets[1]! + 20] ^= 0x01; // the commit frame's second checksum word
-  assert.equal(scanCommitted(inSum.bytes, 0, found, startOf(found)).pageCount, 0, 'the first commit is gone, so is the second');
+  assert.equal(
+    scanCommitted(inSum.bytes, 0, found, startOf(found)).pageCount,
+    0,
+    'the first commit is gone, so is the second',
+  );
 
   // A frame checksummed from the wrong seed (another log's chain) does not hold either.
   const foreign = referenceLog({ ...SMALL, salt2: SMALL.salt2 ^ 1 }, twoCommitsAndATail());
-  for (const offset of foreign.offsets) { putU32(foreign.bytes, offset + 12, SMALL.salt2); }
+  for (const offset of foreign.offsets) {
+    putU32(foreign.bytes, offset + 12, SMALL.salt2);
+  }
   assert.equal(scanCommitted(foreign.bytes, 0, found, startOf(found)).pageCount, 0);
 });
 
@@ -179,9 +252,16 @@ test('scanCommitted reads a slice of the log from a later position, with offsets
   const afterFirst = { offset: log.offsets[2]!, checksum: log.sums[1] };
   const slice = log.bytes.subarray(afterFirst.offset);
   const committed = scanCommitted(slice, afterFirst.offset, found, afterFirst);
-  assert.equal(committed, { frameOffsets: [log.offsets[2]!], end: { offset: log.offsets[3]!, checksum: log.sums[2] }, pageCount: 3 });
+  assert.equal(committed, {
+    frameOffsets: [log.offsets[2]!],
+    end: { offset: log.offsets[3]!, checksum: log.sums[2] },
+    pageCount: 3,
+  });
   // Nothing new past the last commit.
-  assert.equal(scanCommitted(log.bytes.subarray(log.offsets[3]!), log.offsets[3]!, found, committed.end).frameOffsets, []);
+  assert.equal(
+    scanCommitted(log.bytes.subarray(log.offsets[3]!), log.offsets[3]!, found, committed.end).frameOffsets,
+    [],
+  );
 });
 
 test('committedPages: the last frame of a page wins, page 1 comes in rollback mode, the log is not changed', () => {
@@ -200,11 +280,20 @@ test('committedPages: the last frame of a page wins, page 1 comes in rollback mo
   const first = pages.get(1)!;
   assert.equal([first[18], first[19]], [1, 1]);
   assert.equal([...first.subarray(20)], [...page1.subarray(20)]);
-  assert.equal([log.bytes[log.offsets[0]! + 24 + 18], log.bytes[log.offsets[0]! + 24 + 19]], [2, 2], 'the frame in the log still says WAL mode');
+  assert.equal(
+    [log.bytes[log.offsets[0]! + 24 + 18], log.bytes[log.offsets[0]! + 24 + 19]],
+    [2, 2],
+    'the frame in the log still says WAL mode',
+  );
 
   // From a slice of the log, given where it starts.
   const from = log.offsets[1]!;
-  const sliced = committedPages(log.bytes.subarray(from), from, { ...committed, frameOffsets: committed.frameOffsets.slice(1) }, pageSize);
+  const sliced = committedPages(
+    log.bytes.subarray(from),
+    from,
+    { ...committed, frameOffsets: committed.frameOffsets.slice(1) },
+    pageSize,
+  );
   assert.equal([...sliced.get(2)!], [...page(pageSize, 0x22)]);
 });
 
@@ -218,7 +307,7 @@ test('applyWal lays the committed pages over the image: grown, in rollback mode,
     { page: 2, content: page(pageSize, 0x99) }, // never committed
   ]);
   const applied = applyWal(image, log.bytes, FILE);
-  assert.equal([...image], [...before], 'the caller\'s image is left as it was');
+  assert.equal([...image], [...before], "the caller's image is left as it was");
   assert.is(applied.framesApplied, 2);
   assert.equal(applied.log?.end, { offset: log.offsets[2]!, checksum: log.sums[1] });
   assert.equal(applied.log?.header, header(SMALL));
@@ -246,7 +335,10 @@ test('applyWal on an empty database takes the page size from the log', () => {
   const pageSize = 1024;
   const options = { ...SMALL, pageSize };
   const page1 = databaseImage({ pageSize, pageCount: 1, versions: [2, 2] });
-  const log = referenceLog(options, [{ page: 1, content: page1 }, { page: 2, content: page(pageSize, 2), commit: 2 }]);
+  const log = referenceLog(options, [
+    { page: 1, content: page1 },
+    { page: 2, content: page(pageSize, 2), commit: 2 },
+  ]);
   const { image, framesApplied } = applyWal(new Uint8Array(0), log.bytes, FILE);
   assert.is(framesApplied, 2);
   assert.is(image.length, 2 * pageSize);
@@ -262,7 +354,7 @@ test('applyWal with a log SQLite would ignore returns a rollback-mode copy and n
     assert.is(applied.log, undefined);
     assert.ok(applied.image !== image, 'a copy');
     assert.equal([applied.image[18], applied.image[19]], [1, 1]);
-    assert.equal([image[18], image[19]], [2, 2], 'the caller\'s image is left as it was');
+    assert.equal([image[18], image[19]], [2, 2], "the caller's image is left as it was");
     assert.equal([...applied.image.subarray(20)], [...image.subarray(20)]);
   }
 });
@@ -287,10 +379,23 @@ test('applyWal handles 65536-byte pages, stored as 1 in the database header', ()
   assert.is(result[pageSize + 65535], 0x42);
 });
 
-test('applyWal refuses a log whose page size is not the database\'s, and a database shorter than its header', () => {
+test("applyWal refuses a log whose page size is not the database's, and a database shorter than its header", () => {
   const log = referenceLog(SMALL, [{ page: 1, content: page(512, 1), commit: 1 }]);
-  throwsWith(() => applyWal(databaseImage({ pageSize: 1024, pageCount: 1 }), log.bytes, FILE), CorruptDatabaseError, 'E_CORRUPT', FILE, '512-byte', '1024-byte');
-  throwsWith(() => applyWal(databaseImage({ pageSize: 512, pageCount: 1 }).subarray(0, 60), log.bytes, FILE), CorruptDatabaseError, 'E_CORRUPT', FILE, '60 bytes');
+  throwsWith(
+    () => applyWal(databaseImage({ pageSize: 1024, pageCount: 1 }), log.bytes, FILE),
+    CorruptDatabaseError,
+    'E_CORRUPT',
+    FILE,
+    '512-byte',
+    '1024-byte',
+  );
+  throwsWith(
+    () => applyWal(databaseImage({ pageSize: 512, pageCount: 1 }).subarray(0, 60), log.bytes, FILE),
+    CorruptDatabaseError,
+    'E_CORRUPT',
+    FILE,
+    '60 bytes',
+  );
 });
 
 test.run();

@@ -5,7 +5,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AgentFarmStateError, SharedDatabase } from '../../../lib/engine/index.js';
@@ -30,10 +40,17 @@ async function existingDatabase(dbPath: string): Promise<void> {
   await db.close();
 }
 
-const plants: { name: string; plant: (path: string, folder: string) => void; check: (path: string, folder: string) => void }[] = [
+const plants: {
+  name: string;
+  plant: (path: string, folder: string) => void;
+  check: (path: string, folder: string) => void;
+}[] = [
   {
     name: 'a symbolic link to a folder elsewhere',
-    plant: (path, folder) => { mkdirSync(join(folder, 'elsewhere')); symlinkSync(join(folder, 'elsewhere'), path); },
+    plant: (path, folder) => {
+      mkdirSync(join(folder, 'elsewhere'));
+      symlinkSync(join(folder, 'elsewhere'), path);
+    },
     check: (path, folder) => {
       assert.ok(lstatSync(path).isSymbolicLink(), 'the link is left in place');
       assert.equal(readdirSync(join(folder, 'elsewhere')), [], 'nothing was created through it');
@@ -55,73 +72,90 @@ const plants: { name: string; plant: (path: string, folder: string) => void; che
 ];
 
 for (const { name, plant, check } of plants) {
-  test(`state.db.lock planted as ${name}: a write is refused with E_UNSAFE_PATH naming it`, inFolder(async (folder) => {
-    const dbPath = join(folder, 'state.db');
-    await existingDatabase(dbPath);
-    plant(`${dbPath}.lock`, folder);
-    const db = await SharedDatabase.open(dbPath, options);
-    try {
-      const error = await refusal(() => db.transaction((sql) => sql.run("INSERT INTO items (writer, seq) VALUES ('w', 1)")));
-      assert.is(error.code, 'E_UNSAFE_PATH');
-      assert.ok(error.message.includes(`${dbPath}.lock`), error.message);
-    } finally {
-      await db.close();
-    }
-    check(`${dbPath}.lock`, folder);
-  }));
+  test(
+    `state.db.lock planted as ${name}: a write is refused with E_UNSAFE_PATH naming it`,
+    inFolder(async (folder) => {
+      const dbPath = join(folder, 'state.db');
+      await existingDatabase(dbPath);
+      plant(`${dbPath}.lock`, folder);
+      const db = await SharedDatabase.open(dbPath, options);
+      try {
+        const error = await refusal(() =>
+          db.transaction((sql) => sql.run("INSERT INTO items (writer, seq) VALUES ('w', 1)")),
+        );
+        assert.is(error.code, 'E_UNSAFE_PATH');
+        assert.ok(error.message.includes(`${dbPath}.lock`), error.message);
+      } finally {
+        await db.close();
+      }
+      check(`${dbPath}.lock`, folder);
+    }),
+  );
 
-  test(`state.db.lock.waiting planted as ${name}: a waiting writer is refused with E_UNSAFE_PATH naming it`, inFolder(async (folder) => {
-    const dbPath = join(folder, 'state.db');
-    await existingDatabase(dbPath);
-    plant(`${dbPath}.lock.waiting`, folder);
-    const holder = startWorker(['hold', dbPath, '1500']);
-    const holderDone = finished(holder);
-    await waitForLine(holder, 'holding');
-    const db = await SharedDatabase.open(dbPath, options);
-    try {
-      // It waits longer than 100 ms, so it announces itself at the mark.
-      const error = await refusal(() => db.transaction((sql) => sql.run("INSERT INTO items (writer, seq) VALUES ('w', 1)")));
-      assert.is(error.code, 'E_UNSAFE_PATH');
-      assert.ok(error.message.includes(`${dbPath}.lock.waiting`), error.message);
-    } finally {
-      await db.close();
-      await holderDone;
-    }
-    check(`${dbPath}.lock.waiting`, folder);
-  }));
+  test(
+    `state.db.lock.waiting planted as ${name}: a waiting writer is refused with E_UNSAFE_PATH naming it`,
+    inFolder(async (folder) => {
+      const dbPath = join(folder, 'state.db');
+      await existingDatabase(dbPath);
+      plant(`${dbPath}.lock.waiting`, folder);
+      const holder = startWorker(['hold', dbPath, '1500']);
+      const holderDone = finished(holder);
+      await waitForLine(holder, 'holding');
+      const db = await SharedDatabase.open(dbPath, options);
+      try {
+        // It waits longer than 100 ms, so it announces itself at the mark.
+        const error = await refusal(() =>
+          db.transaction((sql) => sql.run("INSERT INTO items (writer, seq) VALUES ('w', 1)")),
+        );
+        assert.is(error.code, 'E_UNSAFE_PATH');
+        assert.ok(error.message.includes(`${dbPath}.lock.waiting`), error.message);
+      } finally {
+        await db.close();
+        await holderDone;
+      }
+      check(`${dbPath}.lock.waiting`, folder);
+    }),
+  );
 }
 
-test('a lock folder whose holder record is a symbolic link is refused, and the link left in place', inFolder(async (folder) => {
-  const dbPath = join(folder, 'state.db');
-  await existingDatabase(dbPath);
-  const target = join(folder, 'target');
-  writeFileSync(target, 'precious');
-  mkdirSync(`${dbPath}.lock`);
-  symlinkSync(target, `${dbPath}.lock/holder`);
-  const db = await SharedDatabase.open(dbPath, options);
-  try {
-    const error = await refusal(() => db.transaction((sql) => sql.run("INSERT INTO items (writer, seq) VALUES ('w', 1)")));
-    assert.is(error.code, 'E_UNSAFE_PATH');
-    assert.ok(error.message.includes(`${dbPath}.lock/holder`), error.message);
-  } finally {
-    await db.close();
-  }
-  assert.ok(lstatSync(`${dbPath}.lock/holder`).isSymbolicLink());
-  assert.is(readFileSync(target, 'utf8'), 'precious');
-}));
+test(
+  'a lock folder whose holder record is a symbolic link is refused, and the link left in place',
+  inFolder(async (folder) => {
+    const dbPath = join(folder, 'state.db');
+    await existingDatabase(dbPath);
+    const target = join(folder, 'target');
+    writeFileSync(target, 'precious');
+    mkdirSync(`${dbPath}.lock`);
+    symlinkSync(target, `${dbPath}.lock/holder`);
+    const db = await SharedDatabase.open(dbPath, options);
+    try {
+      const error = await refusal(() =>
+        db.transaction((sql) => sql.run("INSERT INTO items (writer, seq) VALUES ('w', 1)")),
+      );
+      assert.is(error.code, 'E_UNSAFE_PATH');
+      assert.ok(error.message.includes(`${dbPath}.lock/holder`), error.message);
+    } finally {
+      await db.close();
+    }
+    assert.ok(lstatSync(`${dbPath}.lock/holder`).isSymbolicLink());
+    assert.is(readFileSync(target, 'utf8'), 'precious');
+  }),
+);
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const asNobody = process.getuid?.() === 0;
 
-test(`a folder the writer cannot write: E_PERMISSION naming the folder${asNobody ? '' : ' (skipped: needs root to run the child as nobody)'}`, inFolder(async (folder) => {
-  if (!asNobody) return;
-  const projectFolder = join(folder, 'project');
-  mkdirSync(projectFolder);
-  const dbPath = join(projectFolder, 'state.db');
-  await existingDatabase(dbPath);
-  chmodSync(folder, 0o755);
-  chmodSync(projectFolder, 0o555);
-  const script = `
+test(
+  `a folder the writer cannot write: E_PERMISSION naming the folder${asNobody ? '' : ' (skipped: needs root to run the child as nobody)'}`,
+  inFolder(async (folder) => {
+    if (!asNobody) return;
+    const projectFolder = join(folder, 'project');
+    mkdirSync(projectFolder);
+    const dbPath = join(projectFolder, 'state.db');
+    await existingDatabase(dbPath);
+    chmodSync(folder, 0o755);
+    chmodSync(projectFolder, 0o555);
+    const script = `
     const { acquireLock, DEFAULT_LOCK_TIMING } = await import(${JSON.stringify(join(root, 'lib/engine/lock/lock.ts'))});
     // The lock itself, not a transaction: that checks the folder before it ever reaches the lock.
     try {
@@ -130,15 +164,30 @@ test(`a folder the writer cannot write: E_PERMISSION naming the folder${asNobody
     } catch (error) {
       console.log(JSON.stringify({ code: error.code, message: error.message, name: error.constructor.name }));
     }`;
-  const child = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--import', join(root, 'test/helpers/register.mjs'), '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const run = await finished(child);
-  assert.is(run.code, 0, run.stderr);
-  const outcome = JSON.parse(run.stdout.trim().split('\n').pop()!);
-  assert.is(outcome.code, 'E_PERMISSION', run.stdout);
-  assert.ok(outcome.message.includes(projectFolder), outcome.message);
-  assert.ok(outcome.message.includes('state.db.lock'), outcome.message);
-  assert.match(outcome.message, /EACCES/);
-  assert.equal(readdirSync(projectFolder), ['state.db']);
-}));
+    const child = spawn(
+      'setpriv',
+      [
+        '--reuid=nobody',
+        '--regid=nogroup',
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        join(root, 'test/helpers/register.mjs'),
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const run = await finished(child);
+    assert.is(run.code, 0, run.stderr);
+    const outcome = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    assert.is(outcome.code, 'E_PERMISSION', run.stdout);
+    assert.ok(outcome.message.includes(projectFolder), outcome.message);
+    assert.ok(outcome.message.includes('state.db.lock'), outcome.message);
+    assert.match(outcome.message, /EACCES/);
+    assert.equal(readdirSync(projectFolder), ['state.db']);
+  }),
+);
 
 test.run();
