@@ -20,6 +20,7 @@ export { removeDatabaseFiles } from './io/remove.js';
 export { DEFAULT_LOCK_TIMING, lockPathOf } from './lock/lock.js';
 export { isProcessAlive } from './io/process-alive.js';
 export {
+  entryKind,
   OPEN_CREATE_NEW,
   OPEN_READ,
   openRegularFile,

@@ -2,8 +2,8 @@
 // its files 0600. One that is more open is tightened when this user owns it, and
 // refused otherwise. The checks and the chmod act on the opened descriptor, so a
 // file swapped for a symlink between the two is never followed.
-import { closeSync, constants, fchmodSync, fstatSync, openSync, type Stats } from 'node:fs';
-import { fileSystemError, UnsafePathError } from '../engine/index.js';
+import { closeSync, constants, fchmodSync, fstatSync, openSync } from 'node:fs';
+import { entryKind, fileSystemError, UnsafePathError } from '../engine/index.js';
 import { NotPrivateError } from '../shared/errors.js';
 
 const FOLDER_MODE = 0o700;
@@ -32,7 +32,7 @@ function tighten(path: string, flags: number, wantedMode: number, kind: 'file' |
   }
   try {
     const stats = fstatSync(fd);
-    if (kind === 'file' && !stats.isFile()) throw new UnsafePathError(path, describeEntry(stats), kind);
+    if (kind === 'file' && !stats.isFile()) throw new UnsafePathError(path, entryKind(stats), kind);
     if ((stats.mode & SHARED_BITS) === 0) return;
     if (stats.uid !== process.getuid!()) throw new NotPrivateError(path, stats.mode, stats.uid, wantedMode);
     try {
@@ -43,12 +43,4 @@ function tighten(path: string, flags: number, wantedMode: number, kind: 'file' |
   } finally {
     closeSync(fd);
   }
-}
-
-function describeEntry(stats: Stats): string {
-  if (stats.isDirectory()) return 'a folder';
-  if (stats.isFIFO()) return 'a named pipe';
-  if (stats.isSocket()) return 'a socket';
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
-  return 'not a regular file';
 }

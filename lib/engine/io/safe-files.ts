@@ -117,5 +117,6 @@ export function entryKind(stats: Stats | BigIntStats): string {
   if (stats.isFIFO()) return 'a named pipe';
   if (stats.isSocket()) return 'a socket';
   if (stats.isBlockDevice() || stats.isCharacterDevice()) return 'a device';
-  return 'not a regular file';
+  if (stats.isFile()) return 'a regular file';
+  return 'an entry of an unknown kind';
 }

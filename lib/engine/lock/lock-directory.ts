@@ -24,6 +24,7 @@ import {
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileSystemError, UnsafePathError } from '../errors.js';
+import { entryKind } from '../io/safe-files.js';
 
 /** The file inside the lock directory that names its holder. */
 export const HOLDER_FILE = 'holder';
@@ -276,13 +277,7 @@ function statOrUndefined(path: string): Stats | undefined {
 
 /** Refuses a lock path that is a symbolic link or not a folder. */
 function assertDirectory(path: string, stats: Stats | undefined): void {
-  if (stats && !stats.isDirectory()) throw new UnsafePathError(path, describeEntry(stats), 'folder');
-}
-
-export function describeEntry(stats: Stats): string {
-  if (stats.isSymbolicLink()) return 'a symbolic link';
-  if (stats.isFile()) return 'a regular file';
-  return 'neither a folder nor a regular file';
+  if (stats && !stats.isDirectory()) throw new UnsafePathError(path, entryKind(stats), 'folder');
 }
 
 function lockFolderError(error: unknown, lockPath: string): unknown {

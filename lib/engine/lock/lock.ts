@@ -8,7 +8,6 @@ import { lstatSync, mkdirSync, rmdirSync, type Stats } from 'node:fs';
 import { BusyError, fileSystemError, UnsafePathError } from '../errors.js';
 import {
   createLockDirectory,
-  describeEntry,
   HOST_IDENTITY,
   judgeLockDirectory,
   ownsLockDirectory,
@@ -17,6 +16,7 @@ import {
   takeOverLockDirectory,
   type OwnLockDirectory,
 } from './lock-directory.js';
+import { entryKind } from '../io/safe-files.js';
 import { lockReleasedOrTimeout } from './release-signal.js';
 
 export interface LockTiming {
@@ -131,7 +131,7 @@ function assertFolder(path: string): boolean {
   } catch {
     return false;
   }
-  if (!stats.isDirectory()) throw new UnsafePathError(path, describeEntry(stats), 'folder');
+  if (!stats.isDirectory()) throw new UnsafePathError(path, entryKind(stats), 'folder');
   return true;
 }
 
