@@ -44,8 +44,42 @@ export function assertSchema(
   filePath: string,
   { otherTables }: { otherTables: 'allowed' | 'refused' },
 ): void {
+  if (storedAsWritten(db, ddl, otherTables === 'refused')) return;
   const differences = compareTables(expectedTables(db, ddl), tablesOf(db), otherTables === 'refused');
   if (differences.length > 0) throw new UnknownSchemaError(filePath, differences);
+}
+
+/**
+ * True when every table `ddl` creates is stored with the very text `ddl` gives it
+ * (SQLite derives the columns from that text): the files this package made. Another
+ * text (the native version's own, or a damaged one) is compared column by column.
+ */
+function storedAsWritten(db: SqlDatabase, ddl: string, refuseOtherTables: boolean): boolean {
+  const expected = createTableTexts(ddl);
+  const stored = selectAll(
+    db,
+    "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+  ).filter((row) => !BOOKKEEPING.has(String(row.name)));
+  if (refuseOtherTables && stored.length !== expected.size) return false;
+  const texts = new Map(stored.map((row) => [String(row.name), String(row.sql)]));
+  for (const [name, text] of expected) if (texts.get(name) !== text) return false;
+  return true;
+}
+
+const textsByDdl = new Map<string, Map<string, string>>();
+
+/** The CREATE TABLE statements of `ddl` by table name, as SQLite stores them (without the semicolon). */
+function createTableTexts(ddl: string): Map<string, string> {
+  let texts = textsByDdl.get(ddl);
+  if (texts) return texts;
+  texts = new Map();
+  // A table's statement holds no semicolon; a trigger's body does, but triggers are not looked at here.
+  for (const statement of ddl.split(';').map((part) => part.trim())) {
+    const name = /^CREATE TABLE (\w+)/.exec(statement)?.[1];
+    if (name) texts.set(name, statement);
+  }
+  textsByDdl.set(ddl, texts);
+  return texts;
 }
 
 const expectedByDdl = new Map<string, Map<string, Column[]>>();
