@@ -1,7 +1,7 @@
 // Turns SQLite's constraint messages into ConstraintErrors that name the field and
 // the offending value, so a caller learns "builders.port = 4210 is taken", not
 // "UNIQUE constraint failed".
-import { ConstraintError, describe } from './errors.js';
+import { ConstraintError, messageOf } from './errors.js';
 
 /**
  * Runs `fn`; a constraint failure on `table` becomes a ConstraintError whose value is
@@ -16,7 +16,7 @@ export function withConstraintErrors<T>(table: string, row: Record<string, unkno
 }
 
 function asConstraintError(table: string, row: Record<string, unknown>, error: unknown): ConstraintError | undefined {
-  const message = describe(error);
+  const message = messageOf(error);
   const unique = /UNIQUE constraint failed: (\w+)\.(\w+)/.exec(message);
   if (unique)
     return new ConstraintError(unique[1]!, unique[2]!, row[unique[2]!], 'unique', 'is already taken by another row');

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import {
   CorruptDatabaseError,
   DatabaseClosedError,
-  describe,
+  messageOf,
   FileSystemError,
   LockLostError,
   ReadOnlyError,
@@ -110,7 +110,7 @@ export class SharedDatabase {
     } catch (error) {
       this.copy.drop(); // whatever fn left in memory is not trusted
       // Its transaction ended inside fn: whatever came after ran outside it.
-      if (/no transaction is active/.test(describe(error))) {
+      if (/no transaction is active/.test(messageOf(error))) {
         throw new ReadOnlyError(
           this.path,
           'read() ended its own transaction (a COMMIT or ROLLBACK in fn); make changes in transaction()',

@@ -43,7 +43,7 @@ export class WasmLoadError extends AgentFarmStateError<EngineErrorCode> {
   ) {
     super(
       'E_WASM_LOAD',
-      `cannot load the SQLite WebAssembly from ${wasmPath}: ${describe(cause)}. Reinstall the package, or point the wasmPath option or AF_SQLJS_WASM at a sql-wasm.wasm from sql.js.`,
+      `cannot load the SQLite WebAssembly from ${wasmPath}: ${messageOf(cause)}. Reinstall the package, or point the wasmPath option or AF_SQLJS_WASM at a sql-wasm.wasm from sql.js.`,
       { cause },
     );
   }
@@ -176,7 +176,7 @@ export class FileSystemError extends AgentFarmStateError<EngineErrorCode> {
     advice: string,
     cause: unknown,
   ) {
-    super(code, `cannot ${action} ${path}: ${errno} (${describe(cause)}). ${advice}`, { cause });
+    super(code, `cannot ${action} ${path}: ${errno} (${messageOf(cause)}). ${advice}`, { cause });
   }
 }
 
@@ -235,11 +235,6 @@ export function fileSystemError(error: unknown, path: string, action: string): u
 
 /** The message of anything thrown: an Error's message, else its text. */
 export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** The engine's own name for messageOf. */
-export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 

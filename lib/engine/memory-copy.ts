@@ -3,7 +3,7 @@
 // log when it can and writing just the pages that changed into sql.js's file; when it
 // cannot, a new copy is opened from the database with its log applied.
 import { closeSync, fstatSync, readFileSync } from 'node:fs';
-import { CorruptDatabaseError, describe, fileSystemError, SchemaTooNewError } from './errors.js';
+import { CorruptDatabaseError, messageOf, fileSystemError, SchemaTooNewError } from './errors.js';
 import { cacheStamp, markChanged, readImageHeader } from './format/header.js';
 import { changedPageNumbers, pageOf, sameBytes, withPages } from './format/pages.js';
 import { applyWal, committedPages, scanCommitted, WAL_HEADER_SIZE } from './format/wal.js';
@@ -222,7 +222,7 @@ export class MemoryCopy {
     try {
       db = this.newDatabase(image);
     } catch (error) {
-      throw new CorruptDatabaseError(this.path, describe(error));
+      throw new CorruptDatabaseError(this.path, messageOf(error));
     }
     try {
       guardCorruption(this.path, () => {

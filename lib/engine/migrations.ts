@@ -1,7 +1,7 @@
 // Schema versions: an ordered list of migrations, each applied in its own
 // transaction and recorded in `_migrations`, exactly once however many processes
 // open a fresh file at the same time (the check runs under the write lock).
-import { describe } from './errors.js';
+import { messageOf } from './errors.js';
 import { selectOne } from './rows.js';
 import type { SqlDatabase } from './sqljs/types.js';
 
@@ -31,8 +31,8 @@ export function recordedVersion(db: SqlDatabase): number {
     return Number(selectOne(db, 'SELECT coalesce(max(version), 0) AS version FROM _migrations')!.version);
   } catch (error) {
     // Only a damaged schema lacks the column; worded as SQLite words damage, so the caller's guard names the file.
-    if (/no such column/.test(describe(error)))
-      throw new Error(`malformed database schema (_migrations has no version column: ${describe(error)})`);
+    if (/no such column/.test(messageOf(error)))
+      throw new Error(`malformed database schema (_migrations has no version column: ${messageOf(error)})`);
     throw error;
   }
 }

@@ -4,7 +4,7 @@
 // connection settings, a second statement). The caller discards the database copy
 // afterwards, so neither the setting nor anything a query did outlives it. Rows go
 // to `onRow` one at a time as SQLite steps them: nothing here collects them.
-import { AgentFarmStateError, CorruptDatabaseError, InvalidInputError, ReadOnlyError, describe } from './errors.js';
+import { AgentFarmStateError, CorruptDatabaseError, InvalidInputError, ReadOnlyError, messageOf } from './errors.js';
 import { eachRow, type Row } from './rows.js';
 import type { SqlDatabase } from './sqljs/types.js';
 
@@ -40,7 +40,7 @@ export function runReadOnlyQuery(db: SqlDatabase, sql: string, filePath: string,
   } catch (error) {
     // The caller's own error (it stopped the rows), or one of ours: as it is.
     if (error instanceof AgentFarmStateError || (sinkError && error === sinkError.error)) throw error;
-    const message = describe(error);
+    const message = messageOf(error);
     if (/readonly|read-only/i.test(message))
       throw new ReadOnlyError(filePath, `the statement would write to the database (${message})`);
     if (/malformed|not a database|file is encrypted/i.test(message)) throw new CorruptDatabaseError(filePath, message);
@@ -61,7 +61,7 @@ function stepAll(db: SqlDatabase, text: string, onRow: RowSink): void {
     });
   } catch (error) {
     // SQLite ends a check that found damage with SQLITE_CORRUPT after its report: the report is the answer.
-    if (!(reported && DAMAGE_CHECK.test(text) && /malformed/i.test(describe(error)))) throw error;
+    if (!(reported && DAMAGE_CHECK.test(text) && /malformed/i.test(messageOf(error)))) throw error;
   } finally {
     statement.free();
   }

@@ -1,7 +1,7 @@
 // Running a function inside one SQLite transaction of the memory copy, and what
 // SQLite's own errors mean: the statements around `fn`, the writes it left in the
 // in-memory file, and the errors that say the file is damaged.
-import { CorruptDatabaseError, describe } from './errors.js';
+import { CorruptDatabaseError, messageOf } from './errors.js';
 import { execute, selectOne } from './rows.js';
 import type { MemoryFile } from './sqljs/memory-file.js';
 import type { SqlDatabase } from './sqljs/types.js';
@@ -63,7 +63,7 @@ export function guardCorruption<T>(filePath: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (DAMAGE.test(describe(error))) throw new CorruptDatabaseError(filePath, describe(error));
+    if (DAMAGE.test(messageOf(error))) throw new CorruptDatabaseError(filePath, messageOf(error));
     throw error;
   }
 }
