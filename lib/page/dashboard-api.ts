@@ -1,0 +1,56 @@
+/// <reference lib="dom" />
+// The dashboard server's state-changing routes. The secret travels in the HttpOnly
+// cookie the printed URL set; the server wants JSON and the page's own Origin, which
+// a same-origin fetch sends. A refusal `{error: {code, message}}` becomes an ApiError.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(
+      0,
+      'E_UNREACHABLE',
+      'the dashboard server is not answering (is the farm running? "af dashboard")',
+    );
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) {
+    const error = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+    throw new ApiError(
+      response.status,
+      typeof error?.code === 'string' ? error.code : `HTTP_${response.status}`,
+      typeof error?.message === 'string' ? error.message : text.trim() || response.statusText,
+    );
+  }
+  return parsed as T;
+}
+
+export const api = {
+  newShell: (name?: string) => call<{ id: string; port: number; name: string }>('POST', '/api/tabs/shell', { name }),
+  openFile: (path: string) =>
+    call<{ id: string; port: number; existing?: boolean }>('POST', '/api/tabs/file', { path }),
+  closeTab: (tabId: string) => call<{ ok: true }>('DELETE', `/api/tabs/${encodeURIComponent(tabId)}`),
+  stopFarm: () => call<{ stopped: unknown[] }>('POST', '/api/stop', {}),
+};

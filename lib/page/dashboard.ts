@@ -1,0 +1,164 @@
+/// <reference lib="dom" />
+// The dashboard page: renders the Overview the server put in the page, then every
+// Overview /api/events pushes, in place. Buttons call the server's routes; what they
+// change comes back through the same stream, so the page shows only what the farm
+// really is.
+import { api } from './dashboard-api.js';
+import { architectPane } from './dashboard-architect.js';
+import { actionDialog, describeError } from './dashboard-dialogs.js';
+import { byId, element, setAttribute, setText } from './dashboard-dom.js';
+import { type Connection, followOverview } from './dashboard-live.js';
+import { notifier } from './dashboard-notices.js';
+import type { Overview, Tab } from './dashboard-overview.js';
+import type { ProcessActions } from './dashboard-process.js';
+import { splitter } from './dashboard-splitter.js';
+import { plural, statusBar } from './dashboard-status-bar.js';
+import { tabStrip } from './dashboard-tabs.js';
+
+const notify = notifier(byId('notices'));
+const workspace = byId('workspace');
+const shellDialog = actionDialog(byId<HTMLDialogElement>('shell-dialog'));
+const fileDialog = actionDialog(byId<HTMLDialogElement>('file-dialog'));
+const confirmDialog = actionDialog(byId<HTMLDialogElement>('confirm-dialog'));
+const farmButtons = ['new-shell', 'open-file', 'stop-farm'].map((id) => byId<HTMLButtonElement>(id));
+let latest: Overview | undefined;
+let latestAt = new Date();
+let stopped = false;
+
+const actions: ProcessActions = {
+  async copy(text, node) {
+    try {
+      await navigator.clipboard.writeText(text);
+      notify('info', 'Copied to the clipboard', text);
+    } catch {
+      // No clipboard for this page (a browser setting): select it for Ctrl+C instead.
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      getSelection()?.removeAllRanges();
+      getSelection()?.addRange(range);
+      notify('info', 'Selected: press Ctrl+C to copy', text);
+    }
+  },
+  close: (tab) => (tab.kind === 'builder' ? confirmStopBuilder(tab) : closeTab(tab)),
+};
+
+const architect = architectPane(byId('architect-pane'), byId('architect-empty'), { copy: actions.copy });
+const tabs = tabStrip(byId('tablist'), byId('tabpanels'), byId('tabs-empty'), actions, (id) =>
+  history.replaceState(null, '', `#${id}`),
+);
+const renderStatus = statusBar();
+
+function render(overview: Overview): void {
+  if (stopped) return;
+  latest = overview;
+  latestAt = new Date();
+  setText(byId('project-name'), overview.project.name);
+  architect.render(
+    overview.tabs.find((tab) => tab.kind === 'architect'),
+    overview,
+  );
+  tabs.render(
+    overview.tabs.filter((tab) => tab.kind !== 'architect'),
+    overview,
+  );
+  renderStatus(overview);
+  byId('problem').hidden = !overview.problem;
+  setText(byId('problem-text'), overview.problem ? `${overview.problem.message} (${overview.problem.code})` : '');
+}
+
+function showConnection(connection: Connection | 'stopped'): void {
+  const indicator = byId('connection');
+  setAttribute(indicator, 'class', `connection is-${connection}`);
+  const asOf = latestAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  setText(byId('connection-text'), connection === 'reconnecting' ? `reconnecting… (state of ${asOf})` : connection);
+  setAttribute(
+    indicator,
+    'title',
+    connection === 'reconnecting'
+      ? 'The dashboard server is not answering. "af dashboard" restarts it; after "af stop", "af start" starts the farm again.'
+      : undefined,
+  );
+}
+
+async function closeTab(tab: Tab): Promise<void> {
+  try {
+    await api.closeTab(tab.id);
+  } catch (error) {
+    notify('error', `Could not close ${tab.title}`, describeError(error));
+  }
+}
+
+function confirmStopBuilder(tab: Tab): void {
+  setText(byId('confirm-dialog-title'), `Stop builder ${tab.title}?`);
+  const where = tab.builder?.worktree
+    ? ` Its worktree ${tab.builder.worktree} and branch ${tab.builder.branch} are kept.`
+    : '';
+  setText(byId('confirm-dialog-text'), `This ends its process and removes it from the farm.${where}`);
+  setText(byId('confirm-dialog-submit'), 'Stop builder');
+  confirmDialog.open(() => api.closeTab(tab.id).then(() => undefined));
+}
+
+function confirmStopFarm(): void {
+  const count = (kind: Tab['kind']) => latest?.tabs.filter((tab) => tab.kind === kind).length ?? 0;
+  setText(byId('confirm-dialog-title'), 'Stop the farm?');
+  setText(
+    byId('confirm-dialog-text'),
+    `This ends the architect, ${plural(count('builder'), 'builder')}, ${plural(count('shell'), 'shell')} and ` +
+      `${plural(count('file'), 'file viewer')}, ` +
+      "clears the farm's state and stops this dashboard. Worktrees and branches are kept.",
+  );
+  setText(byId('confirm-dialog-submit'), 'Stop farm');
+  confirmDialog.open(async () => showStopped((await api.stopFarm()).stopped));
+}
+
+/** The farm is gone: no stream to follow, no terminals to show, and the page says so. */
+function showStopped(ended: unknown[]): void {
+  stopped = true;
+  live.close();
+  architect.unload();
+  tabs.unload();
+  showConnection('stopped');
+  if (latest) renderStatus({ ...latest, tabs: [] });
+  workspace.classList.add('is-stopped');
+  for (const button of farmButtons) button.disabled = true;
+  setText(byId('stopped-text'), `Ended ${ended.length} process${ended.length === 1 ? '' : 'es'}.`);
+  byId('stopped-list').replaceChildren(
+    ...ended.map((entry) => {
+      const what = (entry as { what?: unknown; pid?: unknown }) ?? {};
+      const text = typeof what.what === 'string' ? what.what : JSON.stringify(entry);
+      return element('li', '', {}, [typeof what.pid === 'number' ? `${text} (pid ${what.pid})` : text]);
+    }),
+  );
+  byId('stopped').hidden = false;
+}
+
+byId('new-shell').addEventListener('click', () =>
+  shellDialog.open(async (fields) => {
+    const name = String(fields.get('name') ?? '').trim();
+    const shell = await api.newShell(name || undefined);
+    tabs.select(`shell-${shell.id}`, true);
+  }),
+);
+byId('open-file').addEventListener('click', () => {
+  setText(byId('file-dialog-root'), latest ? `Project: ${latest.project.root}` : '');
+  fileDialog.open(async (fields) => {
+    const file = await api.openFile(String(fields.get('path') ?? '').trim());
+    tabs.select(`file-${file.id}`, true);
+  });
+});
+byId('stop-farm').addEventListener('click', confirmStopFarm);
+splitter(byId('splitter'), workspace);
+
+function initialOverview(): Overview | undefined {
+  try {
+    return JSON.parse(byId('initial-overview').textContent ?? '') as Overview;
+  } catch {
+    return undefined;
+  }
+}
+
+const wanted = decodeURIComponent(location.hash.slice(1));
+if (wanted) tabs.select(wanted);
+const initial = initialOverview();
+if (initial) render(initial);
+const live = followOverview(render, showConnection);
