@@ -1,0 +1,285 @@
+// The dashboard page in a real headless Chromium, on a real farm (tmux, the built
+// `af`, its dashboard server): opened from the URL `af start` prints, it shows the
+// architect and the builders, follows commits of other processes without a reload
+// and without rebuilding what is on the screen, opens and closes shells and files,
+// stops the farm after a confirmation, loads nothing from off the machine and logs
+// no error. The light and dark screenshots in docs/ are taken here.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Locator, Page } from 'playwright-core';
+import { StateStore } from '../../lib/state/store.js';
+import type { Builder } from '../../lib/state/types.js';
+import { launchBrowser, offMachine, type TestBrowser, type WatchedPage, watchedPage } from '../helpers/browser.js';
+import { tearDown, testFarm, type TestFarm } from '../helpers/farm.js';
+import { inFolder } from '../helpers/processes.js';
+
+const LONG = 'sleep 600';
+const ARCHITECT = `sh -c 'echo the architect is planning; exec ${LONG}'`;
+const COMMANDS = ['--architect-cmd', ARCHITECT, '--builder-cmd', LONG, '--shell-cmd', LONG];
+const VIEWPORT = { width: 1280, height: 800 };
+const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+
+let shared: TestBrowser | undefined;
+const browser = async () => {
+  shared ??= await launchBrowser();
+  return shared.browser;
+};
+test.after(async () => {
+  await shared?.close();
+});
+
+interface Dashboard extends WatchedPage {
+  farm: TestFarm;
+  url: string;
+}
+
+/** A started farm and its dashboard open in the browser at the URL `af start` printed; all torn down afterwards. */
+function dashboardTest(
+  name: string,
+  body: (dashboard: Dashboard) => Promise<void>,
+  options: { colorScheme?: 'light' | 'dark'; before?: (farm: TestFarm) => Promise<void> } = {},
+): void {
+  test(
+    name,
+    inFolder(async (folder) => {
+      const farm = testFarm(folder, { tmux: true });
+      let watched: WatchedPage | undefined;
+      try {
+        const start = await farm.af(['start', '--no-browser', ...COMMANDS]);
+        assert.is(start.code, 0, `af start: ${start.stderr}`);
+        const url = /^http:\/\/127\.0\.0\.1:\d+\/\S*token=\S+$/m.exec(start.stdout)?.[0];
+        assert.ok(url, `af start prints the dashboard's URL on a line of its own:\n${start.stdout}`);
+        await options.before?.(farm);
+        watched = await watchedPage(await browser(), { colorScheme: options.colorScheme, viewport: VIEWPORT });
+        await watched.page.goto(url);
+        await watched.page.waitForSelector('#architect-pane iframe');
+        await body({ ...watched, farm, url });
+        assert.equal(offMachine(watched.requests), [], 'no request left the machine');
+      } finally {
+        await watched?.context.close();
+        await tearDown(farm);
+      }
+    }),
+  );
+}
+
+const spawnTask = async (farm: TestFarm, task: string): Promise<Builder> =>
+  farm.afJson(['spawn', '--task', task, ...COMMANDS]);
+
+/** Writes a builder's row from this process, as a builder's own tools would. */
+async function recordBuilder(farm: TestFarm, builder: Builder): Promise<void> {
+  const store = await StateStore.open(join(farm.project, '.agent-farm', 'state.db'));
+  try {
+    await store.upsertBuilder(builder);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A node's text as in the DOM (textContent: what the page wrote, whatever the CSS). */
+const textOf = async (locator: Locator) => (await locator.textContent()) ?? '';
+const text = (page: Page, selector: string) => textOf(page.locator(selector));
+
+/** The tab's panel, once it is the one shown. */
+const panelOf = (page: Page, tabId: string) => page.locator(`#panel-${tabId}`);
+
+dashboardTest(
+  'the printed URL opens the dashboard: the architect and the builders with their process and how to attach',
+  async ({ page, errors }) => {
+    assert.match(await text(page, '#architect-pane .process-title'), 'Architect');
+    assert.match(await text(page, '#architect-pane .liveness'), 'alive');
+    assert.match(await text(page, '#architect-pane .attach-command'), /^tmux attach -t \S+$/);
+    assert.is(await page.locator('#architect-pane iframe').getAttribute('src'), '/terminal/architect');
+
+    const tabs = page.locator('[role=tab]');
+    assert.is(await tabs.count(), 2);
+    assert.equal(await tabs.locator('.tab-title').allTextContents(), ['task-1', 'task-2'].map(String));
+    const first = page.locator('[role=tab][aria-selected=true]');
+    assert.is(await first.getAttribute('id'), 'tab-builder-task-1');
+    const panel = panelOf(page, 'builder-task-1');
+    assert.match(await textOf(panel.locator('.badge')), /spawning|implementing/);
+    assert.match(await textOf(panel.locator('.process-subtitle')), 'Fix the login test');
+    assert.match(await textOf(panel.locator('.process-facts')), /branch\s*builder\/task-1/);
+    assert.match(await textOf(panel.locator('.attach-command')), /^tmux attach -t \S+$/);
+    assert.is(await panel.locator('iframe').getAttribute('src'), '/terminal/builder-task-1');
+    assert.match(await text(page, '#status-builders'), /^2 builders/);
+    assert.is(await page.locator('#tabs-empty').isHidden(), true);
+    assert.equal(errors, [], 'no console error');
+  },
+  {
+    before: async (farm) => {
+      await spawnTask(farm, 'Fix the login test');
+      await spawnTask(farm, 'Write the release notes');
+    },
+  },
+);
+
+dashboardTest(
+  'a builder spawned by another process appears within 2 s, without a reload and without remaking what is shown',
+  async ({ page, farm, errors }) => {
+    assert.is(await page.locator('#tabs-empty').isVisible(), true, 'no builders yet: the page says how to spawn one');
+    assert.match(await text(page, '#tabs-empty'), 'af spawn --task');
+    // Marks that a reload or a rebuilt pane would lose.
+    await page.evaluate(() => {
+      (window as unknown as { kept: boolean }).kept = true;
+      (document.querySelector('#architect-pane iframe') as HTMLIFrameElement & { kept?: boolean }).kept = true;
+    });
+    const architectBox = await page.locator('#architect-pane iframe').boundingBox();
+
+    const first = await spawnTask(farm, 'The first task');
+    const spawnedAt = Date.now();
+    await page.locator(`#tab-builder-${first.id}`).waitFor({ timeout: 2000 });
+    assert.ok(Date.now() - spawnedAt < 2000, 'the tab appeared within 2 s of af spawn ending');
+    const firstFrame = panelOf(page, `builder-${first.id}`).locator('iframe');
+    await firstFrame.waitFor();
+    await firstFrame.evaluate((frame) => {
+      (frame as HTMLIFrameElement & { kept?: boolean }).kept = true;
+    });
+    const firstBox = await firstFrame.boundingBox();
+
+    const second = await spawnTask(farm, 'The second task');
+    await page.locator(`#tab-builder-${second.id}`).waitFor({ timeout: 2000 });
+    await recordBuilder(farm, { ...first, status: 'blocked', phase: 'waiting for review' });
+    const firstTab = page.locator(`#tab-builder-${first.id}`);
+    await page.waitForFunction(
+      (id) => document.querySelector(`#tab-builder-${id}`)?.getAttribute('data-status') === 'blocked',
+      first.id,
+      { timeout: 2000 },
+    );
+    assert.match(await textOf(firstTab), 'blocked');
+
+    assert.is(await page.evaluate(() => (window as unknown as { kept?: boolean }).kept), true, 'no reload');
+    assert.is(
+      await page.evaluate(() => (document.querySelector('#architect-pane iframe') as { kept?: boolean } | null)?.kept),
+      true,
+      "the architect's terminal is the same element",
+    );
+    assert.is(
+      await firstFrame.evaluate((frame) => (frame as { kept?: boolean }).kept),
+      true,
+      "the shown builder's terminal is the same element",
+    );
+    assert.equal(await page.locator('#architect-pane iframe').boundingBox(), architectBox, 'nothing moved');
+    assert.equal(await firstFrame.boundingBox(), firstBox, 'nothing moved');
+    assert.is(await firstTab.getAttribute('aria-selected'), 'true', 'the selection stayed');
+    assert.equal(errors, [], 'no console error');
+  },
+);
+
+dashboardTest(
+  'New shell opens a shell tab, selected, with the keyboard; Close shell ends it',
+  async ({ page, farm, errors }) => {
+    await page.locator('#new-shell').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#shell-dialog input[name=name]').waitFor();
+    await page.keyboard.type('logs');
+    await page.keyboard.press('Enter');
+    const tab = page.locator('[role=tab].tab-shell');
+    await tab.waitFor({ timeout: 5000 });
+    assert.is(await textOf(tab.locator('.tab-title')), 'logs');
+    assert.is(await tab.getAttribute('aria-selected'), 'true', 'the new shell is shown');
+    assert.is(await page.evaluate(() => document.activeElement?.getAttribute('role')), 'tab', 'and focused');
+    const tabId = (await tab.getAttribute('id'))!.slice('tab-'.length);
+    const panel = panelOf(page, tabId);
+    assert.is(await panel.locator('iframe').getAttribute('src'), `/terminal/${tabId}`);
+    const status = await farm.afJson(['status']);
+    assert.equal(
+      status.utils.map((util: { name: string }) => util.name),
+      ['logs'],
+      'af status sees the shell the page opened',
+    );
+
+    await panel.getByRole('button', { name: 'Close shell' }).click();
+    await tab.waitFor({ state: 'detached', timeout: 5000 });
+    assert.is(await page.locator('#tabs-empty').isVisible(), true, 'no tabs left: the empty state again');
+    assert.equal((await farm.afJson(['status'])).utils, [], 'the shell is gone from the state');
+    assert.equal(errors, [], 'no console error');
+  },
+);
+
+dashboardTest(
+  'Open file shows the file in its tab; a path outside the project is refused in the dialog',
+  async ({ page, farm, errors }) => {
+    await page.locator('#open-file').click();
+    await page.locator('#file-dialog input[name=path]').fill('../outside.txt');
+    await page.keyboard.press('Enter');
+    const error = page.locator('#file-dialog .dialog-error');
+    await error.waitFor({ state: 'visible' });
+    assert.match(await textOf(error), /outside|project/i, 'the refusal is shown where the path was typed');
+    assert.is(await page.locator('#file-dialog').getAttribute('open'), '', 'the dialog stays open to correct it');
+    assert.equal(
+      errors.filter((line) => !/status of 403/.test(line)),
+      [],
+      'no console error but the refused request',
+    );
+    errors.length = 0;
+
+    await page.locator('#file-dialog input[name=path]').fill('notes.md');
+    await page.keyboard.press('Enter');
+    const tab = page.locator('[role=tab].tab-file');
+    await tab.waitFor({ timeout: 5000 });
+    assert.is(await page.locator('#file-dialog').getAttribute('open'), null, 'the dialog closed');
+    assert.is(await textOf(tab.locator('.tab-title')), 'notes.md');
+    const tabId = (await tab.getAttribute('id'))!.slice('tab-'.length);
+    const frame = page.frameLocator(`#panel-${tabId} iframe`);
+    await frame.locator('body').getByText('NOTES-4f2a').waitFor({ timeout: 5000 });
+    assert.equal((await farm.afJson(['status'])).annotations.length, 1);
+    assert.equal(errors, [], 'no console error');
+  },
+  { before: async (farm) => writeFileSync(join(farm.project, 'notes.md'), 'the notes: NOTES-4f2a\n') },
+);
+
+dashboardTest('Stop farm asks first, then stops everything and says so', async ({ page, farm, errors }) => {
+  await page.locator('#stop-farm').click();
+  const dialog = page.locator('#confirm-dialog');
+  await dialog.waitFor({ state: 'visible' });
+  assert.match(await textOf(dialog), 'Stop the farm?');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
+  assert.ok((await farm.afJson(['status'])).architect, 'cancelled: the farm runs on');
+
+  await page.locator('#stop-farm').click();
+  await dialog.getByRole('button', { name: 'Stop farm' }).click();
+  await page.locator('#stopped').waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(await text(page, '#stopped'), 'The farm is stopped');
+  assert.match(await text(page, '#stopped-list'), 'architect');
+  assert.is(await text(page, '#connection-text'), 'stopped');
+  assert.is(await page.locator('iframe').count(), 0, 'no terminal left to show');
+  assert.is(await page.locator('#new-shell').isDisabled(), true);
+  const status = await farm.afJson(['status']);
+  assert.is(status.architect, null, 'af status: nothing runs');
+  assert.equal(farm.tmuxSessions(), [], 'no tmux session left');
+  assert.equal(errors, [], 'no console error');
+});
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  dashboardTest(
+    `a screenshot, ${colorScheme}: docs/dashboard-${colorScheme}.png`,
+    async ({ page, errors }) => {
+      await page.locator('[role=tab]').first().waitFor();
+      await page.locator('[role=tab]').nth(1).click();
+      // Let the terminals draw what their processes printed.
+      await page.waitForTimeout(1500);
+      await page.mouse.move(0, VIEWPORT.height - 1);
+      await page.screenshot({ path: join(DOCS, `dashboard-${colorScheme}.png`) });
+      assert.equal(errors, [], 'no console error');
+    },
+    {
+      colorScheme,
+      before: async (farm) => {
+        writeFileSync(join(farm.project, 'notes.md'), '# Notes\n');
+        await farm.afJson(['spawn', '--project', '0042', ...COMMANDS]);
+        await spawnTask(farm, 'Fix the flaky login test');
+        const blocked = await spawnTask(farm, 'Update the API docs');
+        await recordBuilder(farm, { ...blocked, status: 'blocked', phase: 'waiting for review' });
+        await farm.afJson(['util', '--name', 'logs', ...COMMANDS]);
+        await farm.afJson(['annotate', 'notes.md']);
+      },
+    },
+  );
+}
+
+test.run();
