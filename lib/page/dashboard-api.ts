@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The dashboard server's state-changing routes. The secret travels in the HttpOnly
 // cookie the printed URL set; the server wants JSON and the page's own Origin, which
 // a same-origin fetch sends. A refusal `{error: {code, message}}` becomes an ApiError.

@@ -1,8 +1,7 @@
-/// <reference lib="dom" />
 // The left pane: the architect's process card and its web terminal, or, with no
 // architect recorded, how to start one. The iframe is made once and kept while the
 // architect is there.
-import type { Overview, Tab } from './dashboard-overview.js';
+import type { Overview, Tab } from '../farm/overview-types.js';
 import { type ProcessActions, processCard } from './dashboard-process.js';
 import { makeFrame } from './dashboard-tabs.js';
 

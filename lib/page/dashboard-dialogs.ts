@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The page's modal dialogs (new shell, open file, confirmations): native <dialog>s,
 // so focus stays inside and Escape cancels. Submitting runs the dialog's action
 // while the dialog stays open; a refusal is shown in the dialog, to be corrected or

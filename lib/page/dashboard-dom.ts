@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // Building the page's nodes without markup strings: state data only ever becomes
 // text (textContent) or an attribute value, never HTML.
 

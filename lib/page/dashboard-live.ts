@@ -1,9 +1,8 @@
-/// <reference lib="dom" />
 // Following the farm: /api/events pushes an `overview` event at once and on every
 // change. The browser retries a dropped stream by itself; a stream it gave up on
 // (the server answered with an error, or is gone) is opened again here, a little
 // later each time.
-import type { Overview } from './dashboard-overview.js';
+import type { Overview } from '../farm/overview-types.js';
 
 export type Connection = 'live' | 'reconnecting';
 

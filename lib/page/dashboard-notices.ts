@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // Short messages in a corner of the page (a refused request, a copied command) that
 // cover nothing important, block nothing, and go away by themselves.
 import { element } from './dashboard-dom.js';

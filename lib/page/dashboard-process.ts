@@ -1,10 +1,9 @@
-/// <reference lib="dom" />
 // The header above a terminal or file: what runs there (status, phase, port, pid,
 // alive or dead, worktree and branch), how to attach to it from a shell, and its
 // close button. Built once per tab, then updated in place: its size never depends on
 // the state, so nothing below it moves.
 import { element, setAttribute, setText } from './dashboard-dom.js';
-import type { Overview, Tab, TabKind } from './dashboard-overview.js';
+import type { Overview, Tab, TabKind } from '../farm/overview-types.js';
 
 interface Fact {
   label: string;

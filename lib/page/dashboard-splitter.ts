@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The bar between the two panes: dragged, or moved with the arrow keys, it sets the
 // architect pane's share of the width (a CSS variable, kept across visits).
 import { setAttribute } from './dashboard-dom.js';

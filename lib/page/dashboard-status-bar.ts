@@ -1,7 +1,6 @@
-/// <reference lib="dom" />
 // The bottom line: the farm in counts, readable at a glance.
 import { byId, setAttribute, setText } from './dashboard-dom.js';
-import type { Overview } from './dashboard-overview.js';
+import type { Overview } from '../farm/overview-types.js';
 
 export const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
 

@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The right pane: a column of tabs, one per builder, shell and file, each naming its
 // state (a farm is read at a glance down that column), and beside it the selected
 // tab's panel: its process card and an iframe (its web terminal, or the file). Tabs
@@ -7,7 +6,7 @@
 // terminal). A real tablist: one tab in the Tab order; arrow keys, Home and End move
 // between tabs.
 import { element, setAttribute, setText } from './dashboard-dom.js';
-import type { Overview, Tab } from './dashboard-overview.js';
+import type { Overview, Tab } from '../farm/overview-types.js';
 import { type ProcessActions, type ProcessCard, processCard } from './dashboard-process.js';
 
 interface TabView {

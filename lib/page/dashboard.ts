@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The dashboard page: renders the Overview the server put in the page, then every
 // Overview /api/events pushes, in place. Buttons call the server's routes; what they
 // change comes back through the same stream, so the page shows only what the farm
@@ -9,7 +8,7 @@ import { actionDialog, describeError } from './dashboard-dialogs.js';
 import { byId, element, setAttribute, setText } from './dashboard-dom.js';
 import { type Connection, followOverview } from './dashboard-live.js';
 import { notifier } from './dashboard-notices.js';
-import type { Overview, Tab } from './dashboard-overview.js';
+import type { Overview, Tab } from '../farm/overview-types.js';
 import type { ProcessActions } from './dashboard-process.js';
 import { splitter } from './dashboard-splitter.js';
 import { plural, statusBar } from './dashboard-status-bar.js';
