@@ -5,9 +5,12 @@
 import { ApiError } from './dashboard-api.js';
 import { setText } from './dashboard-dom.js';
 
+/** A dialog's action: it may return what to do once the dialog has closed (and given focus back). */
+export type DialogAction = (fields: FormData) => Promise<(() => void) | undefined>;
+
 export interface ActionDialog {
   /** Opens the dialog empty; `run` gets the form's fields when the user submits. */
-  open(run: (fields: FormData) => Promise<void>): void;
+  open(run: DialogAction): void;
 }
 
 export function describeError(error: unknown): string {
@@ -19,7 +22,7 @@ export function actionDialog(dialog: HTMLDialogElement): ActionDialog {
   const form = dialog.querySelector('form')!;
   const error = dialog.querySelector<HTMLElement>('.dialog-error')!;
   const submit = form.querySelector<HTMLButtonElement>('[type=submit]')!;
-  let run: ((fields: FormData) => Promise<void>) | undefined;
+  let run: DialogAction | undefined;
 
   dialog.querySelector('[data-cancel]')?.addEventListener('click', () => dialog.close());
   form.addEventListener('submit', async (event) => {
@@ -29,8 +32,9 @@ export function actionDialog(dialog: HTMLDialogElement): ActionDialog {
     submit.disabled = true;
     setText(error, '');
     try {
-      await run(new FormData(form));
+      const then = await run(new FormData(form));
       dialog.close();
+      then?.();
     } catch (failure) {
       setText(error, describeError(failure));
     } finally {

@@ -26,11 +26,11 @@ function when(iso: string | undefined): string {
   return today ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleString();
 }
 
-/** What a builder works on, in the words it was given. */
+/** What a builder works on, in the words it was given, when its title does not say it already. */
 function assignment(tab: Tab, overview: Overview): string {
   const builder = overview.state.builders.find((candidate) => `builder-${candidate.id}` === tab.id);
-  if (builder?.taskText) return builder.taskText;
-  return builder?.protocolName ? `protocol ${builder.protocolName}` : '';
+  const words = builder?.taskText || (builder?.protocolName ? `protocol ${builder.protocolName}` : '');
+  return words === tab.title ? '' : words;
 }
 
 const port: Fact = { label: 'port', value: (tab) => String(tab.port) };
@@ -43,6 +43,7 @@ const FACTS: Record<TabKind, Fact[]> = {
     { label: 'command', value: (_, overview) => overview.state.architect?.cmd || '—', long: true },
   ],
   builder: [
+    { label: 'id', value: (tab) => tab.id.slice('builder-'.length) },
     { label: 'phase', value: (tab) => tab.builder?.phase || '—' },
     port,
     pid,

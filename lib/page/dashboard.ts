@@ -94,7 +94,10 @@ function confirmStopBuilder(tab: Tab): void {
     : '';
   setText(byId('confirm-dialog-text'), `This ends its process and removes it from the farm.${where}`);
   setText(byId('confirm-dialog-submit'), 'Stop builder');
-  confirmDialog.open(() => api.closeTab(tab.id).then(() => undefined));
+  confirmDialog.open(async () => {
+    await api.closeTab(tab.id);
+    return undefined;
+  });
 }
 
 function confirmStopFarm(): void {
@@ -107,7 +110,10 @@ function confirmStopFarm(): void {
       "clears the farm's state and stops this dashboard. Worktrees and branches are kept.",
   );
   setText(byId('confirm-dialog-submit'), 'Stop farm');
-  confirmDialog.open(async () => showStopped((await api.stopFarm()).stopped));
+  confirmDialog.open(async () => {
+    const { stopped } = await api.stopFarm();
+    return () => showStopped(stopped);
+  });
 }
 
 /** The farm is gone: no stream to follow, no terminals to show, and the page says so. */
@@ -135,14 +141,14 @@ byId('new-shell').addEventListener('click', () =>
   shellDialog.open(async (fields) => {
     const name = String(fields.get('name') ?? '').trim();
     const shell = await api.newShell(name || undefined);
-    tabs.select(`shell-${shell.id}`, true);
+    return () => tabs.select(`shell-${shell.id}`, true);
   }),
 );
 byId('open-file').addEventListener('click', () => {
   setText(byId('file-dialog-root'), latest ? `Project: ${latest.project.root}` : '');
   fileDialog.open(async (fields) => {
     const file = await api.openFile(String(fields.get('path') ?? '').trim());
-    tabs.select(`file-${file.id}`, true);
+    return () => tabs.select(`file-${file.id}`, true);
   });
 });
 byId('stop-farm').addEventListener('click', confirmStopFarm);

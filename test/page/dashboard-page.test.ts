@@ -79,6 +79,16 @@ async function recordBuilder(farm: TestFarm, builder: Builder): Promise<void> {
   }
 }
 
+interface Marked {
+  kept?: boolean;
+}
+/** Marks a node, to tell later that it is the same node: a node made again has no mark. */
+const mark = (locator: Locator) =>
+  locator.evaluate((node) => {
+    (node as unknown as Marked).kept = true;
+  });
+const isMarked = (locator: Locator) => locator.evaluate((node) => (node as unknown as Marked).kept === true);
+
 /** A node's text as in the DOM (textContent: what the page wrote, whatever the CSS). */
 const textOf = async (locator: Locator) => (await locator.textContent()) ?? '';
 const text = (page: Page, selector: string) => textOf(page.locator(selector));
@@ -88,31 +98,42 @@ const panelOf = (page: Page, tabId: string) => page.locator(`#panel-${tabId}`);
 
 dashboardTest(
   'the printed URL opens the dashboard: the architect and the builders with their process and how to attach',
-  async ({ page, errors }) => {
+  async ({ page, farm, errors }) => {
     assert.match(await text(page, '#architect-pane .process-title'), 'Architect');
     assert.match(await text(page, '#architect-pane .liveness'), 'alive');
     assert.match(await text(page, '#architect-pane .attach-command'), /^tmux attach -t \S+$/);
     assert.is(await page.locator('#architect-pane iframe').getAttribute('src'), '/terminal/architect');
 
+    const builders: Builder[] = (await farm.afJson(['status'])).builders;
     const tabs = page.locator('[role=tab]');
-    assert.is(await tabs.count(), 2);
-    assert.equal(await tabs.locator('.tab-title').allTextContents(), ['task-1', 'task-2'].map(String));
-    const first = page.locator('[role=tab][aria-selected=true]');
-    assert.is(await first.getAttribute('id'), 'tab-builder-task-1');
-    const panel = panelOf(page, 'builder-task-1');
-    assert.match(await textOf(panel.locator('.badge')), /spawning|implementing/);
-    assert.match(await textOf(panel.locator('.process-subtitle')), 'Fix the login test');
-    assert.match(await textOf(panel.locator('.process-facts')), /branch\s*builder\/task-1/);
-    assert.match(await textOf(panel.locator('.attach-command')), /^tmux attach -t \S+$/);
-    assert.is(await panel.locator('iframe').getAttribute('src'), '/terminal/builder-task-1');
+    assert.equal(
+      await tabs.locator('.tab-title').allTextContents(),
+      builders.map((builder) => builder.name || builder.id),
+      'a tab per builder, named as af status names them',
+    );
+    for (const [n, builder] of builders.entries()) {
+      const tabId = `builder-${builder.id}`;
+      await tabs.nth(n).click();
+      assert.is(await tabs.nth(n).getAttribute('aria-selected'), 'true');
+      const panel = panelOf(page, tabId);
+      assert.is(await panel.isVisible(), true, 'its panel is shown');
+      assert.match(await textOf(panel.locator('.badge')), builder.status);
+      const facts = await textOf(panel.locator('.process-facts'));
+      assert.match(facts, `id${builder.id}`);
+      assert.match(facts, `branch${builder.branch}`);
+      assert.match(facts, `worktree.builders/${builder.id}`, 'the worktree, inside the project');
+      assert.match(await textOf(panel.locator('.liveness')), 'alive');
+      assert.is(await textOf(panel.locator('.attach-command')), `tmux attach -t ${builder.tmuxSession}`);
+      assert.is(await panel.locator('iframe').getAttribute('src'), `/terminal/${tabId}`);
+    }
     assert.match(await text(page, '#status-builders'), /^2 builders/);
     assert.is(await page.locator('#tabs-empty').isHidden(), true);
     assert.equal(errors, [], 'no console error');
   },
   {
     before: async (farm) => {
+      await farm.afJson(['spawn', '--project', '0042', ...COMMANDS]);
       await spawnTask(farm, 'Fix the login test');
-      await spawnTask(farm, 'Write the release notes');
     },
   },
 );
@@ -122,12 +143,10 @@ dashboardTest(
   async ({ page, farm, errors }) => {
     assert.is(await page.locator('#tabs-empty').isVisible(), true, 'no builders yet: the page says how to spawn one');
     assert.match(await text(page, '#tabs-empty'), 'af spawn --task');
-    // Marks that a reload or a rebuilt pane would lose.
-    await page.evaluate(() => {
-      (window as unknown as { kept: boolean }).kept = true;
-      (document.querySelector('#architect-pane iframe') as HTMLIFrameElement & { kept?: boolean }).kept = true;
-    });
-    const architectBox = await page.locator('#architect-pane iframe').boundingBox();
+    const architectFrame = page.locator('#architect-pane iframe');
+    await mark(page.locator('html'));
+    await mark(architectFrame);
+    const architectBox = await architectFrame.boundingBox();
 
     const first = await spawnTask(farm, 'The first task');
     const spawnedAt = Date.now();
@@ -135,34 +154,20 @@ dashboardTest(
     assert.ok(Date.now() - spawnedAt < 2000, 'the tab appeared within 2 s of af spawn ending');
     const firstFrame = panelOf(page, `builder-${first.id}`).locator('iframe');
     await firstFrame.waitFor();
-    await firstFrame.evaluate((frame) => {
-      (frame as HTMLIFrameElement & { kept?: boolean }).kept = true;
-    });
+    await mark(firstFrame);
     const firstBox = await firstFrame.boundingBox();
 
     const second = await spawnTask(farm, 'The second task');
     await page.locator(`#tab-builder-${second.id}`).waitFor({ timeout: 2000 });
     await recordBuilder(farm, { ...first, status: 'blocked', phase: 'waiting for review' });
     const firstTab = page.locator(`#tab-builder-${first.id}`);
-    await page.waitForFunction(
-      (id) => document.querySelector(`#tab-builder-${id}`)?.getAttribute('data-status') === 'blocked',
-      first.id,
-      { timeout: 2000 },
-    );
+    await page.locator(`#tab-builder-${first.id}[data-status=blocked]`).waitFor({ timeout: 2000 });
     assert.match(await textOf(firstTab), 'blocked');
 
-    assert.is(await page.evaluate(() => (window as unknown as { kept?: boolean }).kept), true, 'no reload');
-    assert.is(
-      await page.evaluate(() => (document.querySelector('#architect-pane iframe') as { kept?: boolean } | null)?.kept),
-      true,
-      "the architect's terminal is the same element",
-    );
-    assert.is(
-      await firstFrame.evaluate((frame) => (frame as { kept?: boolean }).kept),
-      true,
-      "the shown builder's terminal is the same element",
-    );
-    assert.equal(await page.locator('#architect-pane iframe').boundingBox(), architectBox, 'nothing moved');
+    assert.ok(await isMarked(page.locator('html')), 'no reload');
+    assert.ok(await isMarked(architectFrame), "the architect's terminal is the same element");
+    assert.ok(await isMarked(firstFrame), "the shown builder's terminal is the same element");
+    assert.equal(await architectFrame.boundingBox(), architectBox, 'nothing moved');
     assert.equal(await firstFrame.boundingBox(), firstBox, 'nothing moved');
     assert.is(await firstTab.getAttribute('aria-selected'), 'true', 'the selection stayed');
     assert.equal(errors, [], 'no console error');
@@ -177,11 +182,12 @@ dashboardTest(
     await page.locator('#shell-dialog input[name=name]').waitFor();
     await page.keyboard.type('logs');
     await page.keyboard.press('Enter');
+    await page.locator('#shell-dialog').waitFor({ state: 'hidden', timeout: 10_000 });
     const tab = page.locator('[role=tab].tab-shell');
-    await tab.waitFor({ timeout: 5000 });
+    await tab.waitFor({ timeout: 2000 });
     assert.is(await textOf(tab.locator('.tab-title')), 'logs');
     assert.is(await tab.getAttribute('aria-selected'), 'true', 'the new shell is shown');
-    assert.is(await page.evaluate(() => document.activeElement?.getAttribute('role')), 'tab', 'and focused');
+    assert.is(await page.evaluate('document.activeElement.id'), await tab.getAttribute('id'), 'and focused');
     const tabId = (await tab.getAttribute('id'))!.slice('tab-'.length);
     const panel = panelOf(page, tabId);
     assert.is(await panel.locator('iframe').getAttribute('src'), `/terminal/${tabId}`);
@@ -204,6 +210,7 @@ dashboardTest(
   'Open file shows the file in its tab; a path outside the project is refused in the dialog',
   async ({ page, farm, errors }) => {
     await page.locator('#open-file').click();
+    writeFileSync(join(farm.folder, 'outside.txt'), 'not for the dashboard\n');
     await page.locator('#file-dialog input[name=path]').fill('../outside.txt');
     await page.keyboard.press('Enter');
     const error = page.locator('#file-dialog .dialog-error');
