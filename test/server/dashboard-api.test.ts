@@ -3,6 +3,7 @@
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
@@ -200,11 +201,18 @@ farmTest(
     const sawBuilder = (overview: any) =>
       overview.tabs.some((tab: any) => tab.id === 'builder-task-1' && tab.builder.status === 'implementing');
     const listeners = Array.from({ length: 5 }, () => nextEvent(api.port, '/api/events', headers, sawBuilder, 15_000));
-    await delay(300);
+    // 45 more pages that only listen: 50 in all, and the server still answers at once.
+    const idle = Array.from({ length: 45 }, () =>
+      request({ host: '127.0.0.1', port: api.port, path: '/api/events', headers }).on('error', () => undefined),
+    );
+    for (const stream of idle) stream.end();
+    await delay(500);
+    assert.is((await api.call('/api/state')).status, 200, 'answering with 50 streams open');
     const spawnedAt = Date.now();
     await farm.afJson(['spawn', '--task', 'pushed', ...COMMANDS]);
     const seen = await Promise.all(listeners);
     assert.ok(Date.now() - spawnedAt < 10_000);
+    for (const stream of idle) stream.destroy();
     for (const overview of seen) {
       const tab = overview.tabs.find((entry: any) => entry.id === 'builder-task-1');
       assert.equal([tab.kind, tab.alive, tab.builder.status], ['builder', true, 'implementing']);
