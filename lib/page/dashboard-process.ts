@@ -43,7 +43,6 @@ const FACTS: Record<TabKind, Fact[]> = {
     { label: 'command', value: (_, overview) => overview.state.architect?.cmd || '—', long: true },
   ],
   builder: [
-    { label: 'id', value: (tab) => tab.id.slice('builder-'.length) },
     { label: 'phase', value: (tab) => tab.builder?.phase || '—' },
     port,
     pid,

@@ -6,7 +6,7 @@
 // no error. The light and dark screenshots in docs/ are taken here.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
@@ -119,7 +119,6 @@ dashboardTest(
       assert.is(await panel.isVisible(), true, 'its panel is shown');
       assert.match(await textOf(panel.locator('.badge')), builder.status);
       const facts = await textOf(panel.locator('.process-facts'));
-      assert.match(facts, `id${builder.id}`);
       assert.match(facts, `branch${builder.branch}`);
       assert.match(facts, `worktree.builders/${builder.id}`, 'the worktree, inside the project');
       assert.match(await textOf(panel.locator('.liveness')), 'alive');
@@ -261,6 +260,40 @@ dashboardTest('Stop farm asks first, then stops everything and says so', async (
   assert.equal(farm.tmuxSessions(), [], 'no tmux session left');
   assert.equal(errors, [], 'no console error');
 });
+
+dashboardTest(
+  'an unreadable state.db is shown as a problem over the last good state; a dead server as reconnecting, until it is back',
+  async ({ page, farm, errors }) => {
+    const db = join(farm.project, '.agent-farm', 'state.db');
+    const good = readFileSync(db);
+    const problem = page.locator('#problem');
+    assert.is(await problem.isHidden(), true);
+    writeFileSync(db, Buffer.concat([Buffer.from('this is not a database at all'), Buffer.alloc(4096)]));
+    await problem.waitFor({ state: 'visible', timeout: 5000 });
+    assert.match(await textOf(problem), /E_NOT_SQLITE|E_CORRUPT/);
+    assert.is(await page.locator('[role=tab]').count(), 1, 'the last good state stays on the screen');
+    writeFileSync(db, good);
+    await problem.waitFor({ state: 'hidden', timeout: 5000 });
+    assert.equal(errors, [], 'no console error');
+
+    const { dashboard } = await farm.afJson(['status']);
+    process.kill(dashboard.pid, 'SIGKILL');
+    const connection = page.locator('#connection-text');
+    await page.locator('#connection.is-reconnecting').waitFor({ timeout: 5000 });
+    assert.match(await textOf(connection), /^reconnecting… \(state of .+\)$/);
+    const revived = await farm.afJson(['dashboard', '--no-browser']);
+    assert.is.not(revived.pid, dashboard.pid);
+    await page.locator('#connection.is-live').waitFor({ timeout: 15_000 });
+    await spawnTask(farm, 'After the restart');
+    await page.locator('[role=tab]').nth(1).waitFor({ timeout: 2000 });
+    assert.ok(
+      // The browser reports the stream cut and the refused reconnections itself.
+      errors.every((line) => /net::ERR_(INCOMPLETE_CHUNKED_ENCODING|CONNECTION_REFUSED)/.test(line)),
+      `no console error but the stream's failed reconnections: ${errors.join('\n')}`,
+    );
+  },
+  { before: async (farm) => void (await spawnTask(farm, 'Before the trouble')) },
+);
 
 for (const colorScheme of ['light', 'dark'] as const) {
   dashboardTest(
