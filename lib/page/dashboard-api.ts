@@ -1,6 +1,7 @@
 // The dashboard server's state-changing routes. The secret travels in the HttpOnly
 // cookie the printed URL set; the server wants JSON and the page's own Origin, which
 // a same-origin fetch sends. A refusal `{error: {code, message}}` becomes an ApiError.
+import type { Builder } from '../state/types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -47,6 +48,7 @@ async function call<T>(method: 'POST' | 'DELETE', path: string, body?: unknown):
 }
 
 export const api = {
+  newBuilder: (projectId: string) => call<Builder>('POST', '/api/tabs/builder', { projectId }),
   newShell: (name?: string) => call<{ id: string; port: number; name: string }>('POST', '/api/tabs/shell', { name }),
   openFile: (path: string) =>
     call<{ id: string; port: number; existing?: boolean }>('POST', '/api/tabs/file', { path }),

@@ -16,10 +16,11 @@ import { tabStrip } from './dashboard-tabs.js';
 
 const notify = notifier(byId('notices'));
 const workspace = byId('workspace');
+const builderDialog = actionDialog(byId<HTMLDialogElement>('builder-dialog'));
 const shellDialog = actionDialog(byId<HTMLDialogElement>('shell-dialog'));
 const fileDialog = actionDialog(byId<HTMLDialogElement>('file-dialog'));
 const confirmDialog = actionDialog(byId<HTMLDialogElement>('confirm-dialog'));
-const farmButtons = ['new-shell', 'open-file', 'stop-farm'].map((id) => byId<HTMLButtonElement>(id));
+const farmButtons = ['new-builder', 'new-shell', 'open-file', 'stop-farm'].map((id) => byId<HTMLButtonElement>(id));
 let latest: Overview | undefined;
 let latestAt = new Date();
 let stopped = false;
@@ -137,6 +138,12 @@ function showStopped(ended: unknown[]): void {
   byId('stopped').hidden = false;
 }
 
+byId('new-builder').addEventListener('click', () =>
+  builderDialog.open(async (fields) => {
+    const builder = await api.newBuilder(String(fields.get('project') ?? '').trim());
+    return () => tabs.select(`builder-${builder.id}`, true);
+  }),
+);
 byId('new-shell').addEventListener('click', () =>
   shellDialog.open(async (fields) => {
     const name = String(fields.get('name') ?? '').trim();

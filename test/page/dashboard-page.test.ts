@@ -6,19 +6,20 @@
 // no error. The light and dark screenshots in docs/ are taken here.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Locator, Page } from 'playwright-core';
 import { StateStore } from '../../lib/state/store.js';
 import type { Builder } from '../../lib/state/types.js';
 import { launchBrowser, offMachine, type TestBrowser, type WatchedPage, watchedPage } from '../helpers/browser.js';
-import { tearDown, testFarm, type TestFarm } from '../helpers/farm.js';
-import { inFolder } from '../helpers/processes.js';
+import { farmTest, type TestFarm } from '../helpers/farm.js';
 
 const LONG = 'sleep 600';
-const ARCHITECT = `sh -c 'echo the architect is planning; exec ${LONG}'`;
-const COMMANDS = ['--architect-cmd', ARCHITECT, '--builder-cmd', LONG, '--shell-cmd', LONG];
+/** The farm's commands, for af and for the dashboard's own routes (New builder, New shell). */
+const CONFIG = {
+  shell: { architect: `sh -c 'echo the architect is planning; exec ${LONG}'`, builder: LONG, shell: LONG },
+};
 const VIEWPORT = { width: 1280, height: 800 };
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
 
@@ -42,32 +43,27 @@ function dashboardTest(
   body: (dashboard: Dashboard) => Promise<void>,
   options: { colorScheme?: 'light' | 'dark'; before?: (farm: TestFarm) => Promise<void> } = {},
 ): void {
-  test(
-    name,
-    inFolder(async (folder) => {
-      const farm = testFarm(folder, { tmux: true });
-      let watched: WatchedPage | undefined;
-      try {
-        const start = await farm.af(['start', '--no-browser', ...COMMANDS]);
-        assert.is(start.code, 0, `af start: ${start.stderr}`);
-        const url = /^http:\/\/127\.0\.0\.1:\d+\/\S*token=\S+$/m.exec(start.stdout)?.[0];
-        assert.ok(url, `af start prints the dashboard's URL on a line of its own:\n${start.stdout}`);
-        await options.before?.(farm);
-        watched = await watchedPage(await browser(), { colorScheme: options.colorScheme, viewport: VIEWPORT });
-        await watched.page.goto(url);
-        await watched.page.waitForSelector('#architect-pane iframe');
-        await body({ ...watched, farm, url });
-        assert.equal(offMachine(watched.requests), [], 'no request left the machine');
-      } finally {
-        await watched?.context.close();
-        await tearDown(farm);
-      }
-    }),
-  );
+  farmTest(name, { tmux: true }, async (farm) => {
+    mkdirSync(join(farm.project, 'codev'));
+    writeFileSync(join(farm.project, 'codev', 'config.json'), JSON.stringify(CONFIG));
+    const start = await farm.af(['start', '--no-browser']);
+    assert.is(start.code, 0, `af start: ${start.stderr}`);
+    const url = /^http:\/\/127\.0\.0\.1:\d+\/\S*token=\S+$/m.exec(start.stdout)?.[0];
+    assert.ok(url, `af start prints the dashboard's URL on a line of its own:\n${start.stdout}`);
+    await options.before?.(farm);
+    const watched = await watchedPage(await browser(), { colorScheme: options.colorScheme, viewport: VIEWPORT });
+    try {
+      await watched.page.goto(url);
+      await watched.page.waitForSelector('#architect-pane iframe');
+      await body({ ...watched, farm, url });
+      assert.equal(offMachine(watched.requests), [], 'no request left the machine');
+    } finally {
+      await watched.context.close();
+    }
+  });
 }
 
-const spawnTask = async (farm: TestFarm, task: string): Promise<Builder> =>
-  farm.afJson(['spawn', '--task', task, ...COMMANDS]);
+const spawnTask = async (farm: TestFarm, task: string): Promise<Builder> => farm.afJson(['spawn', '--task', task]);
 
 /** Writes a builder's row from this process, as a builder's own tools would. */
 async function recordBuilder(farm: TestFarm, builder: Builder): Promise<void> {
@@ -131,7 +127,7 @@ dashboardTest(
   },
   {
     before: async (farm) => {
-      await farm.afJson(['spawn', '--project', '0042', ...COMMANDS]);
+      await farm.afJson(['spawn', '--project', '0042']);
       await spawnTask(farm, 'Fix the login test');
     },
   },
@@ -174,8 +170,33 @@ dashboardTest(
 );
 
 dashboardTest(
-  'New shell opens a shell tab, selected, with the keyboard; Close shell ends it',
+  'New builder and New shell open their tabs, selected and focused, by keyboard; Stop builder asks first; Close shell',
   async ({ page, farm, errors }) => {
+    await page.locator('#new-builder').focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#builder-dialog input[name=project]').waitFor();
+    await page.keyboard.type('0042');
+    await page.keyboard.press('Enter');
+    await page.locator('#builder-dialog').waitFor({ state: 'hidden', timeout: 30_000 });
+    const builderTab = page.locator('#tab-builder-0042');
+    await builderTab.waitFor({ timeout: 2000 });
+    assert.is(await builderTab.getAttribute('aria-selected'), 'true', 'the new builder is shown');
+    assert.is(await page.evaluate('document.activeElement.id'), 'tab-builder-0042', 'and focused');
+    const [builder] = (await farm.afJson(['status'])).builders as Builder[];
+    assert.equal(
+      [builder?.id, builder?.type, builder?.branch],
+      ['0042', 'spec', 'builder/0042'],
+      'as af spawn --project',
+    );
+
+    await panelOf(page, 'builder-0042').getByRole('button', { name: 'Stop builder…' }).click();
+    const confirm = page.locator('#confirm-dialog');
+    await confirm.waitFor({ state: 'visible' });
+    assert.match(await textOf(confirm), 'Stop builder 0042?');
+    await confirm.getByRole('button', { name: 'Stop builder', exact: true }).click();
+    await builderTab.waitFor({ state: 'detached', timeout: 10_000 });
+    assert.equal((await farm.afJson(['status'])).builders, [], 'the builder is gone from the state');
+
     await page.locator('#new-shell').focus();
     await page.keyboard.press('Enter');
     await page.locator('#shell-dialog input[name=name]').waitFor();
@@ -225,9 +246,10 @@ dashboardTest(
 
     await page.locator('#file-dialog input[name=path]').fill('notes.md');
     await page.keyboard.press('Enter');
+    await page.locator('#file-dialog').waitFor({ state: 'hidden', timeout: 10_000 });
     const tab = page.locator('[role=tab].tab-file');
-    await tab.waitFor({ timeout: 5000 });
-    assert.is(await page.locator('#file-dialog').getAttribute('open'), null, 'the dialog closed');
+    await tab.waitFor({ timeout: 2000 });
+    assert.is(await tab.getAttribute('aria-selected'), 'true', 'the file is shown');
     assert.is(await textOf(tab.locator('.tab-title')), 'notes.md');
     const tabId = (await tab.getAttribute('id'))!.slice('tab-'.length);
     const frame = page.frameLocator(`#panel-${tabId} iframe`);
@@ -311,11 +333,11 @@ for (const colorScheme of ['light', 'dark'] as const) {
       colorScheme,
       before: async (farm) => {
         writeFileSync(join(farm.project, 'notes.md'), '# Notes\n');
-        await farm.afJson(['spawn', '--project', '0042', ...COMMANDS]);
+        await farm.afJson(['spawn', '--project', '0042']);
         await spawnTask(farm, 'Fix the flaky login test');
         const blocked = await spawnTask(farm, 'Update the API docs');
         await recordBuilder(farm, { ...blocked, status: 'blocked', phase: 'waiting for review' });
-        await farm.afJson(['util', '--name', 'logs', ...COMMANDS]);
+        await farm.afJson(['util', '--name', 'logs']);
         await farm.afJson(['annotate', 'notes.md']);
       },
     },
