@@ -47,11 +47,18 @@ async function call<T>(method: 'POST' | 'DELETE', path: string, body?: unknown):
   return parsed as T;
 }
 
+/** A process `POST /api/stop` ended, as `af stop --json` lists them. */
+export interface StoppedProcess {
+  what: string;
+  pid: number;
+  outcome: string;
+}
+
 export const api = {
   newBuilder: (projectId: string) => call<Builder>('POST', '/api/tabs/builder', { projectId }),
   newShell: (name?: string) => call<{ id: string; port: number; name: string }>('POST', '/api/tabs/shell', { name }),
   openFile: (path: string) =>
     call<{ id: string; port: number; existing?: boolean }>('POST', '/api/tabs/file', { path }),
   closeTab: (tabId: string) => call<{ ok: true }>('DELETE', `/api/tabs/${encodeURIComponent(tabId)}`),
-  stopFarm: () => call<{ stopped: unknown[] }>('POST', '/api/stop', {}),
+  stopFarm: () => call<{ stopped: StoppedProcess[] }>('POST', '/api/stop', {}),
 };

@@ -27,7 +27,7 @@ export interface TabStrip {
   unload(): void;
 }
 
-export const frameUrl = (tab: Tab) => tab.file?.url ?? `/terminal/${encodeURIComponent(tab.id)}`;
+const frameUrl = (tab: Tab) => tab.file?.url ?? `/terminal/${encodeURIComponent(tab.id)}`;
 
 /** A tab's state in words, under its title. */
 function stateInWords(tab: Tab): string {
@@ -140,8 +140,10 @@ export function tabStrip(
       const ids = tabs.map((tab) => tab.id);
       const previous = order;
       order = ids;
+      let hadFocus = false;
       for (const [id, view] of views) {
         if (ids.includes(id)) continue;
+        hadFocus ||= view.button.contains(document.activeElement) || view.panel.contains(document.activeElement);
         view.button.remove();
         view.panel.remove();
         views.delete(id);
@@ -165,7 +167,8 @@ export function tabStrip(
         const was = selected === undefined ? 0 : previous.indexOf(selected);
         const neighbour = ids[Math.min(Math.max(was, 0), ids.length - 1)];
         selected = undefined;
-        if (neighbour) show(neighbour, false);
+        // Focus was on the closed tab or its Close button: it moves to the neighbour rather than to nowhere.
+        if (neighbour) show(neighbour, hadFocus);
       }
     },
     select(id, focus = false) {

@@ -2,7 +2,7 @@
 // Overview /api/events pushes, in place. Buttons call the server's routes; what they
 // change comes back through the same stream, so the page shows only what the farm
 // really is.
-import { api } from './dashboard-api.js';
+import { api, type StoppedProcess } from './dashboard-api.js';
 import { architectPane } from './dashboard-architect.js';
 import { actionDialog, describeError } from './dashboard-dialogs.js';
 import { byId, element, setAttribute, setText } from './dashboard-dom.js';
@@ -118,7 +118,7 @@ function confirmStopFarm(): void {
 }
 
 /** The farm is gone: no stream to follow, no terminals to show, and the page says so. */
-function showStopped(ended: unknown[]): void {
+function showStopped(ended: readonly StoppedProcess[]): void {
   stopped = true;
   live.close();
   architect.unload();
@@ -129,11 +129,7 @@ function showStopped(ended: unknown[]): void {
   for (const button of farmButtons) button.disabled = true;
   setText(byId('stopped-text'), `Ended ${ended.length} process${ended.length === 1 ? '' : 'es'}.`);
   byId('stopped-list').replaceChildren(
-    ...ended.map((entry) => {
-      const what = (entry as { what?: unknown; pid?: unknown }) ?? {};
-      const text = typeof what.what === 'string' ? what.what : JSON.stringify(entry);
-      return element('li', '', {}, [typeof what.pid === 'number' ? `${text} (pid ${what.pid})` : text]);
-    }),
+    ...ended.map((process) => element('li', '', {}, [`${process.what} (pid ${process.pid}): ${process.outcome}`])),
   );
   byId('stopped').hidden = false;
 }
