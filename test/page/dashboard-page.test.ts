@@ -121,6 +121,16 @@ dashboardTest(
       assert.is(await textOf(panel.locator('.attach-command')), `tmux attach -t ${builder.tmuxSession}`);
       assert.is(await panel.locator('iframe').getAttribute('src'), `/terminal/${tabId}`);
     }
+    // By keyboard: one tab in the Tab order, the arrows move the selection and the focus.
+    await tabs.first().focus();
+    await page.keyboard.press('ArrowDown');
+    assert.is(await tabs.nth(1).getAttribute('aria-selected'), 'true', 'ArrowDown selects the next tab');
+    assert.is(await page.evaluate('document.activeElement.id'), await tabs.nth(1).getAttribute('id'));
+    await page.keyboard.press('ArrowDown');
+    assert.is(await tabs.first().getAttribute('aria-selected'), 'true', 'and wraps around');
+    await page.keyboard.press('End');
+    assert.is(await tabs.nth(1).getAttribute('aria-selected'), 'true', 'End selects the last');
+    assert.equal(await tabs.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('tabindex'))), ['-1', '0']);
     assert.match(await text(page, '#status-builders'), /^2 builders/);
     assert.is(await page.locator('#tabs-empty').isHidden(), true);
     assert.equal(errors, [], 'no console error');
