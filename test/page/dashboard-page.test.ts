@@ -122,7 +122,8 @@ dashboardTest(
       assert.is(await panel.locator('iframe').getAttribute('src'), `/terminal/${tabId}`);
     }
     // By keyboard: one tab in the Tab order, the arrows move the selection and the focus.
-    await tabs.first().focus();
+    await tabs.first().click();
+    assert.is(await tabs.nth(1).getAttribute('aria-selected'), 'false');
     await page.keyboard.press('ArrowDown');
     assert.is(await tabs.nth(1).getAttribute('aria-selected'), 'true', 'ArrowDown selects the next tab');
     assert.is(await page.evaluate('document.activeElement.id'), await tabs.nth(1).getAttribute('id'));
