@@ -1,4 +1,5 @@
-// The bottom line: the farm in counts, readable at a glance.
+// The bottom line: the farm in counts, readable at a glance; and the window's title,
+// which names the builders that wait for someone while the page is in the background.
 import { byId, setAttribute, setText } from './dashboard-dom.js';
 import type { Overview } from '../farm/overview-types.js';
 
@@ -27,6 +28,8 @@ export function statusBar(): (overview: Overview) => void {
     setText(builders, `${plural(builderTabs.length, 'builder')}${breakdown ? ` (${breakdown})` : ''}`);
     setText(shells, plural(tabs.filter((tab) => tab.kind === 'shell').length, 'shell'));
     setText(files, plural(tabs.filter((tab) => tab.kind === 'file').length, 'file'));
+    const waiting = (byStatus.get('blocked') ?? 0) + (byStatus.get('pr-ready') ?? 0);
+    document.title = `${waiting > 0 ? `(${waiting} waiting) ` : ''}${overview.project.name} · agent farm`;
     setText(root, overview.project.root);
     setAttribute(root, 'title', overview.project.root);
   };

@@ -18,7 +18,11 @@ import { farmTest, type TestFarm } from '../helpers/farm.js';
 const LONG = 'sleep 600';
 /** The farm's commands, for af and for the dashboard's own routes (New builder, New shell). */
 const CONFIG = {
-  shell: { architect: `sh -c 'echo the architect is planning; exec ${LONG}'`, builder: LONG, shell: LONG },
+  shell: {
+    architect: `sh -c 'echo the architect is planning; exec ${LONG}'`,
+    builder: `sh -c 'echo the builder is at work; exec ${LONG}'`,
+    shell: LONG,
+  },
 };
 const VIEWPORT = { width: 1280, height: 800 };
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
@@ -169,6 +173,7 @@ dashboardTest(
     const firstTab = page.locator(`#tab-builder-${first.id}`);
     await page.locator(`#tab-builder-${first.id}[data-status=blocked]`).waitFor({ timeout: 2000 });
     assert.match(await textOf(firstTab), 'blocked');
+    assert.is(await page.title(), '(1 waiting) project · agent farm', 'the window title names who waits');
 
     assert.ok(await isMarked(page.locator('html')), 'no reload');
     assert.ok(await isMarked(architectFrame), "the architect's terminal is the same element");
