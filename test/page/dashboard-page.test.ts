@@ -3,7 +3,9 @@
 // architect and the builders, follows commits of other processes without a reload
 // and without rebuilding what is on the screen, opens and closes shells and files,
 // stops the farm after a confirmation, loads nothing from off the machine and logs
-// no error. The light and dark screenshots in docs/ are taken here.
+// no error. The light and dark screenshots in docs/ are taken here (written there
+// with AF_UPDATE_SCREENSHOTS=1; else into the test's folder, so a test run leaves the
+// committed pictures alone).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ const CONFIG = {
 };
 const VIEWPORT = { width: 1280, height: 800 };
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+const screenshotFolder = (farm: TestFarm) => (process.env.AF_UPDATE_SCREENSHOTS === '1' ? DOCS : farm.folder);
 
 let shared: TestBrowser | undefined;
 const browser = async () => {
@@ -336,13 +339,13 @@ dashboardTest(
 for (const colorScheme of ['light', 'dark'] as const) {
   dashboardTest(
     `a screenshot, ${colorScheme}: docs/dashboard-${colorScheme}.png`,
-    async ({ page, errors }) => {
+    async ({ page, farm, errors }) => {
       await page.locator('[role=tab]').first().waitFor();
       await page.locator('[role=tab]').nth(1).click();
       // Let the terminals draw what their processes printed.
       await page.waitForTimeout(1500);
       await page.mouse.move(0, VIEWPORT.height - 1);
-      await page.screenshot({ path: join(DOCS, `dashboard-${colorScheme}.png`) });
+      await page.screenshot({ path: join(screenshotFolder(farm), `dashboard-${colorScheme}.png`) });
       assert.equal(errors, [], 'no console error');
     },
     {
