@@ -132,6 +132,8 @@ export function processCard(kind: TabKind, actions: ProcessActions): ProcessCard
         if (fact.long) setAttribute(values[n]!, 'title', value);
       });
       setText(attach, tab.terminal?.attach ?? '');
+      // Nothing to attach to: no empty command to copy (the card keeps its height).
+      if (kind !== 'file') how.hidden = !tab.terminal?.attach;
       setAttribute(open, 'href', tab.file?.url);
     },
   };
