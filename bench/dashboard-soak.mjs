@@ -110,7 +110,12 @@ try {
   const eventsStart = events;
   measuring = true;
   const loadStart = loadavg()[0];
-  await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+  // The RSS every tenth of the run: whether it levels off or keeps climbing.
+  const samples = [rssStart];
+  for (let i = 1; i <= 10; i++) {
+    await new Promise((resolve) => setTimeout(resolve, (SECONDS * 1000) / 10));
+    samples.push(rss());
+  }
   measuring = false;
   polling = false;
   await polled;
@@ -124,6 +129,7 @@ try {
   console.log(
     `server RSS: ${rssStart.toFixed(1)} MiB -> ${rssEnd.toFixed(1)} MiB (grew ${(rssEnd - rssStart).toFixed(1)} MiB; target < 10)`,
   );
+  console.log(`server RSS every ${SECONDS / 10} s: ${samples.map((mib) => mib.toFixed(1)).join(' ')} MiB`);
   console.log(`GET /api/state: ${latencies.length} requests, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`);
   console.log(`events pushed to the 5 streams: ${events - eventsStart}`);
 } finally {
