@@ -47,7 +47,9 @@ async function showDashboard(): Promise<void> {
   console.log(`\n$ curl -H "Authorization: Bearer <the farm's secret>" ${origin}/api/overview`);
   const answer = await fetch(`${origin}/api/overview`, { headers: { Authorization: `Bearer ${token}` } });
   const overview = (await answer.json()) as { tabs: Array<{ id: string; alive: boolean }> };
-  console.log(`${answer.status}: ${overview.tabs.map((tab) => `${tab.id} (${tab.alive ? 'alive' : 'dead'})`).join(', ')}`);
+  console.log(
+    `${answer.status}: ${overview.tabs.map((tab) => `${tab.id} (${tab.alive ? 'alive' : 'dead'})`).join(', ')}`,
+  );
 }
 
 console.log(`demo project: ${project}`);

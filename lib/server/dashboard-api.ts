@@ -111,9 +111,17 @@ async function openFile(request: IncomingMessage, response: ServerResponse, { so
   sendJson(response, 201, { id: annotation.id, port: annotation.port });
 }
 
-/** The file `given` names (relative to the project), checked to exist and to lie inside it, links followed. */
+/**
+ * The file `given` names (relative to the project), checked as the native route does:
+ * inside the project (403) before it must exist (404), so a refusal never tells whether
+ * a path outside exists; then inside again with links followed.
+ */
 function projectFile(root: string, given: string): string {
   const path = resolve(root, given);
+  const outside = () =>
+    new RequestError('E_FORBIDDEN', `${path} lies outside the project ${root}; only its own files are shown.`);
+  const within = (folder: string, file: string) => file.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+  if (!within(root, path)) throw outside();
   let real: string;
   try {
     real = realpathSync(path);
@@ -121,9 +129,7 @@ function projectFile(root: string, given: string): string {
   } catch {
     throw new RequestError('E_NOT_FOUND', `${path} is not a file of the project.`);
   }
-  const realRoot = realpathSync(root);
-  if (!real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep))
-    throw new RequestError('E_FORBIDDEN', `${path} lies outside the project ${root}; only its own files are shown.`);
+  if (!within(realpathSync(root), real)) throw outside();
   return path;
 }
 
