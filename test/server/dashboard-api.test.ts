@@ -109,6 +109,8 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
     ['POST', '/api/tabs/builder', '{}', 400, 'E_BAD_REQUEST'],
     ['POST', '/api/tabs/file', '{"path":"/etc/passwd"}', 403, 'E_FORBIDDEN'],
     ['POST', '/api/tabs/file', '{"path":"no-such-file.md"}', 404, 'E_NOT_FOUND'],
+    ['POST', '/api/tabs/file', '{"path":"/no/such/file/outside"}', 403, 'E_FORBIDDEN'],
+    ['POST', '/api/tabs/file', '{"path":"../outside.md"}', 403, 'E_FORBIDDEN'],
     ['POST', '/api/tabs/shell', JSON.stringify({ name: 'x'.repeat(70 * 1024) }), 413, 'E_TOO_LARGE'],
     ['DELETE', '/api/tabs/shell-util-000000', undefined, 404, 'E_NOT_FOUND'],
     ['DELETE', '/api/tabs/shell-$(reboot)', undefined, 400, 'E_BAD_REQUEST'],
