@@ -57,14 +57,14 @@ export class ControlModeParser {
     switch (name) {
       case 'output': {
         const paneEnd = indexOrEnd(rest, SPACE, 0);
-        return { type: 'output', pane: rest.toString('latin1', 0, paneEnd), data: unescape(rest, paneEnd + 1) };
+        return { type: 'output', pane: rest.toString('latin1', 0, paneEnd), data: decodeOutput(rest, paneEnd + 1) };
       }
       case 'extended-output': {
         // %extended-output %<pane> <age> … : <value>
         const paneEnd = indexOrEnd(rest, SPACE, 0);
         const colon = rest.indexOf(' : ');
         const from = colon === -1 ? rest.length : colon + 3;
-        return { type: 'output', pane: rest.toString('latin1', 0, paneEnd), data: unescape(rest, from) };
+        return { type: 'output', pane: rest.toString('latin1', 0, paneEnd), data: decodeOutput(rest, from) };
       }
       case 'begin': {
         const guard = rest.toString('latin1');
@@ -109,7 +109,7 @@ function indexOrEnd(buffer: Buffer, byte: number, from: number): number {
 const isOctal = (byte: number | undefined) => byte !== undefined && byte >= 0x30 && byte <= 0x37;
 
 /** tmux's escaping of output: bytes below 32 and the backslash as `\ooo`; every other byte as it is. */
-export function unescape(line: Buffer, from: number): Buffer {
+function decodeOutput(line: Buffer, from: number): Buffer {
   const out = Buffer.allocUnsafe(Math.max(0, line.length - from));
   let length = 0;
   for (let index = from; index < line.length; index++) {
