@@ -1,0 +1,142 @@
+// lib/farm/terminal/tmux-control.ts against a real tmux server of the test's own:
+// the first screen, bytes typed in and echoed out (UTF-8 intact), resize, the
+// alternate screen of a full-screen program, the session's end, a missing session.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TerminalError, TmuxControlClient } from '../../../lib/farm/terminal/tmux-control.js';
+import { inFolder } from '../../helpers/processes.js';
+import { eventually, type TestTmux, testTmux } from './tmux-server.js';
+
+interface Attached {
+  client: TmuxControlClient;
+  /** Every byte onOutput received, the first screen included. */
+  output(): Buffer;
+  exits: string[];
+}
+
+async function attach(tmux: TestTmux, session: string, cols = 80, rows = 24): Promise<Attached> {
+  const chunks: Buffer[] = [];
+  const exits: string[] = [];
+  const client = await TmuxControlClient.attach({
+    session,
+    cols,
+    rows,
+    env: tmux.env,
+    onOutput: (data) => chunks.push(data),
+    onExit: (reason) => exits.push(reason),
+  });
+  return { client, output: () => Buffer.concat(chunks), exits };
+}
+
+function tmuxTest(name: string, body: (tmux: TestTmux, folder: string) => Promise<void>): void {
+  test(
+    name,
+    inFolder(async (folder) => {
+      const tmux = testTmux(folder);
+      try {
+        await body(tmux, folder);
+      } finally {
+        tmux.kill();
+      }
+    }),
+  );
+}
+
+tmuxTest('the first screen carries what the pane showed before the client came, then the cursor', async (tmux) => {
+  tmux.newSession('first', "printf 'before-1\\nbefore-2\\n'; exec cat");
+  await eventually('the printf', () => tmux.capture('first').includes('before-2'));
+  const attached = await attach(tmux, 'first');
+  try {
+    const screen = attached.output().toString('utf8');
+    assert.ok(screen.startsWith('\x1bc'), 'the screen starts with a reset');
+    assert.match(screen, /before-1\x1b\[0m\r\nbefore-2/);
+    assert.ok(screen.endsWith('\x1b[3;1H'), `the cursor goes to line 3: ${JSON.stringify(screen.slice(-12))}`);
+  } finally {
+    await attached.client.close();
+  }
+});
+
+tmuxTest('bytes typed in reach the pane, its echo comes back out as bytes, UTF-8 intact', async (tmux) => {
+  tmux.newSession('typing', 'exec cat');
+  const attached = await attach(tmux, 'typing');
+  try {
+    const text = 'héllo wörld 世界 😀 \\ done';
+    attached.client.write(Buffer.from(`${text}\r`, 'utf8'));
+    await eventually('the echo', () => attached.output().toString('utf8').includes(`${text}\r\n${text}\r\n`));
+    await eventually('the pane to show it', () => tmux.capture('typing').includes(text));
+    // Long input goes in several send-keys commands, in order.
+    const long = 'x'.repeat(700).replace(/x{10}/g, (ten, at) => `${ten.slice(0, 9)}${at % 10}`);
+    attached.client.write(Buffer.from(`${long}\r`));
+    await eventually('the long echo', () => attached.output().toString('utf8').includes(`${long}\r\n${long}`));
+  } finally {
+    await attached.client.close();
+  }
+});
+
+tmuxTest('resize makes the window the client size', async (tmux) => {
+  tmux.newSession('sized', 'exec cat', 80, 24);
+  const attached = await attach(tmux, 'sized', 100, 30);
+  const size = () => tmux.tmux('display-message', '-p', '-t', '=sized:', '#{window_width}x#{window_height}').trim();
+  try {
+    await eventually('100x30', () => size() === '100x30');
+    attached.client.resize(61, 17);
+    await eventually('61x17', () => size() === '61x17');
+  } finally {
+    await attached.client.close();
+  }
+});
+
+tmuxTest(
+  'a page joining a full-screen program gets the normal screen, then the alternate one',
+  async (tmux, folder) => {
+    const file = join(folder, 'lines.txt');
+    writeFileSync(file, Array.from({ length: 200 }, (_, i) => `file line ${i + 1}`).join('\n'));
+    tmux.newSession('pager', `seq 1 100; printf 'under the pager\\n'; exec less ${file}`);
+    await eventually('less', () => tmux.capture('pager').includes('file line 1'));
+    const attached = await attach(tmux, 'pager');
+    try {
+      const screen = attached.output().toString('utf8');
+      const switchAt = screen.indexOf('\x1b[?1049h');
+      assert.ok(switchAt > 0, 'the screen switches to the alternate buffer');
+      const under = screen.indexOf('under the pager');
+      assert.ok(under > 0 && under < switchAt, 'the normal screen is painted first');
+      const scrollback = screen.indexOf('\r\n50\x1b[0m\r\n51');
+      assert.ok(scrollback > 0 && scrollback < under, 'after its scrollback');
+      assert.ok(screen.indexOf('file line 1') > switchAt, 'the pager is on the alternate screen');
+      assert.not.ok(screen.includes('file line 30'), 'only one screen of the file');
+      // The page scrolls on: less's redraw comes as output.
+      attached.client.write(Buffer.from(' '));
+      await eventually('the next page', () => attached.output().toString('utf8').includes('file line 30'));
+      attached.client.write(Buffer.from('q'));
+      await eventually('the session to end with less', () => attached.exits.length === 1);
+    } finally {
+      await attached.client.close();
+    }
+  },
+);
+
+tmuxTest('the session ending is an exit event; closing detaches without ending the session', async (tmux) => {
+  tmux.newSession('ending', 'exec cat');
+  tmux.newSession('staying', 'exec cat');
+  const ending = await attach(tmux, 'ending');
+  const staying = await attach(tmux, 'staying');
+  tmux.tmux('kill-session', '-t', '=ending');
+  await eventually('the exit event', () => ending.exits.length === 1);
+  await staying.client.close();
+  assert.equal(staying.exits, [], 'close() is not an exit');
+  assert.ok(tmux.tmux('list-sessions', '-F', '#{session_name}').split('\n').includes('staying'));
+  await ending.client.close();
+});
+
+tmuxTest('a missing session, or a name that is not one, is a TerminalError', async (tmux) => {
+  tmux.newSession('other', 'exec cat');
+  for (const session of ['missing', 'bad;name']) {
+    const outcome = await attach(tmux, session).catch((error: unknown) => error);
+    assert.instance(outcome, TerminalError, String(outcome));
+    assert.is((outcome as TerminalError).code, 'E_TERMINAL');
+  }
+});
+
+test.run();
