@@ -139,13 +139,16 @@ class TerminalConnection {
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.ended) return;
     if (isBinary) {
-      if (this.target.tmuxSession === undefined) return this.refuse('this terminal is read-only');
-      if (this.source) this.source.write?.(data);
+      if (this.target.tmuxSession === undefined) this.refuse('this terminal is read-only');
+      else if (this.source) this.source.write?.(data);
       else this.early.push(data);
       return;
     }
     const message = parseClientMessage(data.toString('utf8'));
-    if (!message) return this.refuse('malformed message');
+    if (!message) {
+      this.refuse('malformed message');
+      return;
+    }
     this.gotFirstSize(message);
     this.source?.resize?.(message.cols, message.rows);
   }
