@@ -103,6 +103,7 @@ const esm = {
 // The CommonJS build finds its folder through __filename: import.meta is empty there.
 const cjs = { ...common, format: 'cjs', logOverride: { 'empty-import-meta': 'silent' } };
 
+const pages = await buildPageAssets();
 const results = await Promise.all([
   build({ ...esm, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' }),
   build({ ...cjs, entryPoints: ['lib/index.ts'], outfile: 'dist/index.cjs' }),
@@ -120,7 +121,8 @@ const results = await Promise.all([
     plugins: [libraryEntryBeside('index.cjs')],
     banner: { js: "'use strict';\nconst AF_EMBEDDED_WASM = require('./sql-wasm.embedded.cjs');" },
   }),
-  build({ ...esm, entryPoints: ['bin/af.ts'], outfile: 'dist/af.js' }),
+  build({ ...esm, entryPoints: ['bin/af.ts'], outfile: 'dist/af.js', plugins: [...esm.plugins, pages.plugin] }),
+  pages.result,
 ]);
 chmodSync('dist/af.js', 0o755);
 await build({ ...esm, metafile: false, entryPoints: ['scripts/demo.ts'], outfile: 'dist/demo.js' });
@@ -142,6 +144,47 @@ writeFileSync(
 
 buildDeclarations();
 writeNotices(bundledPackages(results));
+
+/**
+ * The dashboard's and the terminals' pages (lib/page/): their scripts bundled for the
+ * browser with the packages they use (xterm.js), their styles and templates, given
+ * to the server code as the module `af:page-assets` (file name → text). Only
+ * dist/af.js holds them: the server sends them from memory and nothing is loaded
+ * from the network.
+ */
+async function buildPageAssets() {
+  const folder = 'lib/page';
+  const files = readdirSync(folder);
+  const scripts = ['dashboard', 'terminal'].filter((name) => files.includes(`${name}.ts`));
+  const result = await build({
+    entryPoints: Object.fromEntries(scripts.map((name) => [name, join(folder, `${name}.ts`)])),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+    write: false,
+    outdir: 'dist/page',
+  });
+  const assets = Object.fromEntries(result.outputFiles.map((file) => [relative('dist/page', file.path), file.text]));
+  for (const file of files.filter((name) => /\.(html|css)$/.test(name)))
+    assets[file] = readFileSync(join(folder, file), 'utf8');
+  assets['xterm.css'] = readFileSync(require.resolve('@xterm/xterm/css/xterm.css'), 'utf8');
+  const plugin = {
+    name: 'page-assets',
+    setup(b) {
+      b.onResolve({ filter: /^af:page-assets$/ }, () => ({ path: 'page-assets', namespace: 'page-assets' }));
+      b.onLoad({ filter: /.*/, namespace: 'page-assets' }, () => ({
+        contents: `export const PAGE_ASSETS = ${JSON.stringify(assets)};`,
+        loader: 'js',
+      }));
+    },
+  };
+  return { plugin, result };
+}
 
 /**
  * `tsc --emitDeclarationOnly` into dist/types (ES module importers), and the same

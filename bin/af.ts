@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The `af` command. `af db …` and `af ports …` are command groups with their own
 // help; everything else is a command of the main program. The same bundle is also
-// started as two internal entries, told apart before any command is parsed: the
-// thread of an `af db query` (lib/cli/query-worker.ts) and the annotation viewer
-// that `af annotate` launches (lib/cli/annotation-viewer.ts).
+// started as internal entries, told apart before any command is parsed: the thread
+// of an `af db query` (lib/cli/query-worker.ts), the annotation viewer that `af
+// annotate` launches (lib/cli/annotation-viewer.ts), and the dashboard server that
+// `af start` launches (lib/cli/dashboard-process.ts).
 import { cac } from 'cac';
 import { dbProgram } from '../lib/cli/db.js';
+import { registerDashboard } from '../lib/cli/dashboard.js';
 import { registerLifecycle } from '../lib/cli/lifecycle.js';
 import { portsProgram } from '../lib/cli/ports.js';
 import { registerStatus } from '../lib/cli/status.js';
@@ -13,6 +15,7 @@ import { VERSION } from '../lib/cli/version.js';
 import { endOutputQuietlyWhenClosed, printError } from '../lib/cli/io.js';
 import { isQueryWorker, runQueryWorker } from '../lib/cli/query-worker.js';
 import { isAnnotationViewer, runAnnotationViewer } from '../lib/cli/annotation-viewer.js';
+import { isDashboardProcess, runDashboardProcess } from '../lib/cli/dashboard-process.js';
 import { preferBaselineWasmCompiler } from '../lib/engine/index.js';
 
 const groups = { db: dbProgram, ports: portsProgram } as const;
@@ -21,6 +24,7 @@ function mainProgram() {
   const cli = cac('af');
   registerLifecycle(cli);
   registerStatus(cli);
+  registerDashboard(cli);
   cli.command('db <command>', 'The state databases: dump, query, stats, reset (see af db --help)');
   cli.command('ports <command>', 'The port registry: list, cleanup, remove (see af ports --help)');
   cli.help();
@@ -47,7 +51,8 @@ function failed(error: unknown): void {
 }
 
 // A short process, and its query thread: SQLite compiled once, quickly, is what pays here.
-preferBaselineWasmCompiler();
+// The dashboard lives for the farm's whole life: it keeps V8's optimising tier.
+if (!isDashboardProcess()) preferBaselineWasmCompiler();
 if (isQueryWorker()) {
   // This file started again as the thread of an `af db query` (see lib/cli/query-worker.ts).
   void runQueryWorker();
@@ -55,6 +60,10 @@ if (isQueryWorker()) {
   // This file started again as an annotation viewer by `af annotate` (see lib/cli/annotation-viewer.ts).
   endOutputQuietlyWhenClosed();
   runAnnotationViewer().catch(failed);
+} else if (isDashboardProcess()) {
+  // This file started again as the dashboard server by `af start` or `af dashboard` (see lib/cli/dashboard-process.ts).
+  endOutputQuietlyWhenClosed();
+  runDashboardProcess().catch(failed);
 } else {
   endOutputQuietlyWhenClosed();
   main(process.argv).catch(failed);

@@ -1,8 +1,9 @@
-// The farm's lifecycle commands: start, spawn, util, annotate, stop, cleanup, and
-// the options that choose the commands they launch. Each parses, calls lib/farm,
-// and prints; the work is done there.
+// The farm's lifecycle commands: start (the architect, then the dashboard), spawn,
+// util, annotate, stop, cleanup, and the options that choose the commands they
+// launch. Each parses, calls lib/farm, and prints; the work is done there.
 import type { CAC } from 'cac';
 import { InvalidInputError } from '../engine/index.js';
+import { InterruptedError } from '../shared/errors.js';
 import { startArchitect } from '../farm/architect.js';
 import { cleanupBuilder, spawnBuilder, type SpawnMode } from '../farm/builders.js';
 import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
@@ -15,6 +16,7 @@ import { stopFarm } from '../farm/stop.js';
 import { annotationParent, openAnnotation, openUtil } from '../farm/terminals.js';
 import type { StateStore } from '../state/store.js';
 import { action, EXIT_FAILURE } from './action.js';
+import { announceDashboard, startDashboard, type DashboardOptions } from './dashboard.js';
 import { annotationViewerArgv } from './annotation-viewer.js';
 import { note, printError, printJson, printLine } from './io.js';
 import { projectRoot, withRegistry, withState } from './stores.js';
@@ -116,9 +118,16 @@ function whereItRuns(launched: Launched): string {
     : `detached, output in ${launched.logFile}`;
 }
 
-async function start(interruption: Interruption, options: Options): Promise<void> {
+async function start(interruption: Interruption, options: Options & DashboardOptions): Promise<void> {
   const { root, command } = prepare('architect', options);
-  const result = await inFarm(root, true, (farm, store) => startArchitect(farm, store, command, interruption));
+  const { result, dashboard } = await inFarm(root, true, async (farm, store) => {
+    const result = await startArchitect(farm, store, command, interruption);
+    // The architect is recorded whatever becomes of the dashboard: a dashboard that cannot start is reported after it.
+    const dashboard = await startDashboard(farm, interruption).catch((error: unknown) =>
+      error instanceof InterruptedError ? Promise.reject(error) : { failed: error },
+    );
+    return { result, dashboard };
+  });
   const { architect } = result;
   if (result.alreadyRunning && result.startingElsewhere)
     note(`another "af start" (pid ${architect.pid}) is starting the architect right now; see "af status" in a moment.`);
@@ -126,9 +135,18 @@ async function start(interruption: Interruption, options: Options): Promise<void
     note(`the architect is already running (pid ${architect.pid}, port ${architect.port}); "af stop" ends it.`);
   else if (result.replaced)
     note(`replaced the recorded architect (pid ${result.replaced.pid}), which was no longer running.`);
-  if (options.json) return printJson(architect);
-  if (!result.alreadyRunning)
+  const failed = 'failed' in dashboard ? dashboard.failed : undefined;
+  if (options.json)
+    printJson({
+      ...architect,
+      dashboard: 'failed' in dashboard ? null : { ...dashboard.dashboard, url: dashboard.url },
+    });
+  else if (!result.alreadyRunning)
     printLine(`architect started: pid ${architect.pid}, port ${architect.port}, ${whereItRuns(result.launched)}`);
+  if (failed !== undefined) {
+    printError(failed);
+    process.exitCode = EXIT_FAILURE;
+  } else if (!options.json && !('failed' in dashboard)) announceDashboard(dashboard, options);
 }
 
 function spawnMode(options: SpawnOptions): SpawnMode {
@@ -239,8 +257,12 @@ export function registerLifecycle(cli: CAC): void {
     );
 
   cli
-    .command('start', 'Start the architect: in tmux when installed, else detached with a log in .agent-farm/logs')
-    .option('--json', 'Print the recorded architect as JSON')
+    .command(
+      'start',
+      'Start the architect (in tmux when installed, else detached with a log in .agent-farm/logs), then the dashboard, and print its URL',
+    )
+    .option('--no-browser', 'Do not open the dashboard in the browser')
+    .option('--json', 'Print the recorded architect, and the dashboard, as JSON')
     .example('af start')
     .example('af start --architect-cmd "claude --model opus"')
     .action(interruptible(start));

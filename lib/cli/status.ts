@@ -1,6 +1,8 @@
 // `af status`: what the farm of this project is running, and whether each process still lives.
 import type { CAC } from 'cac';
 import { isProcessAlive } from '../engine/index.js';
+import { readDashboardRecord, runningDashboard } from '../farm/dashboard-record.js';
+import { farmIdentity } from '../farm/project-farm.js';
 import { action } from './action.js';
 import { paint, printJson, printLine, printTable } from './io.js';
 import { projectRoot, readRegistry, readState } from './stores.js';
@@ -30,7 +32,14 @@ export async function farmStatus() {
     builders: state.builders.map(liveness),
     utils: state.utils.map(liveness),
     annotations: state.annotations.map(liveness),
+    dashboard: dashboardStatus(root),
   };
+}
+
+/** The recorded dashboard and whether it runs (the record is removed when it ends, so a dead one crashed). */
+function dashboardStatus(root: string) {
+  const record = readDashboardRecord(root);
+  return record ? { ...record, alive: runningDashboard(farmIdentity(root)) !== undefined } : null;
 }
 
 async function status(options: { json?: boolean }): Promise<void> {
@@ -44,6 +53,11 @@ async function status(options: { json?: boolean }): Promise<void> {
     report.architect
       ? `${paint('architect', 'bold')}  port ${report.architect.port}  pid ${report.architect.pid} ${alive(report.architect)}  ${report.architect.cmd}`
       : `${paint('architect', 'bold')}  not running`,
+  );
+  printLine(
+    report.dashboard
+      ? `${paint('dashboard', 'bold')}  port ${report.dashboard.port}  pid ${report.dashboard.pid} ${alive(report.dashboard)}  (af dashboard prints its URL${report.dashboard.alive ? '' : ' and starts it again'})`
+      : `${paint('dashboard', 'bold')}  not running  (af dashboard starts it)`,
   );
   const section = (title: string, headers: string[], rows: Array<Array<string | number>>) => {
     printLine();
@@ -70,7 +84,10 @@ async function status(options: { json?: boolean }): Promise<void> {
 
 export function registerStatus(cli: CAC): void {
   cli
-    .command('status', 'Show the architect, builders, utility terminals and annotations, with ports and liveness')
+    .command(
+      'status',
+      'Show the architect, the dashboard, builders, utility terminals and annotations, with ports and liveness',
+    )
     .option('--json', 'Print the status as JSON')
     .example('af status')
     .example('af status --json | jq ".builders[] | select(.alive | not)"')

@@ -15,8 +15,8 @@ export interface ServeOptions {
   secret: string;
 }
 
-/** The file's bytes, or why it is not served. */
-async function readServedFile(file: string, root: string): Promise<{ content: Buffer } | { refused: string }> {
+/** The file's bytes, or why it is not served (the dashboard's file tabs read it the same way). */
+export async function readServedFile(file: string, root: string): Promise<{ content: Buffer } | { refused: string }> {
   let handle: FileHandle;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -41,7 +41,10 @@ export async function serveFile(file: string, port: number, options: ServeOption
   // Loaded here, not at start-up: no other af command needs an HTTP server.
   const { createServer } = await import('node:http');
   const server = createServer(async (request, response) => {
-    if (answerUnlessAllowed(checkRequest(request, { port, secret: options.secret }), response)) return;
+    if (
+      answerUnlessAllowed(checkRequest(request, { port, secret: options.secret, printedBy: 'af annotate' }), response)
+    )
+      return;
     const text = { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' };
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { ...text, Allow: 'GET, HEAD' }).end();

@@ -15,10 +15,13 @@ export interface GuardOptions {
   /** The port the server listens on: the only one a Host or Origin may name. */
   port: number;
   secret: string;
+  /** The command whose printed URL carries the secret, for the refusal's advice. */
+  printedBy: string;
 }
 
 export type Verdict =
-  | { kind: 'allow' }
+  /** `via`: how the secret came; a request that rode on the cookie is the browser's, a bearer token a script's. */
+  | { kind: 'allow'; via: 'cookie' | 'bearer' }
   | { kind: 'refuse'; status: 401 | 403; reason: string }
   /** The secret came in the URL: keep it in a cookie and drop it from the address bar. */
   | { kind: 'redirect'; location: string; cookie: string };
@@ -77,11 +80,11 @@ export function checkRequest(request: IncomingMessage, options: GuardOptions): V
     return {
       kind: 'refuse',
       status: 401,
-      reason: 'this server needs the farm\'s secret: open the URL "af annotate" printed',
+      reason: `this server needs the farm's secret: open the URL "${options.printedBy}" printed`,
     };
   if (!sameSecret(presented, options.secret))
     return { kind: 'refuse', status: 401, reason: "the secret given is not this farm's" };
-  return { kind: 'allow' };
+  return { kind: 'allow', via: bearer === undefined ? 'cookie' : 'bearer' };
 }
 
 /** Answers a request that the guard did not allow; true when it did so. */

@@ -2,11 +2,13 @@
 // `af` commands still starting something in the project are interrupted (each
 // undoes what it started, see interruption.ts), then what the rows record is ended,
 // then whatever the farm started that no row records: its tmux sessions (found by
-// their name prefix) and its detached process groups (found by their mark).
+// their name prefix) and its detached process groups (found by their mark). The
+// dashboard server is ended after the processes it shows.
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
 import type { FarmIdentity } from './project-farm.js';
+import { removeDashboardRecord, runningDashboard } from './dashboard-record.js';
 import { farmCommandsInProgress, markedProcessGroups } from './farm-processes.js';
 import { killFarmSession, stopProcess, tmuxPanePid, tmuxSessionsStartingWith, type StopOutcome } from './launch.js';
 
@@ -44,7 +46,7 @@ export async function stopFarm(farm: FarmIdentity, store: StateStore): Promise<S
       recorded.map(async (entry) => ({ what: entry.what, pid: entry.pid, outcome: await stopProcess(entry, farm.id) })),
     )),
   ];
-  stopped.push(...(await stopUnrecorded(farm)));
+  stopped.push(...(await stopDashboard(farm)), ...(await stopUnrecorded(farm)));
   await store.clearState();
   return stopped;
 }
@@ -70,6 +72,15 @@ async function ended(pid: number, withinMs: number): Promise<boolean> {
     if (!isProcessAlive(pid)) return true;
   }
   return !isProcessAlive(pid);
+}
+
+/** The farm's dashboard server, unless this process is it (POST /api/stop: it ends itself once it answered). */
+async function stopDashboard(farm: FarmIdentity): Promise<StoppedProcess[]> {
+  const dashboard = runningDashboard(farm);
+  if (!dashboard || dashboard.pid === process.pid) return [];
+  const outcome = await stopProcess({ pid: dashboard.pid }, farm.id);
+  removeDashboardRecord(farm.root, dashboard.pid);
+  return [{ what: 'dashboard', pid: dashboard.pid, outcome }];
 }
 
 /** The farm's tmux sessions and marked process groups that are still there once the recorded ones ended. */

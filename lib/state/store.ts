@@ -67,12 +67,7 @@ export class StateStore {
   }
 
   loadState(): Promise<DashboardState> {
-    return this.database.read((db) => ({
-      architect: readArchitect(db),
-      builders: readBuilders(db),
-      utils: readUtils(db),
-      annotations: readAnnotations(db),
-    }));
+    return this.database.read(readState);
   }
 
   getArchitect(): Promise<ArchitectState | null> {
@@ -161,6 +156,19 @@ export class StateStore {
     return this.database.read(readAnnotations);
   }
 
+  /**
+   * Removes the utility terminals and annotations whose process is no longer alive,
+   * in one transaction; returns the state that remains.
+   */
+  async pruneDead(isAlive: (pid: number) => boolean): Promise<DashboardState> {
+    return this.database.transaction((db) => {
+      for (const util of readUtils(db)) if (!isAlive(util.pid)) db.run('DELETE FROM utils WHERE id = ?', [util.id]);
+      for (const annotation of readAnnotations(db))
+        if (!isAlive(annotation.pid)) db.run('DELETE FROM annotations WHERE id = ?', [annotation.id]);
+      return readState(db);
+    });
+  }
+
   /** Empties all four tables in one transaction. */
   async clearState(): Promise<void> {
     await this.database.transaction((db) => {
@@ -228,6 +236,15 @@ export class StateStore {
   close(): Promise<void> {
     return this.database.close();
   }
+}
+
+function readState(db: SqlDatabase): DashboardState {
+  return {
+    architect: readArchitect(db),
+    builders: readBuilders(db),
+    utils: readUtils(db),
+    annotations: readAnnotations(db),
+  };
 }
 
 /** The lowest port of `range` that no architect, builder, util or annotation holds. */

@@ -1,0 +1,85 @@
+// The dashboard server's process: an internal entry of the `af` bin, not a command.
+// `af start` and `af dashboard` start this same program again as
+//   node <af> _dashboard --root <project> --port <block +0>
+// detached, with its output in .agent-farm/logs/dashboard.log. It listens on
+// 127.0.0.1, records itself in .agent-farm/dashboard.json, reports 'ready' over the IPC
+// channel (see launchServer in lib/farm/launch.ts), and lives until `af stop`, POST
+// /api/stop, or a signal; then it closes every connection and its record.
+import { cac } from 'cac';
+import { resolve } from 'node:path';
+import { InvalidInputError, messageOf } from '../engine/index.js';
+import { removeDashboardRecord, writeDashboardRecord } from '../farm/dashboard-record.js';
+import { farmOf } from '../farm/project-farm.js';
+import { readSecret, secretPath } from '../farm/secret.js';
+import { stateDbPath } from '../shared/paths.js';
+import { dashboardServer } from '../server/dashboard-server.js';
+import { StateSource } from '../server/state-source.js';
+import { action } from './action.js';
+import { note } from './io.js';
+
+const DASHBOARD_MARKER = '_dashboard';
+
+/** The dashboard's command line for the project at `root` on `port`: this same program, serving the farm. */
+export const dashboardArgv = (root: string, port: number) => [
+  process.execPath,
+  resolve(process.argv[1]!),
+  DASHBOARD_MARKER,
+  '--root',
+  root,
+  '--port',
+  String(port),
+];
+
+export function isDashboardProcess(argv: readonly string[] = process.argv): boolean {
+  return argv[2] === DASHBOARD_MARKER;
+}
+
+export async function runDashboardProcess(argv: readonly string[] = process.argv): Promise<void> {
+  const cli = cac(`af ${DASHBOARD_MARKER}`);
+  cli
+    .command('', "Serve the farm's dashboard on 127.0.0.1")
+    .option('--root <folder>', 'The project')
+    .option('--port <port>', "The block's dashboard port (+0)")
+    .action(action(serve));
+  cli.parse([argv[0]!, argv[1]!, ...argv.slice(3)], { run: false });
+  await cli.runMatchedCommand();
+}
+
+async function serve(options: { root?: unknown; port?: unknown }): Promise<void> {
+  const port = Number(options.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new InvalidInputError(`--port should be a port number, got ${JSON.stringify(options.port)}.`);
+  const root = resolve(String(options.root ?? '.'));
+  const secret = readSecret(secretPath(root));
+  if (secret === undefined) {
+    if (process.connected) process.disconnect();
+    throw new InvalidInputError(
+      `there is no farm secret at ${secretPath(root)}; start the dashboard with "af dashboard".`,
+    );
+  }
+  const source = new StateSource(farmOf(root, port), stateDbPath(root));
+  let ending = false;
+  const end = async (code: number) => {
+    if (ending) return;
+    ending = true;
+    removeDashboardRecord(root, process.pid);
+    await dashboard.close();
+    await source.close();
+    process.exit(code);
+  };
+  const dashboard = dashboardServer({ source, secret, port, onStopped: () => void end(0) });
+  try {
+    await new Promise<void>((done, fail) => {
+      dashboard.server.once('error', fail);
+      dashboard.server.listen(port, '127.0.0.1', () => done());
+    });
+  } catch (error) {
+    if (process.connected) process.disconnect();
+    throw new InvalidInputError(`the dashboard cannot listen on 127.0.0.1:${port}: ${messageOf(error)}`);
+  }
+  writeDashboardRecord(root, { pid: process.pid, port, startedAt: new Date().toISOString() });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void end(0));
+  note(`dashboard of ${root} on http://127.0.0.1:${port}/`);
+  process.send?.('ready');
+  if (process.connected) process.disconnect();
+}

@@ -1,0 +1,159 @@
+// The dashboard's JSON routes, the native ones with their shapes, plus the overview,
+// its event stream and a builder spawned from the page (native answers 501). Each
+// route goes through the same code as the `af` command that does the same thing.
+import { realpathSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { resolve, sep } from 'node:path';
+import { annotationViewerArgv } from '../cli/annotation-viewer.js';
+import { spawnBuilder } from '../farm/builders.js';
+import { farmCommand } from '../farm/config.js';
+import { openTabCount, TAB_LIMIT } from '../farm/overview.js';
+import { stopFarm, type StoppedProcess } from '../farm/stop.js';
+import { closeTab, parseTabId, TAB_NAME } from '../farm/tabs.js';
+import { openAnnotation, openUtil } from '../farm/terminals.js';
+import type { StateStore } from '../state/store.js';
+import type { EventFeed } from './event-feed.js';
+import { decodedPart, readJsonBody, sendJson } from './http-io.js';
+import { RequestError } from './request-error.js';
+import type { StateSource } from './state-source.js';
+
+export interface ApiContext {
+  source: StateSource;
+  feed: EventFeed;
+  /** Called once `POST /api/stop` has been answered: the server ends. */
+  stopped(stopped: StoppedProcess[]): void;
+}
+
+type Route = (request: IncomingMessage, response: ServerResponse, context: ApiContext, rest: string) => Promise<void>;
+
+const ROUTES: Record<string, Partial<Record<string, Route>>> = {
+  '/api/state': { GET: async (_q, response, { source }) => sendJson(response, 200, await source.state()) },
+  '/api/overview': { GET: async (_q, response, { source }) => sendJson(response, 200, await source.overview()) },
+  '/api/events': { GET: (request, response, { feed }) => feed.add(request, response) },
+  '/api/tabs/shell': { POST: openShell },
+  '/api/tabs/file': { POST: openFile },
+  '/api/tabs/builder': { POST: openBuilder },
+  '/api/tabs/': { DELETE: closeTabRoute },
+  '/api/stop': { POST: stop },
+};
+
+/** Whether `method` changes the farm: such a request must come from the dashboard's own page, or a script with the bearer token. */
+export const changesState = (method: string | undefined) => method === 'POST' || method === 'DELETE';
+
+export async function answerApi(
+  request: IncomingMessage,
+  response: ServerResponse,
+  path: string,
+  context: ApiContext,
+): Promise<void> {
+  const prefix = path.startsWith('/api/tabs/') && !(path in ROUTES) ? '/api/tabs/' : path;
+  const methods = ROUTES[prefix];
+  if (!methods)
+    throw new RequestError('E_NOT_FOUND', `there is no route ${path}; see the dashboard's routes in the README.`);
+  const route = methods[request.method ?? 'GET'];
+  if (!route) {
+    response.setHeader('Allow', Object.keys(methods).join(', '));
+    throw new RequestError('E_METHOD_NOT_ALLOWED', `${path} takes ${Object.keys(methods).join(' or ')}.`);
+  }
+  await route(request, response, context, path.slice(prefix.length));
+  if (changesState(request.method)) void context.feed.tick();
+}
+
+/** An optional name in the body, checked as the native routes check ids. */
+function nameIn(body: Record<string, unknown>, field: string, required: boolean): string | undefined {
+  const value = body[field];
+  if (value === undefined || value === null || value === '') {
+    if (required) throw new RequestError('E_BAD_REQUEST', `the body needs "${field}".`);
+    return undefined;
+  }
+  if (typeof value !== 'string' || !TAB_NAME.test(value) || value.length > 64)
+    throw new RequestError(
+      'E_BAD_REQUEST',
+      `"${field}" must be 1 to 64 letters, digits, "_" or "-"; got ${JSON.stringify(value).slice(0, 80)}.`,
+    );
+  return value;
+}
+
+async function withRoomForATab<T>(source: StateSource, open: (store: StateStore) => Promise<T>): Promise<T> {
+  return source.use(async (store) => {
+    if (openTabCount(await store.loadState()) >= TAB_LIMIT)
+      throw new RequestError('E_TOO_MANY_TABS', `the farm has ${TAB_LIMIT} tabs open; close one first.`);
+    return open(store);
+  });
+}
+
+async function openShell(request: IncomingMessage, response: ServerResponse, { source }: ApiContext): Promise<void> {
+  const name = nameIn(await readJsonBody(request), 'name', false) ?? 'shell';
+  const { farm } = source;
+  const command = farmCommand(farm.root, 'shell', {});
+  const { util } = await withRoomForATab(source, (store) => openUtil(farm, store, command, name));
+  sendJson(response, 201, { id: util.id, port: util.port, name: util.name });
+}
+
+async function openFile(request: IncomingMessage, response: ServerResponse, { source }: ApiContext): Promise<void> {
+  const given = (await readJsonBody(request)).path;
+  if (typeof given !== 'string' || given === '' || given.length > 4096)
+    throw new RequestError('E_BAD_REQUEST', 'the body needs "path": a file of the project.');
+  const { farm } = source;
+  const file = projectFile(farm.root, given);
+  const existing = (await source.state()).annotations.find((annotation) => annotation.file === file);
+  if (existing) return sendJson(response, 200, { id: existing.id, port: existing.port, existing: true });
+  const annotation = await withRoomForATab(source, (store) =>
+    openAnnotation(farm, store, file, { type: 'architect' }, annotationViewerArgv(farm.root)),
+  );
+  sendJson(response, 201, { id: annotation.id, port: annotation.port });
+}
+
+/** The file `given` names (relative to the project), checked to exist and to lie inside it, links followed. */
+function projectFile(root: string, given: string): string {
+  const path = resolve(root, given);
+  let real: string;
+  try {
+    real = realpathSync(path);
+    if (!statSync(real).isFile()) throw new Error('not a file');
+  } catch {
+    throw new RequestError('E_NOT_FOUND', `${path} is not a file of the project.`);
+  }
+  const realRoot = realpathSync(root);
+  if (!real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep))
+    throw new RequestError('E_FORBIDDEN', `${path} lies outside the project ${root}; only its own files are shown.`);
+  return path;
+}
+
+async function openBuilder(request: IncomingMessage, response: ServerResponse, { source }: ApiContext): Promise<void> {
+  const projectId = nameIn(await readJsonBody(request), 'projectId', true)!;
+  const { farm } = source;
+  const existing = (await source.state()).builders.find((builder) => builder.id === projectId);
+  if (existing) return sendJson(response, 200, existing);
+  const command = farmCommand(farm.root, 'builder', {});
+  const { builder } = await withRoomForATab(source, (store) =>
+    spawnBuilder(farm, store, { type: 'spec', project: projectId }, command),
+  );
+  sendJson(response, 201, builder);
+}
+
+async function closeTabRoute(
+  _request: IncomingMessage,
+  response: ServerResponse,
+  { source }: ApiContext,
+  tab: string,
+): Promise<void> {
+  const ref = parseTabId(decodedPart(tab));
+  if (!ref)
+    throw new RequestError(
+      'E_BAD_REQUEST',
+      `"${tab.slice(0, 80)}" is not a tab: builder-<id>, shell-<id> or file-<id>.`,
+    );
+  if (ref.kind === 'architect')
+    throw new RequestError('E_BAD_REQUEST', 'the architect is not closed as a tab; stop the farm instead.');
+  const outcome = await source.use((store) => closeTab(source.farm, store, ref));
+  if (!outcome) throw new RequestError('E_NOT_FOUND', `the farm has no tab ${tab}.`);
+  sendJson(response, 200, { ok: true, process: outcome });
+}
+
+async function stop(request: IncomingMessage, response: ServerResponse, context: ApiContext): Promise<void> {
+  await readJsonBody(request);
+  const stopped = await context.source.use((store) => stopFarm(context.source.farm, store));
+  sendJson(response, 200, { stopped });
+  response.once('finish', () => context.stopped(stopped));
+}

@@ -1,0 +1,113 @@
+// The dashboard's HTTP server: every request checked (Host, Origin, the farm's
+// secret), then its pages, its JSON routes, and the web terminals' sockets. A
+// request that changes the farm must come from the dashboard's own page (its Origin)
+// or from a script holding the secret as a bearer token.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { answerUnlessAllowed, checkRequest, type GuardOptions } from '../farm/http-guard.js';
+import { terminalOf } from '../farm/overview.js';
+import type { TerminalReach } from '../farm/overview-types.js';
+import type { StoppedProcess } from '../farm/stop.js';
+import { parseTabId } from '../farm/tabs.js';
+import { answerApi, changesState } from './dashboard-api.js';
+import { answerPage } from './dashboard-pages.js';
+import { EventFeed } from './event-feed.js';
+import { decodedPart, sendError } from './http-io.js';
+import { RequestError } from './request-error.js';
+import type { StateSource } from './state-source.js';
+
+/** A terminal a socket attaches to. */
+export interface TerminalTarget extends TerminalReach {
+  tab: string;
+  label: string;
+}
+
+export type TerminalUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer, target: TerminalTarget) => void;
+
+export interface DashboardOptions {
+  source: StateSource;
+  secret: string;
+  port: number;
+  /** Attaches a checked upgrade request to a terminal (the web terminals' sockets). */
+  terminalUpgrade?: TerminalUpgrade;
+  /** `POST /api/stop` ended the farm and was answered. */
+  onStopped(stopped: StoppedProcess[]): void;
+}
+
+export interface DashboardServer {
+  server: Server;
+  feed: EventFeed;
+  close(): Promise<void>;
+}
+
+const SOCKET_PATH = /^\/terminal\/([^/]+)\/socket$/;
+
+export function dashboardServer(options: DashboardOptions): DashboardServer {
+  const { source } = options;
+  const guard: GuardOptions = { port: options.port, secret: options.secret, printedBy: 'af dashboard' };
+  const feed = new EventFeed(() => source.overview());
+  const context = { source, feed, stopped: options.onStopped };
+  const server = createServer(async (request, response) => {
+    const verdict = checkRequest(request, guard);
+    if (answerUnlessAllowed(verdict, response)) return;
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    try {
+      if (
+        changesState(request.method) &&
+        verdict.kind === 'allow' &&
+        verdict.via === 'cookie' &&
+        !request.headers.origin
+      )
+        throw new RequestError('E_FORBIDDEN', "a request that changes the farm must come from the dashboard's page.");
+      if (path.startsWith('/api/')) await answerApi(request, response, path, context);
+      else if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.setHeader('Allow', 'GET, HEAD');
+        throw new RequestError('E_METHOD_NOT_ALLOWED', `${path} is a page: GET it.`);
+      } else if (!(await answerPage(request, response, path, source)))
+        throw new RequestError('E_NOT_FOUND', `there is no page ${path}.`);
+    } catch (error) {
+      sendError(response, error);
+    }
+  });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void upgrade(request, socket, head, guard, options).catch(() => socket.destroy());
+  });
+  return {
+    server,
+    feed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        feed.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function upgrade(
+  request: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  guard: GuardOptions,
+  options: DashboardOptions,
+): Promise<void> {
+  const refuse = (status: string, reason: string) => {
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`);
+  };
+  const verdict = checkRequest(request, guard);
+  // A socket is opened by the terminal page, which always sends its Origin; a redirect cannot be followed here.
+  if (verdict.kind !== 'allow')
+    return refuse(
+      verdict.kind === 'redirect' ? '401 Unauthorized' : `${verdict.status} Refused`,
+      verdict.kind === 'redirect' ? 'open the page first' : verdict.reason,
+    );
+  if (verdict.via === 'cookie' && !request.headers.origin)
+    return refuse('403 Forbidden', 'the terminal page sends its Origin');
+  const match = SOCKET_PATH.exec(new URL(request.url ?? '/', 'http://localhost').pathname);
+  const tab = match ? decodedPart(match[1]!) : undefined;
+  const ref = tab === undefined ? undefined : parseTabId(tab);
+  if (!ref || !options.terminalUpgrade) return refuse('404 Not Found', 'no such terminal');
+  const target = terminalOf(options.source.farm, await options.source.state(), ref);
+  if (!target) return refuse('404 Not Found', `the farm has no terminal ${tab}`);
+  options.terminalUpgrade(request, socket, head, { tab: tab!, ...target });
+}
