@@ -10,29 +10,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
 import type { farmStatus } from '../../lib/cli/status.js';
 import type { Annotation, Builder, UtilTerminal } from '../../lib/state/types.js';
-import { deadPid, tearDown, testFarm, type TestFarm } from '../helpers/farm.js';
-import { inFolder } from '../helpers/processes.js';
+import { deadPid, farmTest, type TestFarm } from '../helpers/farm.js';
 
 const LONG = 'sleep 600';
 const COMMANDS = ['--architect-cmd', LONG, '--builder-cmd', LONG, '--shell-cmd', LONG];
 
 /** What `af status --json` prints. */
 type Status = Awaited<ReturnType<typeof farmStatus>>;
-
-/** A test in its own folder and project, torn down whatever happens. */
-function farmTest(name: string, options: { tmux: boolean }, body: (farm: TestFarm) => Promise<void>): void {
-  test(
-    name,
-    inFolder(async (folder) => {
-      const farm = testFarm(folder, options);
-      try {
-        await body(farm);
-      } finally {
-        await tearDown(farm);
-      }
-    }),
-  );
-}
 
 async function succeeds(farm: TestFarm, args: string[]): Promise<string> {
   const result = await farm.af(args);
@@ -157,8 +141,8 @@ farmTest(
 
     const stopped = await farm.afJson(['stop']);
     assert.equal(
-      stopped.map((entry: { outcome: string }) => entry.outcome),
-      ['stopped', 'stopped', 'stopped', 'stopped'],
+      stopped.map((entry: { what: string; outcome: string }) => `${entry.what.split(' ')[0]} ${entry.outcome}`),
+      ['architect stopped', 'builder stopped', 'utility stopped', 'annotation stopped', 'dashboard stopped'],
     );
     for (const pid of [architect.pid, builder.pid, util.pid, annotation.pid])
       assert.not.ok(isProcessAlive(pid), `pid ${pid} ended`);

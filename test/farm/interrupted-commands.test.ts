@@ -25,25 +25,11 @@ import { farmIdentity } from '../../lib/farm/project-farm.js';
 import { StateStore } from '../../lib/state/store.js';
 import type { Builder } from '../../lib/state/types.js';
 import { AF_BIN, afEnvironment } from '../helpers/af.js';
-import { tearDown, testFarm, type TestFarm } from '../helpers/farm.js';
-import { finished, inFolder, type Finished } from '../helpers/processes.js';
+import { farmTest, type TestFarm } from '../helpers/farm.js';
+import { finished, type Finished } from '../helpers/processes.js';
 
 const LONG = 'sleep 600';
 const COMMANDS = ['--architect-cmd', LONG, '--builder-cmd', LONG, '--shell-cmd', LONG];
-
-function farmTest(name: string, options: { tmux: boolean }, body: (farm: TestFarm) => Promise<void>): void {
-  test(
-    name,
-    inFolder(async (folder) => {
-      const farm = testFarm(folder, options);
-      try {
-        await body(farm);
-      } finally {
-        await tearDown(farm);
-      }
-    }),
-  );
-}
 
 /** `af` started in the test's project, to be signalled while it works. */
 function startAf(farm: TestFarm, args: string[]): { child: ChildProcess; done: Promise<Finished> } {

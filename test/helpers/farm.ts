@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
 import { findExecutable } from '../../lib/farm/find-executable.js';
 import { runAf } from './af.js';
-import type { Finished } from './processes.js';
+import { type Finished, inFolder } from './processes.js';
+import { test } from 'uvu';
 
 /** Programs the runs without tmux may use: git and what the tests launch. */
 const TOOLS_WITHOUT_TMUX = ['git', 'sh', 'bash', 'sleep'];
@@ -85,6 +86,21 @@ function toolsFolder(folder: string): string {
   mkdirSync(bin);
   for (const tool of TOOLS_WITHOUT_TMUX) symlinkSync(findExecutable(tool)!, join(bin, tool));
   return bin;
+}
+
+/** A uvu test in its own folder and project, torn down whatever happens. */
+export function farmTest(name: string, options: { tmux: boolean }, body: (farm: TestFarm) => Promise<void>): void {
+  test(
+    name,
+    inFolder(async (folder) => {
+      const farm = testFarm(folder, options);
+      try {
+        await body(farm);
+      } finally {
+        await tearDown(farm);
+      }
+    }),
+  );
 }
 
 /** Ends everything the test started, even when it failed half-way: af stop, the tmux server, any process still working in the folder. */

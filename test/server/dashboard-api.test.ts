@@ -1,0 +1,333 @@
+// The dashboard server as `af start` launches it: a real detached process on the
+// block's +0 port, real sockets, real `af` commands writing beside it.
+import * as assert from 'uvu/assert';
+import { test } from 'uvu';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
+import { farmTest, type TestFarm } from '../helpers/farm.js';
+import { dashboardClient, httpRequest, nextEvent } from '../helpers/http.js';
+
+const LONG = 'sleep 600';
+const COMMANDS = ['--architect-cmd', LONG, '--builder-cmd', LONG, '--shell-cmd', LONG];
+
+/** The farm started, its commands (for the dashboard's routes too) set in codev/config.json. */
+async function startFarm(farm: TestFarm) {
+  mkdirSync(join(farm.project, 'codev'), { recursive: true });
+  writeFileSync(
+    join(farm.project, 'codev', 'config.json'),
+    JSON.stringify({ shell: { architect: LONG, builder: LONG, shell: LONG } }),
+  );
+  const started = await farm.afJson(['start', '--no-browser', ...COMMANDS]);
+  assert.ok(started.dashboard, 'af start --json names the dashboard');
+  return { started, api: dashboardClient(started.dashboard.url) };
+}
+
+async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string, withinMs = 5000) {
+  for (const deadline = Date.now() + withinMs; ; await delay(50)) {
+    const value = await read();
+    if (accept(value)) return value;
+    if (Date.now() > deadline) assert.unreachable(`${what} within ${withinMs} ms; last: ${JSON.stringify(value)}`);
+  }
+}
+
+farmTest(
+  'af start prints the URL on a line of its own; the token becomes a cookie; another process spawns and /api/state shows it',
+  { tmux: true },
+  async (farm) => {
+    const start = await farm.af(['start', '--no-browser', ...COMMANDS]);
+    assert.is(start.code, 0, start.stderr);
+    const url = start.stdout.split('\n').find((line) => line.startsWith('http://'));
+    assert.ok(url, start.stdout);
+    assert.match(url!, new RegExp(`^http://127\\.0\\.0\\.1:${farm.basePort}/\\?token=[0-9a-f]{64}$`));
+    const { port, token } = dashboardClient(url!);
+    const first = await httpRequest(port, `/?token=${token}`);
+    assert.is(first.status, 303);
+    assert.is(first.headers.location, '/');
+    const cookie = String(first.headers['set-cookie']).split(';')[0]!;
+    assert.match(String(first.headers['set-cookie']), 'HttpOnly');
+    assert.match(String(first.headers['set-cookie']), 'SameSite=Strict');
+    const page = await httpRequest(port, '/', { headers: { Cookie: cookie } });
+    assert.is(page.status, 200);
+    assert.match(String(page.headers['content-security-policy']), "script-src 'self'");
+    assert.match(String(page.headers['content-security-policy']), "frame-ancestors 'none'");
+    assert.match(page.body, 'id="initial-overview"');
+
+    const spawned = await farm.afJson(['spawn', '--task', 'from a terminal', ...COMMANDS]);
+    const state = JSON.parse((await httpRequest(port, '/api/state', { headers: { Cookie: cookie } })).body);
+    assert.equal(Object.keys(state), ['architect', 'builders', 'utils', 'annotations'], 'the native shape');
+    assert.equal(
+      state.builders.map((builder: { id: string; port: number }) => [builder.id, builder.port]),
+      [[spawned.id, spawned.port]],
+      'the commit of another process, seen at the request',
+    );
+    const status = await farm.afJson(['status']);
+    assert.is(status.dashboard.port, farm.basePort);
+    assert.ok(status.dashboard.alive);
+  },
+);
+
+farmTest('every route: success, refusal, and a refusal changes nothing', { tmux: true }, async (farm) => {
+  const { api } = await startFarm(farm);
+  const stateNow = async () => (await api.json('/api/state')).body;
+
+  const shell = await api.json('/api/tabs/shell', { method: 'POST', body: '{"name":"logs"}' });
+  assert.is(shell.status, 201, JSON.stringify(shell.body));
+  assert.equal(Object.keys(shell.body).sort(), ['id', 'name', 'port']);
+  assert.is(shell.body.name, 'logs');
+  const shellSession = (await stateNow()).utils[0].tmuxSession;
+  assert.ok(farm.tmuxSessions().includes(shellSession), 'the shell runs in its tmux session');
+
+  writeFileSync(join(farm.project, 'notes.md'), 'the notes\n');
+  const file = await api.json('/api/tabs/file', { method: 'POST', body: '{"path":"notes.md"}' });
+  assert.is(file.status, 201, JSON.stringify(file.body));
+  const again = await api.json('/api/tabs/file', {
+    method: 'POST',
+    body: JSON.stringify({ path: join(farm.project, 'notes.md') }),
+  });
+  assert.equal([again.status, again.body.id, again.body.existing], [200, file.body.id, true]);
+  const text = await api.call(`/file/${file.body.id}`);
+  assert.equal([text.status, text.body], [200, 'the notes\n']);
+  assert.match(String(text.headers['content-security-policy']), 'sandbox');
+
+  const builder = await api.json('/api/tabs/builder', { method: 'POST', body: '{"projectId":"0042"}' });
+  assert.is(builder.status, 201, JSON.stringify(builder.body));
+  assert.equal([builder.body.id, builder.body.type, builder.body.branch], ['0042', 'spec', 'builder/0042']);
+  const existing = await api.json('/api/tabs/builder', { method: 'POST', body: '{"projectId":"0042"}' });
+  assert.equal([existing.status, existing.body.pid], [200, builder.body.pid]);
+
+  const before = await stateNow();
+  const refusals: Array<[string, string, string | undefined, number, string]> = [
+    ['POST', '/api/tabs/shell', '{"name":"x; rm -rf ~"}', 400, 'E_BAD_REQUEST'],
+    ['POST', '/api/tabs/shell', '{"name":', 400, 'E_BAD_REQUEST'],
+    ['POST', '/api/tabs/shell', '[1]', 400, 'E_BAD_REQUEST'],
+    ['POST', '/api/tabs/builder', '{"projectId":"../../etc"}', 400, 'E_BAD_REQUEST'],
+    ['POST', '/api/tabs/builder', '{}', 400, 'E_BAD_REQUEST'],
+    ['POST', '/api/tabs/file', '{"path":"/etc/passwd"}', 403, 'E_FORBIDDEN'],
+    ['POST', '/api/tabs/file', '{"path":"no-such-file.md"}', 404, 'E_NOT_FOUND'],
+    ['POST', '/api/tabs/shell', JSON.stringify({ name: 'x'.repeat(70 * 1024) }), 413, 'E_TOO_LARGE'],
+    ['DELETE', '/api/tabs/shell-util-000000', undefined, 404, 'E_NOT_FOUND'],
+    ['DELETE', '/api/tabs/shell-$(reboot)', undefined, 400, 'E_BAD_REQUEST'],
+    ['DELETE', '/api/tabs/architect', undefined, 400, 'E_BAD_REQUEST'],
+    ['DELETE', '/api/tabs/%E0%A4%A', undefined, 400, 'E_BAD_REQUEST'],
+    ['GET', '/api/no-such-route', undefined, 404, 'E_NOT_FOUND'],
+    ['PUT', '/api/state', '{}', 405, 'E_METHOD_NOT_ALLOWED'],
+    ['GET', '/no-such-page', undefined, 404, 'E_NOT_FOUND'],
+  ];
+  for (const [method, path, body, status, code] of refusals) {
+    const answer = await api.call(path, { method, ...(body === undefined ? {} : { body }) });
+    assert.is(answer.status, status, `${method} ${path}: ${answer.body}`);
+    assert.is(JSON.parse(answer.body).error.code, code, `${method} ${path}`);
+    assert.ok(JSON.parse(answer.body).error.message.length > 10, 'a message that says what to do');
+  }
+  const notJson = await api.call('/api/tabs/shell', {
+    method: 'POST',
+    body: '{}',
+    headers: { 'Content-Type': 'text/plain' },
+  });
+  assert.is(notJson.status, 415);
+  assert.equal(await stateNow(), before, 'no refusal changed the state');
+
+  assert.equal((await api.json(`/api/tabs/shell-${shell.body.id}`, { method: 'DELETE' })).status, 200);
+  assert.equal((await api.json(`/api/tabs/file-${file.body.id}`, { method: 'DELETE' })).status, 200);
+  assert.equal((await api.json('/api/tabs/builder-0042', { method: 'DELETE' })).status, 200);
+  const after = await stateNow();
+  assert.equal([after.utils, after.annotations, after.builders], [[], [], []]);
+  assert.not.ok(farm.tmuxSessions().includes(shellSession), "the shell's session ended");
+  assert.not.ok(isProcessAlive(builder.body.pid), "the builder's process ended");
+});
+
+farmTest('the tab limit: a 21st tab is refused with 429 and nothing is started', { tmux: true }, async (farm) => {
+  const { api } = await startFarm(farm);
+  const opened = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => api.json('/api/tabs/shell', { method: 'POST', body: `{"name":"s${i}"}` })),
+  );
+  assert.equal(
+    opened.map((answer) => answer.status),
+    Array(20).fill(201),
+    JSON.stringify(opened.filter((answer) => answer.status !== 201)),
+  );
+  const sessions = farm.tmuxSessions().length;
+  const refused = await api.json('/api/tabs/shell', { method: 'POST', body: '{}' });
+  assert.equal([refused.status, refused.body.error.code], [429, 'E_TOO_MANY_TABS']);
+  assert.is(farm.tmuxSessions().length, sessions, 'no session started');
+  assert.is((await api.json('/api/state')).body.utils.length, 20);
+});
+
+farmTest('Host, Origin and secret refusals carry none of the data', { tmux: true }, async (farm) => {
+  const { api, started } = await startFarm(farm);
+  const port = api.port;
+  const bearer = { Authorization: `Bearer ${api.token}` };
+  const cases: Array<[string, Record<string, string>, number]> = [
+    ['no secret', {}, 401],
+    ['a wrong secret', { Authorization: `Bearer ${'0'.repeat(64)}` }, 401],
+    ['a wrong cookie', { Cookie: `af_secret_${port}=${'1'.repeat(64)}` }, 401],
+    ['a rebinding host', { ...bearer, Host: `evil.example:${port}` }, 403],
+    ['another port', { ...bearer, Host: `127.0.0.1:${port + 1}` }, 403],
+    ['a cross-site origin', { ...bearer, Origin: 'http://evil.example' }, 403],
+    ['a localhost origin on another port', { ...bearer, Origin: `http://localhost:${port + 1}` }, 403],
+  ];
+  for (const path of ['/api/state', '/api/overview', '/', '/assets/dashboard.js', '/api/events']) {
+    for (const [what, headers, status] of cases) {
+      const answer = await httpRequest(port, path, { headers });
+      assert.is(answer.status, status, `${what} on ${path}`);
+      assert.not.match(answer.body, LONG, `${what}: nothing of the state`);
+      assert.not.match(answer.body, String(started.pid), `${what}: nothing of the state`);
+    }
+  }
+  const cookie = `af_secret_${port}=${api.token}`;
+  const forged = await httpRequest(port, '/api/tabs/shell', {
+    method: 'POST',
+    headers: { Cookie: cookie, 'Content-Type': 'application/json' },
+    body: '{}',
+  });
+  assert.is(forged.status, 403, 'a cookie-carried change without the page origin');
+  const fromPage = await httpRequest(port, '/api/tabs/shell', {
+    method: 'POST',
+    headers: { Cookie: cookie, 'Content-Type': 'application/json', Origin: `http://127.0.0.1:${port}` },
+    body: '{}',
+  });
+  assert.is(fromPage.status, 201, fromPage.body);
+});
+
+farmTest(
+  'the event stream pushes a change made by another process, to every listener',
+  { tmux: true },
+  async (farm) => {
+    const { api } = await startFarm(farm);
+    const headers = { Authorization: `Bearer ${api.token}` };
+    const sawBuilder = (overview: any) =>
+      overview.tabs.some((tab: any) => tab.id === 'builder-task-1' && tab.builder.status === 'implementing');
+    const listeners = Array.from({ length: 5 }, () => nextEvent(api.port, '/api/events', headers, sawBuilder, 15_000));
+    await delay(300);
+    const spawnedAt = Date.now();
+    await farm.afJson(['spawn', '--task', 'pushed', ...COMMANDS]);
+    const seen = await Promise.all(listeners);
+    assert.ok(Date.now() - spawnedAt < 10_000);
+    for (const overview of seen) {
+      const tab = overview.tabs.find((entry: any) => entry.id === 'builder-task-1');
+      assert.equal([tab.kind, tab.alive, tab.builder.status], ['builder', true, 'implementing']);
+      assert.match(tab.terminal.attach, /^tmux attach -t /);
+    }
+  },
+);
+
+farmTest(
+  '10 parallel af spawn while 5 clients poll: every builder, every port once, every poll answered',
+  { tmux: true },
+  async (farm) => {
+    const { api } = await startFarm(farm);
+    let polling = true;
+    const polls = Array.from({ length: 5 }, async () => {
+      const statuses: number[] = [];
+      while (polling) statuses.push((await api.call('/api/state')).status);
+      return statuses;
+    });
+    const spawns = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => farm.afJson(['spawn', '--task', `task ${i}`, ...COMMANDS])),
+    );
+    const state = await eventually(
+      async () => (await api.json('/api/state')).body,
+      (value: any) => value.builders.length === 10,
+      'the ten builders',
+    );
+    polling = false;
+    for (const statuses of await Promise.all(polls)) {
+      assert.ok(statuses.length > 0);
+      assert.equal([...new Set(statuses)], [200], 'every poll answered');
+    }
+    const ports = state.builders.map((builder: any) => builder.port);
+    assert.is(new Set(ports).size, 10, 'no port twice');
+    assert.equal(ports.sort(), spawns.map((builder) => builder.port).sort());
+  },
+);
+
+farmTest(
+  'af db reset and a corrupt state.db answer 503 with the typed error; the server recovers by itself',
+  { tmux: true },
+  async (farm) => {
+    const { api } = await startFarm(farm);
+    const reset = await farm.af(['db', 'reset', '--force']);
+    assert.is(reset.code, 0, reset.stderr);
+    const missing = await api.json('/api/state');
+    assert.equal([missing.status, missing.body.error.code], [503, 'E_NO_DATABASE']);
+    const overview = await api.json('/api/overview');
+    assert.equal([overview.status, overview.body.problem.code], [200, 'E_NO_DATABASE']);
+    assert.not.ok(existsSync(join(farm.project, '.agent-farm', 'state.db')), 'the server creates no state.db');
+
+    await farm.afJson(['spawn', '--task', 'after the reset', ...COMMANDS]);
+    const back = await eventually(
+      () => api.json('/api/state'),
+      (answer) => answer.status === 200,
+      'the state again',
+    );
+    assert.is(back.body.builders.length, 1);
+
+    const db = join(farm.project, '.agent-farm', 'state.db');
+    const good = readFileSync(db);
+    await farm.af(['stop']).then(() => undefined);
+    const { api: second } = await startFarm(farm);
+    const saved = readFileSync(db);
+    writeFileSync(db, Buffer.concat([Buffer.from('this is not a database at all'), Buffer.alloc(4096)]));
+    const broken = await eventually(
+      () => second.json('/api/state'),
+      (answer) => answer.status !== 200,
+      'a refusal',
+    );
+    assert.is(broken.status, 503);
+    assert.ok(['E_NOT_SQLITE', 'E_CORRUPT'].includes(broken.body.error.code), broken.body.error.code);
+    const shell = await second.json('/api/tabs/shell', { method: 'POST', body: '{}' });
+    assert.is(shell.status, 503, 'nothing is started on a state that cannot be read');
+    writeFileSync(db, saved);
+    const fixed = await eventually(
+      () => second.json('/api/state'),
+      (answer) => answer.status === 200,
+      'recovery',
+    );
+    assert.ok(fixed.body.architect, 'the state as it was');
+    assert.ok(good.length > 0);
+  },
+);
+
+farmTest(
+  'af stop ends the dashboard; af dashboard starts it again; POST /api/stop ends the farm and then the server',
+  { tmux: true },
+  async (farm) => {
+    const { started } = await startFarm(farm);
+    const pid = started.dashboard.pid;
+    const stop = await farm.af(['stop']);
+    assert.is(stop.code, 0, stop.stderr);
+    assert.match(stop.stdout, `dashboard (pid ${pid}): stopped`);
+    assert.not.ok(isProcessAlive(pid));
+    assert.is((await farm.afJson(['status'])).dashboard, null, 'its record is gone');
+
+    await farm.afJson(['start', '--no-browser', ...COMMANDS]);
+    const dashboard = await farm.afJson(['dashboard', '--no-browser']);
+    assert.is(dashboard.started, false, 'the one af start launched');
+    process.kill(dashboard.pid, 'SIGKILL');
+    await eventually(
+      async () => isProcessAlive(dashboard.pid),
+      (alive) => !alive,
+      'the kill',
+    );
+    const revived = await farm.afJson(['dashboard', '--no-browser']);
+    assert.is(revived.started, true);
+    assert.is.not(revived.pid, dashboard.pid);
+    const api = dashboardClient(revived.url);
+    assert.is((await api.call('/api/state')).status, 200);
+
+    const stopped = await api.json('/api/stop', { method: 'POST', body: '{}' });
+    assert.is(stopped.status, 200);
+    assert.ok(stopped.body.stopped.some((entry: any) => entry.what === 'architect'));
+    await eventually(
+      async () => isProcessAlive(revived.pid),
+      (alive) => !alive,
+      'the server ends last',
+    );
+    assert.equal(farm.tmuxSessions(), [], 'every session ended');
+    assert.is((await farm.afJson(['status'])).architect, null);
+  },
+);
+
+test.run();
