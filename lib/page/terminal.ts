@@ -67,5 +67,7 @@ terminal.onData((data) => connection.send(encoder.encode(data)));
 // Mouse reports in the X10 encoding: one character a byte.
 terminal.onBinary((data) => connection.send(Uint8Array.from(data, (char) => char.charCodeAt(0))));
 terminal.onResize(sendSize);
+// The pane takes the size of the page that resized or took the focus last (as tmux does for its own clients).
+container.addEventListener('focusin', sendSize);
 new ResizeObserver(() => fit.fit()).observe(container);
 terminal.focus();

@@ -105,12 +105,17 @@ export class TmuxControlClient {
     }
   }
 
-  /** Makes this client `cols` × `rows`; tmux sizes the window to its latest active client. */
+  /**
+   * Makes this client `cols` × `rows` and the window's size source: tmux sizes a window to its latest client, and
+   * only a (re)attach makes a control client the latest, so the page that resized or took the focus last wins.
+   */
   resize(cols: number, rows: number): void {
     const fit = (value: number) => Math.min(MAX_SIZE, Math.max(1, Math.floor(value)));
-    this.command(`refresh-client -C ${fit(cols)}x${fit(rows)}`).catch(() => {
-      // As for write().
-    });
+    this.command(`switch-client -t '=${this.options.session}' ; refresh-client -C ${fit(cols)}x${fit(rows)}`, 2).catch(
+      () => {
+        // As for write().
+      },
+    );
   }
 
   /** Sends a whole new screen through onOutput: on attach, and when a reader fell too far behind to catch up. */

@@ -75,16 +75,24 @@ tmuxTest('bytes typed in reach the pane, its echo comes back out as bytes, UTF-8
   }
 });
 
-tmuxTest('resize makes the window the client size', async (tmux) => {
+tmuxTest('resize makes the window the client size, the client that resized last wins', async (tmux) => {
   tmux.newSession('sized', 'exec cat', 80, 24);
-  const attached = await attach(tmux, 'sized', 100, 30);
+  const first = await attach(tmux, 'sized', 100, 30);
   const size = () => tmux.tmux('display-message', '-p', '-t', '=sized:', '#{window_width}x#{window_height}').trim();
   try {
     await eventually('100x30', () => size() === '100x30');
-    attached.client.resize(61, 17);
+    first.client.resize(61, 17);
     await eventually('61x17', () => size() === '61x17');
+    const second = await attach(tmux, 'sized', 90, 20);
+    try {
+      await eventually('the second client’s size', () => size() === '90x20');
+      first.client.resize(61, 17);
+      await eventually('the first client’s size again', () => size() === '61x17');
+    } finally {
+      await second.client.close();
+    }
   } finally {
-    await attached.client.close();
+    await first.client.close();
   }
 });
 
