@@ -86,6 +86,26 @@ farmTest(
       return one.includes(`${marker} été 世界`) && two.includes(`${marker} été 世界`) && !two.includes('page line');
     });
 
+    // The dashboard restarts: the page says it lost the connection, reconnects by itself and shows the screen again.
+    await second.context.close();
+    assert.equal(first.errors, [], 'no console errors before the restart');
+    const before = await farm.afJson(['status']);
+    process.kill(before.dashboard.pid, 'SIGTERM');
+    await page.waitForSelector('body[data-state="reconnecting"]', { state: 'attached' });
+    const restarted = await farm.afJson(['dashboard']);
+    assert.ok(restarted.started && restarted.pid !== before.dashboard.pid, 'a new dashboard process');
+    await page.waitForSelector('body[data-state="connected"]', { state: 'attached', timeout: 20_000 });
+    await eventually('the screen after the reconnection', async () =>
+      (await screenOf(page)).includes(`${marker} été 世界`),
+    );
+    // Chromium logs each refused attempt while the server is down; nothing else.
+    const lost = first.errors.splice(0);
+    assert.equal(
+      lost.filter((error) => !error.includes('WebSocket connection')),
+      [],
+      'only the lost connection',
+    );
+
     // The screenshot: a smaller frame (the pane follows it), colours and a full-screen program's leftovers cleared.
     await page.setViewportSize({ width: 820, height: 260 });
     await eventually('the pane to follow the frame', () => capture().split('\n').length < 20);
@@ -102,8 +122,8 @@ farmTest(
     for (const watched of [first, second]) {
       assert.equal(watched.errors, [], 'no console errors');
       assert.equal(offMachine(watched.requests), [], 'nothing requested off the machine');
-      await watched.context.close();
     }
+    await first.context.close();
   },
 );
 
