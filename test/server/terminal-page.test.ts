@@ -31,6 +31,7 @@ function tmuxOf(farm: TestFarm) {
 }
 
 /** The terminal's visible rows as the page renders them. */
+// biome-ignore lint/performance/useDomNodeTextContent: the rows' line breaks come from the layout
 const screenOf = (page: Page) => page.locator('.xterm-rows').innerText();
 
 async function openTerminal(url: string, tab: string, colorScheme: 'light' | 'dark' = 'dark') {

@@ -5,7 +5,7 @@
 // stops reading push back on the server at once (loopback TCP would absorb megabytes).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
@@ -100,6 +100,20 @@ function openClient(url: string): Client {
 }
 
 const SHELL = 'PS1="$ " exec sh';
+
+/** This process's tmux children (the control clients), from /proc. */
+function tmuxChildren(): number[] {
+  const children = readdirSync('/proc/self/task').flatMap((task) =>
+    readFileSync(`/proc/self/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+  );
+  return children.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'tmux';
+    } catch {
+      return false;
+    }
+  });
+}
 
 harnessTest('hello, the first screen, typed input echoed back; tmux shows it too', async ({ tmux, connect }) => {
   tmux.newSession('typing', SHELL);
@@ -221,12 +235,19 @@ harnessTest(
   'close() ends every connection and every tmux client, the sessions stay',
   async ({ tmux, connect, sockets }) => {
     tmux.newSession('lasting', SHELL);
-    const clients = [await connect('/tmux/lasting'), await connect('/tmux/lasting')];
-    for (const client of clients) client.resize(80, 24);
-    await eventually('two tmux clients', () => tmux.tmux('list-clients').trim().split('\n').length === 2);
+    const attached = await connect('/tmux/lasting');
+    attached.resize(80, 24);
+    await eventually('the first screen', () => attached.text().startsWith('\x1bc'));
+    // The second is closed as soon as its tmux client is there, most likely before its first screen.
+    const attaching = await connect('/tmux/lasting');
+    attaching.resize(80, 24);
+    const clientCount = () => tmux.tmux('list-clients').trim().split('\n').length;
+    for (const deadline = Date.now() + 15_000; clientCount() < 2 && Date.now() < deadline; );
+    const clients = [attached, attaching];
     await sockets.close();
-    for (const client of clients) assert.is((await client.closed).code, 1001);
+    assert.equal(tmuxChildren(), [], 'no tmux client outlives close()');
     assert.is(tmux.tmux('list-clients').trim(), '');
+    for (const client of clients) assert.is((await client.closed).code, 1001);
     assert.ok(tmux.tmux('list-sessions').includes('lasting'));
   },
 );

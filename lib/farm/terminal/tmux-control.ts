@@ -47,8 +47,7 @@ interface PendingCommand {
 export class TmuxControlClient {
   private readonly parser = new ControlModeParser();
   private readonly pending: PendingCommand[] = [];
-  /** Output is dropped until a screen capture's reply: the capture already holds it. */
-  private capturing = 0;
+  /** The pane followed, known from the first screen: output before it is in that screen already. */
   private pane = '';
   private ended = false;
   private closing = false;
@@ -87,7 +86,7 @@ export class TmuxControlClient {
     try {
       await client.attached;
       client.resize(options.cols, options.rows);
-      await client.refreshScreen();
+      await client.paintScreen();
     } catch (error) {
       await client.close();
       throw error;
@@ -118,16 +117,14 @@ export class TmuxControlClient {
     );
   }
 
-  /** Sends a whole new screen through onOutput: on attach, and when a reader fell too far behind to catch up. */
-  async refreshScreen(): Promise<void> {
+  /** Sends the pane's whole screen through onOutput: what a fresh terminal needs to show it as it is. */
+  private async paintScreen(): Promise<void> {
     const target = `-t '=${this.options.session}:'`;
     const history = this.options.history ?? DEFAULT_HISTORY;
-    this.capturing++;
     await this.command(
       `display-message -p ${target} '${SCREEN_FORMAT}' ; capture-pane -p -e ${target} -S -${history} ; capture-pane -p -e -a -q ${target}`,
       3,
       (replies) => {
-        this.capturing--;
         if (!replies) return;
         const screen = paintScreen(replies[0]!.toString('latin1'), replies[1]!, replies[2]!);
         this.pane = screen.pane;
@@ -180,7 +177,7 @@ export class TmuxControlClient {
   private handle(event: ControlEvent): void {
     switch (event.type) {
       case 'output':
-        if (this.capturing === 0 && event.pane === this.pane) this.options.onOutput(event.data);
+        if (event.pane === this.pane) this.options.onOutput(event.data);
         return;
       case 'reply':
         if (event.fromClient) {

@@ -75,6 +75,38 @@ tmuxTest('bytes typed in reach the pane, its echo comes back out as bytes, UTF-8
   }
 });
 
+tmuxTest('joining a pane mid-stream: the live output continues the first screen, no line twice', async (tmux) => {
+  tmux.newSession('counting', 'i=0; while [ $i -lt 400000 ]; do i=$((i+1)); echo $i; done; exec cat');
+  await eventually('the count to start', () => /\d{3}/.test(tmux.capture('counting')));
+  const chunks: Buffer[] = [];
+  const client = await TmuxControlClient.attach({
+    session: 'counting',
+    cols: 80,
+    rows: 24,
+    history: 0,
+    env: tmux.env,
+    onOutput: (data) => chunks.push(data),
+    onExit: () => {},
+  });
+  try {
+    await eventually('more output', () => chunks.length > 3);
+    assert.ok(chunks[0]!.toString('latin1').startsWith('\x1bc'), 'the first screen comes first');
+    // The screen's rows (escape sequences removed), then what came after.
+    const text = Buffer.concat(chunks)
+      .toString('latin1')
+      .replace(/\x1b(c|\[[0-9;?]*[A-Za-z]|[=>])/g, '');
+    const numbers = text
+      .split(/\r\n|\n/)
+      .filter((line) => /^\d+$/.test(line))
+      .map(Number);
+    assert.ok(numbers.length > 30, `${numbers.length} lines`);
+    const out = numbers.findIndex((n, i) => i > 0 && n !== numbers[i - 1]! + 1);
+    assert.is(out, -1, `line ${numbers[out - 1]} is followed by ${numbers[out]}`);
+  } finally {
+    await client.close();
+  }
+});
+
 tmuxTest('resize makes the window the client size, the client that resized last wins', async (tmux) => {
   tmux.newSession('sized', 'exec cat', 80, 24);
   const first = await attach(tmux, 'sized', 100, 30);
