@@ -34,13 +34,13 @@ function tmuxOf(farm: TestFarm) {
 // biome-ignore lint/performance/useDomNodeTextContent: the rows' line breaks come from the layout
 const screenOf = (page: Page) => page.locator('.xterm-rows').innerText();
 
-async function openTerminal(url: string, tab: string, colorScheme: 'light' | 'dark' = 'dark') {
+async function openTerminal(url: string, tab: string, colorScheme: 'light' | 'dark' = 'dark', state = 'connected') {
   const watched = await watchedPage(browser.browser, { colorScheme, viewport: { width: 960, height: 540 } });
   // The printed URL's token, on the terminal page's own URL, becomes the cookie (and the page is loaded again without it).
   const page = new URL(`/terminal/${tab}`, url);
   page.search = new URL(url).search;
   await watched.page.goto(page.href);
-  await watched.page.waitForSelector('body[data-state="connected"]', { state: 'attached' }).catch(async (error) => {
+  await watched.page.waitForSelector(`body[data-state="${state}"]`, { state: 'attached' }).catch(async (error) => {
     const status = await watched.page.locator('#status').textContent();
     throw new Error(`${error}\nstatus: ${status}\nerrors: ${watched.errors.join('\n')}`);
   });
@@ -127,5 +127,22 @@ farmTest(
     await first.context.close();
   },
 );
+
+farmTest('without tmux the architect’s log is shown live, read-only, saying why', { tmux: false }, async (farm) => {
+  const command = "sh -c 'echo first-from-log; sleep 2; echo later-from-log; exec sleep 600'";
+  const started = await farm.afJson(['start', '--no-browser', '--architect-cmd', command]);
+  const watched = await openTerminal(started.dashboard.url, 'architect', 'dark', 'read-only');
+  const { page } = watched;
+  const status = await page.locator('#status').textContent();
+  assert.match(status ?? '', 'read-only');
+  assert.match(status ?? '', 'no tmux: this process runs detached; its output is shown from its log');
+  await eventually('the log', async () => (await screenOf(page)).includes('first-from-log'));
+  await page.keyboard.type('typed');
+  await eventually('the log going on', async () => (await screenOf(page)).includes('later-from-log'));
+  assert.not.match(await screenOf(page), 'typed', 'nothing typed reaches the page or the process');
+  assert.is(await page.locator('body').getAttribute('data-state'), 'read-only', 'the connection stayed');
+  assert.equal(watched.errors, []);
+  await watched.context.close();
+});
 
 test.run();
