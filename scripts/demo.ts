@@ -38,14 +38,27 @@ function run(...args: string[]): void {
   if (result.status !== 0) failed = true;
 }
 
+/** What the dashboard's API answers, as a script reaches it: the secret as a bearer token. */
+async function showDashboard(): Promise<void> {
+  const listed = spawnSync(process.execPath, [af, 'dashboard', '--no-browser', '--json'], { cwd: project, env });
+  const { url } = JSON.parse(String(listed.stdout));
+  const token = new URL(url).searchParams.get('token');
+  const origin = new URL(url).origin;
+  console.log(`\n$ curl -H "Authorization: Bearer <the farm's secret>" ${origin}/api/overview`);
+  const answer = await fetch(`${origin}/api/overview`, { headers: { Authorization: `Bearer ${token}` } });
+  const overview = (await answer.json()) as { tabs: Array<{ id: string; alive: boolean }> };
+  console.log(`${answer.status}: ${overview.tabs.map((tab) => `${tab.id} (${tab.alive ? 'alive' : 'dead'})`).join(', ')}`);
+}
+
 console.log(`demo project: ${project}`);
 try {
-  run('start');
+  run('start', '--no-browser');
   run('spawn', '--task', 'Write the README');
   run('spawn', '--shell');
   run('util', '--name', 'logs');
   run('annotate', 'README.md');
   run('status');
+  await showDashboard();
   run('db', 'query', 'SELECT id, type, port, status FROM builders');
   run('db', 'stats');
   run('ports', 'list');

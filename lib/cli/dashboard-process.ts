@@ -9,6 +9,7 @@ import { cac } from 'cac';
 import { resolve } from 'node:path';
 import { InvalidInputError, messageOf } from '../engine/index.js';
 import { removeDashboardRecord, writeDashboardRecord } from '../farm/dashboard-record.js';
+import { LaunchError } from '../farm/launch.js';
 import { farmOf } from '../farm/project-farm.js';
 import { readSecret, secretPath } from '../farm/secret.js';
 import { stateDbPath } from '../shared/paths.js';
@@ -84,7 +85,12 @@ async function serve(options: { root?: unknown; port?: unknown }): Promise<void>
     });
   } catch (error) {
     if (process.connected) process.disconnect();
-    throw new InvalidInputError(`the dashboard cannot listen on 127.0.0.1:${port}: ${messageOf(error)}`);
+    const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    throw new LaunchError(
+      inUse
+        ? `port ${port}, the dashboard's (the project's block +0), is taken by another program (a native dashboard still running?); end it, then run "af dashboard".`
+        : `the dashboard cannot listen on 127.0.0.1:${port}: ${messageOf(error)}`,
+    );
   }
   writeDashboardRecord(root, { pid: process.pid, port, startedAt: new Date().toISOString() });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void end(0));

@@ -74,12 +74,19 @@ function nameIn(body: Record<string, unknown>, field: string, required: boolean)
   return value;
 }
 
-async function withRoomForATab<T>(source: StateSource, open: (store: StateStore) => Promise<T>): Promise<T> {
-  return source.use(async (store) => {
-    if (openTabCount(await store.loadState()) >= TAB_LIMIT)
-      throw new RequestError('E_TOO_MANY_TABS', `the farm has ${TAB_LIMIT} tabs open; close one first.`);
-    return open(store);
-  });
+/** The tab being opened now: one at a time, so requests at once cannot pass the limit together. */
+let opening: Promise<unknown> = Promise.resolve();
+
+function withRoomForATab<T>(source: StateSource, open: (store: StateStore) => Promise<T>): Promise<T> {
+  const next = opening.then(() =>
+    source.use(async (store) => {
+      if (openTabCount(await store.loadState()) >= TAB_LIMIT)
+        throw new RequestError('E_TOO_MANY_TABS', `the farm has ${TAB_LIMIT} tabs open; close one first.`);
+      return open(store);
+    }),
+  );
+  opening = next.catch(() => undefined);
+  return next;
 }
 
 async function openShell(request: IncomingMessage, response: ServerResponse, { source }: ApiContext): Promise<void> {

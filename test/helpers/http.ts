@@ -57,13 +57,13 @@ export function dashboardClient(url: string) {
 }
 
 /** Reads Server-Sent Events from `path` until `until` accepts one event's data (or the time runs out). */
-export function nextEvent(
+export function nextEvent<T>(
   port: number,
   path: string,
   headers: Record<string, string>,
-  until: (data: any) => boolean,
+  until: (data: T) => boolean,
   withinMs: number,
-): Promise<any> {
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const outgoing = request({ host: '127.0.0.1', port, path, headers }, (response) => {
       let buffer = '';
@@ -79,7 +79,7 @@ export function nextEvent(
           buffer = buffer.slice(end + 2);
           const data = /^data: (.*)$/m.exec(event)?.[1];
           if (data === undefined) continue;
-          const parsed = JSON.parse(data);
+          const parsed = JSON.parse(data) as T;
           if (until(parsed)) {
             clearTimeout(timer);
             outgoing.destroy();

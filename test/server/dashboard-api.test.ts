@@ -3,11 +3,14 @@
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
 import { farmTest, type TestFarm } from '../helpers/farm.js';
 import { dashboardClient, httpRequest, nextEvent } from '../helpers/http.js';
+import type { Overview } from '../../lib/farm/overview-types.js';
+import type { DashboardState } from '../../lib/state/types.js';
 
 const LONG = 'sleep 600';
 const COMMANDS = ['--architect-cmd', LONG, '--builder-cmd', LONG, '--shell-cmd', LONG];
@@ -138,22 +141,32 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
   assert.not.ok(isProcessAlive(builder.body.pid), "the builder's process ended");
 });
 
-farmTest('the tab limit: a 21st tab is refused with 429 and nothing is started', { tmux: true }, async (farm) => {
-  const { api } = await startFarm(farm);
-  const opened = await Promise.all(
-    Array.from({ length: 20 }, (_, i) => api.json('/api/tabs/shell', { method: 'POST', body: `{"name":"s${i}"}` })),
-  );
-  assert.equal(
-    opened.map((answer) => answer.status),
-    Array(20).fill(201),
-    JSON.stringify(opened.filter((answer) => answer.status !== 201)),
-  );
-  const sessions = farm.tmuxSessions().length;
-  const refused = await api.json('/api/tabs/shell', { method: 'POST', body: '{}' });
-  assert.equal([refused.status, refused.body.error.code], [429, 'E_TOO_MANY_TABS']);
-  assert.is(farm.tmuxSessions().length, sessions, 'no session started');
-  assert.is((await api.json('/api/state')).body.utils.length, 20);
-});
+farmTest(
+  'the tab limit: of 21 tabs asked at once, 20 open and one is refused with 429',
+  { tmux: true },
+  async (farm) => {
+    const { api } = await startFarm(farm);
+    for (let i = 0; i < 5; i++) writeFileSync(join(farm.project, `notes${i}.md`), `notes ${i}\n`);
+    // 16 shells and 5 files: the utils range has room for all 16, so only the tab limit can refuse one.
+    const asked = await Promise.all([
+      ...Array.from({ length: 16 }, (_, i) =>
+        api.json('/api/tabs/shell', { method: 'POST', body: `{"name":"s${i}"}` }),
+      ),
+      ...Array.from({ length: 5 }, (_, i) =>
+        api.json('/api/tabs/file', { method: 'POST', body: JSON.stringify({ path: `notes${i}.md` }) }),
+      ),
+    ]);
+    const statuses = asked.map((answer) => answer.status).sort();
+    assert.equal(statuses, [...Array(20).fill(201), 429], JSON.stringify(asked.filter((a) => a.status !== 201)));
+    assert.is(asked.find((answer) => answer.status === 429)!.body.error.code, 'E_TOO_MANY_TABS');
+    const state = (await api.json('/api/state')).body;
+    assert.is(state.utils.length + state.annotations.length, 20, 'nothing was started for the refused one');
+    const sessions = farm.tmuxSessions().length;
+    const refused = await api.json('/api/tabs/shell', { method: 'POST', body: '{}' });
+    assert.equal([refused.status, refused.body.error.code], [429, 'E_TOO_MANY_TABS']);
+    assert.is(farm.tmuxSessions().length, sessions, 'no session started');
+  },
+);
 
 farmTest('Host, Origin and secret refusals carry none of the data', { tmux: true }, async (farm) => {
   const { api, started } = await startFarm(farm);
@@ -197,18 +210,25 @@ farmTest(
   async (farm) => {
     const { api } = await startFarm(farm);
     const headers = { Authorization: `Bearer ${api.token}` };
-    const sawBuilder = (overview: any) =>
-      overview.tabs.some((tab: any) => tab.id === 'builder-task-1' && tab.builder.status === 'implementing');
+    const sawBuilder = (overview: Overview) =>
+      overview.tabs.some((tab) => tab.id === 'builder-task-1' && tab.builder?.status === 'implementing');
     const listeners = Array.from({ length: 5 }, () => nextEvent(api.port, '/api/events', headers, sawBuilder, 15_000));
-    await delay(300);
+    // 45 more pages that only listen: 50 in all, and the server still answers at once.
+    const idle = Array.from({ length: 45 }, () =>
+      request({ host: '127.0.0.1', port: api.port, path: '/api/events', headers }).on('error', () => undefined),
+    );
+    for (const stream of idle) stream.end();
+    await delay(500);
+    assert.is((await api.call('/api/state')).status, 200, 'answering with 50 streams open');
     const spawnedAt = Date.now();
     await farm.afJson(['spawn', '--task', 'pushed', ...COMMANDS]);
     const seen = await Promise.all(listeners);
     assert.ok(Date.now() - spawnedAt < 10_000);
+    for (const stream of idle) stream.destroy();
     for (const overview of seen) {
-      const tab = overview.tabs.find((entry: any) => entry.id === 'builder-task-1');
-      assert.equal([tab.kind, tab.alive, tab.builder.status], ['builder', true, 'implementing']);
-      assert.match(tab.terminal.attach, /^tmux attach -t /);
+      const tab = overview.tabs.find((entry) => entry.id === 'builder-task-1')!;
+      assert.equal([tab.kind, tab.alive, tab.builder!.status], ['builder', true, 'implementing']);
+      assert.match(tab.terminal!.attach, /^tmux attach -t /);
     }
   },
 );
@@ -229,7 +249,7 @@ farmTest(
     );
     const state = await eventually(
       async () => (await api.json('/api/state')).body,
-      (value: any) => value.builders.length === 10,
+      (value: DashboardState) => value.builders.length === 10,
       'the ten builders',
     );
     polling = false;
@@ -237,7 +257,7 @@ farmTest(
       assert.ok(statuses.length > 0);
       assert.equal([...new Set(statuses)], [200], 'every poll answered');
     }
-    const ports = state.builders.map((builder: any) => builder.port);
+    const ports = state.builders.map((builder) => builder.port);
     assert.is(new Set(ports).size, 10, 'no port twice');
     assert.equal(ports.sort(), spawns.map((builder) => builder.port).sort());
   },
@@ -319,7 +339,7 @@ farmTest(
 
     const stopped = await api.json('/api/stop', { method: 'POST', body: '{}' });
     assert.is(stopped.status, 200);
-    assert.ok(stopped.body.stopped.some((entry: any) => entry.what === 'architect'));
+    assert.ok(stopped.body.stopped.some((entry: { what: string }) => entry.what === 'architect'));
     await eventually(
       async () => isProcessAlive(revived.pid),
       (alive) => !alive,
