@@ -71,7 +71,10 @@ farmTest(
     await page.keyboard.press('Enter');
     await eventually('less on the page', async () => (await screenOf(page)).includes('page line 1\n'));
     await page.keyboard.press('PageDown');
-    await eventually('the next page in less', () => !capture().includes('page line 1\n'));
+    const firstLine = async () => (await screenOf(page)).split('\n')[0];
+    await eventually('the next page in less, in tmux and on the page', async () => {
+      return !capture().includes('page line 1\n') && (await firstLine()) !== 'page line 1';
+    });
     const paged = await screenOf(page);
     const shown = /page line (\d+)/.exec(paged);
     assert.ok(shown && Number(shown[1]) > 1, `less paged down: ${paged.slice(0, 80)}`);
@@ -133,14 +136,22 @@ farmTest('without tmux the architect’s log is shown live, read-only, saying wh
   const started = await farm.afJson(['start', '--no-browser', '--architect-cmd', command]);
   const watched = await openTerminal(started.dashboard.url, 'architect', 'dark', 'read-only');
   const { page } = watched;
+  let sockets = 0;
+  page.on('websocket', () => sockets++);
+  await page.reload();
+  await page.waitForSelector('body[data-state="read-only"]', { state: 'attached' });
   const status = await page.locator('#status').textContent();
   assert.match(status ?? '', 'read-only');
   assert.match(status ?? '', 'no tmux: this process runs detached; its output is shown from its log');
   await eventually('the log', async () => (await screenOf(page)).includes('first-from-log'));
   await page.keyboard.type('typed');
-  await eventually('the log going on', async () => (await screenOf(page)).includes('later-from-log'));
+  // Each line of the log starts at the left, as in a terminal.
+  await eventually('the log going on', async () =>
+    (await screenOf(page)).split('\n').some((line) => line.startsWith('later-from-log')),
+  );
   assert.not.match(await screenOf(page), 'typed', 'nothing typed reaches the page or the process');
-  assert.is(await page.locator('body').getAttribute('data-state'), 'read-only', 'the connection stayed');
+  assert.is(await page.locator('body').getAttribute('data-state'), 'read-only');
+  assert.is(sockets, 1, 'the page sent nothing the server refused: one connection all along');
   assert.equal(watched.errors, []);
   await watched.context.close();
 });
