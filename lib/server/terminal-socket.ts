@@ -87,6 +87,8 @@ class TerminalConnection {
   private readonly starting: Promise<void>;
   private readonly firstSize: Promise<{ cols: number; rows: number }>;
   private gotFirstSize: (size: { cols: number; rows: number }) => void = () => {};
+  /** The page's latest size: one that changes while the client attaches is given to it once attached. */
+  private size: { cols: number; rows: number } | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -128,6 +130,8 @@ class TerminalConnection {
         return;
       }
       this.source = client;
+      if (this.size && (this.size.cols !== size.cols || this.size.rows !== size.rows))
+        client.resize(this.size.cols, this.size.rows);
       for (const bytes of this.early.splice(0)) client.write(bytes);
     } else if (logFile !== undefined) {
       this.source = new LogFollower({ file: logFile, onOutput: (data) => this.output(data) });
@@ -149,7 +153,8 @@ class TerminalConnection {
       this.refuse('malformed message');
       return;
     }
-    this.gotFirstSize(message);
+    this.size = { cols: message.cols, rows: message.rows };
+    this.gotFirstSize(this.size);
     this.source?.resize?.(message.cols, message.rows);
   }
 

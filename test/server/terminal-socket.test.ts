@@ -24,10 +24,17 @@ interface Harness {
   serverSockets: Duplex[];
 }
 
+interface ServerMessage {
+  type: string;
+  mode?: string;
+  readOnly?: boolean;
+  reason?: string;
+}
+
 interface Client {
   ws: WebSocket;
   /** Every JSON message received. */
-  messages: any[];
+  messages: ServerMessage[];
   /** Every output byte received, as text. */
   text(): string;
   closed: Promise<{ code: number; reason: string }>;
@@ -80,7 +87,7 @@ function harnessTest(name: string, body: (harness: Harness) => Promise<void>): v
 
 function openClient(url: string): Client {
   const ws = new WebSocket(url);
-  const messages: any[] = [];
+  const messages: ServerMessage[] = [];
   const output: Buffer[] = [];
   ws.on('message', (data, isBinary) => {
     if (isBinary) output.push(data as Buffer);
@@ -129,6 +136,11 @@ harnessTest('hello, the first screen, typed input echoed back; tmux shows it too
   assert.is(size(), '90x20');
   client.resize(70, 15);
   await eventually('the resize', () => size() === '70x15');
+  // A size the page says while its client is still attaching is not lost.
+  const late = await connect('/tmux/typing');
+  late.resize(50, 12);
+  late.resize(52, 13);
+  await eventually('the latest size of the late page', () => size() === '52x13');
 });
 
 harnessTest('seq streams whole and in order, through a page that stops reading for a while', async (harness) => {
@@ -209,11 +221,15 @@ harnessTest('the session ending says so, then closes normally; a missing session
   await eventually('the first screen', () => client.text().startsWith('\x1bc'));
   client.type('exit\r');
   assert.is((await client.closed).code, 1000);
-  assert.is(client.messages.at(-1).type, 'exit');
+  assert.is(client.messages.at(-1)?.type, 'exit');
   const missing = await connect('/tmux/missing');
   missing.resize(80, 24);
   assert.is((await missing.closed).code, 1011);
-  assert.match(missing.messages.at(-1).reason, /can't find session|no sessions/, JSON.stringify(missing.messages));
+  assert.match(
+    missing.messages.at(-1)?.reason ?? '',
+    /can't find session|no sessions/,
+    JSON.stringify(missing.messages),
+  );
 });
 
 harnessTest(

@@ -9,6 +9,9 @@ import { TerminalError, TmuxControlClient } from '../../../lib/farm/terminal/tmu
 import { inFolder } from '../../helpers/processes.js';
 import { eventually, type TestTmux, testTmux } from './tmux-server.js';
 
+/** The escape sequences of a painted screen: reset, CSI, keypad modes. */
+const ESCAPES = new RegExp(`${String.fromCharCode(27)}(c|\\[[0-9;?]*[A-Za-z]|[=>])`, 'g');
+
 interface Attached {
   client: TmuxControlClient;
   /** Every byte onOutput received, the first screen included. */
@@ -92,9 +95,7 @@ tmuxTest('joining a pane mid-stream: the live output continues the first screen,
     await eventually('more output', () => chunks.length > 3);
     assert.ok(chunks[0]!.toString('latin1').startsWith('\x1bc'), 'the first screen comes first');
     // The screen's rows (escape sequences removed), then what came after.
-    const text = Buffer.concat(chunks)
-      .toString('latin1')
-      .replace(/\x1b(c|\[[0-9;?]*[A-Za-z]|[=>])/g, '');
+    const text = Buffer.concat(chunks).toString('latin1').replace(ESCAPES, '');
     const numbers = text
       .split(/\r\n|\n/)
       .filter((line) => /^\d+$/.test(line))
