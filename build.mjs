@@ -47,14 +47,18 @@ const builtins = new Set(builtinModules);
  * sql.js asks node:crypto for random bytes only (SQLite's randomness), and only when
  * it needs some; importing the module would cost every process 2 MiB at start-up.
  * Every supported runtime (Node.js 18 on, Bun, Deno) has Web Crypto's
- * getRandomValues, which fills at most 65 536 bytes a call.
+ * getRandomValues, which fills at most 65 536 bytes a call. ws (the web terminals'
+ * sockets, in the bin only) hashes each handshake's key: node:crypto is loaded then.
  */
-const WEB_CRYPTO_RANDOM = `module.exports = {
-  randomFillSync(bytes) {
-    for (let start = 0; start < bytes.length; start += 65536) globalThis.crypto.getRandomValues(bytes.subarray(start, start + 65536));
-    return bytes;
-  },
-};
+const CRYPTO_STAND_IN = `import { createRequire } from 'node:module';
+let loaded;
+const nodeCrypto = () => (loaded ??= createRequire(import.meta.url)('node:crypto'));
+export function randomFillSync(bytes) {
+  for (let start = 0; start < bytes.length; start += 65536) globalThis.crypto.getRandomValues(bytes.subarray(start, start + 65536));
+  return bytes;
+}
+export const createHash = (...args) => nodeCrypto().createHash(...args);
+export const randomBytes = (...args) => nodeCrypto().randomBytes(...args);
 `;
 const builtinRequiresAsImports = {
   name: 'builtin-requires-as-imports',
@@ -67,7 +71,7 @@ const builtinRequiresAsImports = {
     b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({
       contents:
         args.path === 'crypto'
-          ? WEB_CRYPTO_RANDOM
+          ? CRYPTO_STAND_IN
           : `import builtin from ${JSON.stringify(`node:${args.path}`)};\nmodule.exports = builtin;\n`,
       loader: 'js',
     }));

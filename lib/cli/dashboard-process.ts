@@ -14,6 +14,7 @@ import { farmOf } from '../farm/project-farm.js';
 import { readSecret, secretPath } from '../farm/secret.js';
 import { stateDbPath } from '../shared/paths.js';
 import { dashboardServer } from '../server/dashboard-server.js';
+import { createTerminalSockets } from '../server/terminal-socket.js';
 import { StateSource } from '../server/state-source.js';
 import { action } from './action.js';
 import { note } from './io.js';
@@ -73,11 +74,19 @@ async function serve(options: { root?: unknown; port?: unknown }): Promise<void>
     if (ending) return;
     ending = true;
     removeDashboardRecord(root, process.pid);
+    await terminals.close();
     await dashboard.close();
     await source.close();
     process.exit(code);
   };
-  const dashboard = dashboardServer({ source, secret, port, onStopped: () => void end(0) });
+  const terminals = createTerminalSockets();
+  const dashboard = dashboardServer({
+    source,
+    secret,
+    port,
+    terminalUpgrade: terminals.handleUpgrade,
+    onStopped: () => void end(0),
+  });
   try {
     await new Promise<void>((done, fail) => {
       dashboard.server.once('error', fail);

@@ -14,7 +14,8 @@ const OWN_ORIGIN_ONLY =
   "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' data:; font-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'";
 /** The dashboard is framed by nobody; a terminal page only by the dashboard (same origin). */
 export const DASHBOARD_CSP = `${OWN_ORIGIN_ONLY}; style-src 'self'; frame-ancestors 'none'`;
-export const TERMINAL_CSP = `${OWN_ORIGIN_ONLY}; style-src 'self'; frame-ancestors 'self'`;
+// xterm.js writes its cell sizes and colours into <style> elements at run time (no nonce option): inline styles only.
+export const TERMINAL_CSP = `${OWN_ORIGIN_ONLY}; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'`;
 /** A file's text in a frame of the dashboard: no script, no plugin, no navigation. */
 const FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'self'";
 

@@ -9,6 +9,7 @@ export type DomainErrorCode =
   | 'E_INVALID_JSON'
   | 'E_PORTS_EXHAUSTED'
   | 'E_LAUNCH'
+  | 'E_TERMINAL'
   | 'E_GIT'
   | 'E_INTERRUPTED'
   | 'E_QUERY_LIMIT'

@@ -1,0 +1,73 @@
+// The web terminal page: xterm.js filling its frame, wired to the dashboard's
+// terminal socket. Keys go out as bytes, the pane's bytes come in, the size follows
+// the frame; the status says when the page is read-only (a process without tmux),
+// reconnecting, or when the session ended.
+import { FitAddon } from '@xterm/addon-fit';
+import { type ITheme, Terminal } from '@xterm/xterm';
+import { type ServerMessage, TerminalConnection } from './terminal-connection.js';
+
+const DARK: ITheme = { background: '#1e1f22', foreground: '#e6e6e6', cursor: '#e6e6e6' };
+const LIGHT: ITheme = {
+  background: '#fbfbfb',
+  foreground: '#1d1f23',
+  cursor: '#1d1f23',
+  selectionBackground: '#b5d3ff',
+};
+
+const body = document.body;
+const status = document.getElementById('status')!;
+const container = document.getElementById('terminal')!;
+const lightScheme = window.matchMedia('(prefers-color-scheme: light)');
+
+const terminal = new Terminal({
+  fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
+  fontSize: 14,
+  scrollback: 5000,
+  theme: lightScheme.matches ? LIGHT : DARK,
+});
+const fit = new FitAddon();
+terminal.loadAddon(fit);
+terminal.open(container);
+fit.fit();
+lightScheme.addEventListener('change', () => {
+  terminal.options.theme = lightScheme.matches ? LIGHT : DARK;
+});
+
+function show(state: 'connected' | 'reconnecting' | 'ended' | 'read-only', text?: string): void {
+  body.dataset.state = state;
+  status.hidden = text === undefined;
+  status.textContent = text ?? '';
+}
+
+const sendSize = () => connection.send(JSON.stringify({ type: 'resize', cols: terminal.cols, rows: terminal.rows }));
+const encoder = new TextEncoder();
+const socketUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/terminal/${encodeURIComponent(body.dataset.tab ?? '')}/socket`;
+
+const connection = new TerminalConnection(socketUrl, {
+  onOpen: sendSize,
+  onOutput: (bytes) => terminal.write(bytes),
+  onMessage(message: ServerMessage) {
+    if (message.type === 'hello') {
+      // A detached process's log is plain lines: each "\n" starts a new line at the left.
+      terminal.options.convertEol = message.readOnly;
+      terminal.options.disableStdin = message.readOnly;
+      if (message.readOnly) show('read-only', `read-only — ${message.reason ?? 'this terminal takes no input'}`);
+      else show('connected');
+    } else {
+      show('ended', `session ended — ${message.reason}`);
+      terminal.options.disableStdin = true;
+    }
+  },
+  onLost(retryMs) {
+    show('reconnecting', `connection lost — reconnecting in ${Math.ceil(retryMs / 100) / 10} s`);
+  },
+});
+
+terminal.onData((data) => connection.send(encoder.encode(data)));
+// Mouse reports in the X10 encoding: one character a byte.
+terminal.onBinary((data) => connection.send(Uint8Array.from(data, (char) => char.charCodeAt(0))));
+terminal.onResize(sendSize);
+// The pane takes the size of the page that resized or took the focus last (as tmux does for its own clients).
+container.addEventListener('focusin', sendSize);
+new ResizeObserver(() => fit.fit()).observe(container);
+terminal.focus();
