@@ -45,6 +45,7 @@ test(
       builders: [],
       utils: [],
       annotations: [],
+      dashboard: null,
     });
     assert.is(run('db dump').code, 0);
     assert.equal(JSON.parse(run('db dump').stdout), { architect: [], builders: [], utils: [], annotations: [] });
