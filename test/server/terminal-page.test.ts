@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { farmTest, type TestFarm } from '../helpers/farm.js';
 import { launchBrowser, offMachine, type TestBrowser, watchedPage } from '../helpers/browser.js';
-import { eventually } from '../farm/terminal/tmux-server.js';
+import { eventually } from '../helpers/tmux-server.js';
 
 const SCREENSHOT = fileURLToPath(new URL('../../docs/terminal.png', import.meta.url));
 const SHELL = "env PS1='$ ' bash --norc --noprofile -i";

@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { createTerminalSockets, LOG_MODE_REASON, type TerminalSockets } from '../../lib/server/terminal-socket.js';
-import { eventually, type TestTmux, testTmux } from '../farm/terminal/tmux-server.js';
+import { eventually, type TestTmux, testTmux } from '../helpers/tmux-server.js';
 import { inFolder } from '../helpers/processes.js';
 
 interface Harness {

@@ -7,7 +7,7 @@ import { appendFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogFollower } from '../../../lib/farm/terminal/log-follower.js';
 import { inFolder } from '../../helpers/processes.js';
-import { eventually } from './tmux-server.js';
+import { eventually } from '../../helpers/tmux-server.js';
 
 function follow(file: string, tail?: number) {
   const chunks: Buffer[] = [];

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TerminalError, TmuxControlClient } from '../../../lib/farm/terminal/tmux-control.js';
 import { inFolder } from '../../helpers/processes.js';
-import { eventually, type TestTmux, testTmux } from './tmux-server.js';
+import { eventually, type TestTmux, testTmux } from '../../helpers/tmux-server.js';
 
 /** The escape sequences of a painted screen: reset, CSI, keypad modes. */
 const ESCAPES = new RegExp(`${String.fromCharCode(27)}(c|\\[[0-9;?]*[A-Za-z]|[=>])`, 'g');

@@ -2,7 +2,7 @@
 // terminal tests: sessions made, read and ended by the tmux command itself.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
-import { findExecutable } from '../../../lib/farm/find-executable.js';
+import { findExecutable } from '../../lib/farm/find-executable.js';
 
 export interface TestTmux {
   env: NodeJS.ProcessEnv;
