@@ -6,7 +6,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { answerUnlessAllowed, checkRequest, type GuardOptions } from '../farm/http-guard.js';
 import { terminalOf } from '../farm/overview.js';
-import type { TerminalReach } from '../farm/overview-types.js';
 import type { StoppedProcess } from '../farm/stop.js';
 import { parseTabId } from '../farm/tabs.js';
 import { answerApi, changesState } from './dashboard-api.js';
@@ -15,14 +14,10 @@ import { EventFeed } from './event-feed.js';
 import { decodedPart, sendError } from './http-io.js';
 import { RequestError } from './request-error.js';
 import type { StateSource } from './state-source.js';
+import type { TerminalSockets } from './terminal-socket.js';
 
-/** A terminal a socket attaches to. */
-export interface TerminalTarget extends TerminalReach {
-  tab: string;
-  label: string;
-}
-
-export type TerminalUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer, target: TerminalTarget) => void;
+/** Attaches a checked upgrade request to a terminal. */
+export type TerminalUpgrade = TerminalSockets['handleUpgrade'];
 
 export interface DashboardOptions {
   source: StateSource;
