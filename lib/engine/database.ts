@@ -17,7 +17,7 @@ import { assertWritable, ensureFolder } from './io/folder.js';
 import { logPathOf } from './io/log-file.js';
 import { removeDeadTemporaries } from './io/publish.js';
 import { Lease } from './lease.js';
-import { clearWaitingMark, lockStateOf, type LockState } from './lock/lock.js';
+import { lockStateOf, type LockState } from './lock/lock.js';
 import { MemoryCopy } from './memory-copy.js';
 import { applyMigration, isApplied, recordedVersion, sortedMigrations } from './migrations.js';
 import { folderModeOf, settingsOf, type DatabaseOptions, type Settings } from './options.js';
@@ -217,7 +217,6 @@ export class SharedDatabase {
       this.lease.drop();
       this.copy.close(); // the log kept open too, even when the checkpoint failed (a full disk)
     }
-    if (this.readyToWrite) clearWaitingMark(this.path);
   }
 
   /** With `unneeded`, resolves to SKIPPED without running `fn` when that turns true while waiting for the lock. */

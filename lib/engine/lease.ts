@@ -1,13 +1,11 @@
 // Keeping the file's lock across a loop of transactions of this process: a lock is
 // kept for the next transaction when that one starts before the event loop turns (a
-// loop of awaited writes); once another process says it waits, for a short while at
-// most, so that one gets its turn.
-import { acquireLock, othersWaiting, waiterAnnounced, type HeldLock, type LockTiming } from './lock/lock.js';
+// loop of awaited writes), for a short while at most, so other processes still get
+// their turn.
+import { acquireLock, othersWaiting, wakeJitter, type HeldLock, type LockTiming } from './lock/lock.js';
 
-/** How long a lock is kept for the next transaction of this process while others wait for it (milliseconds). */
+/** How long a lock is kept for the next transaction of this process, at most (milliseconds). */
 const LEASE_MS = 20;
-/** How long a holder that let others' turn come waits before it competes for the lock again. */
-const HANDOFF_MS = 1;
 
 export interface TakenLock {
   lock: HeldLock;
@@ -31,12 +29,11 @@ export class Lease {
   async take(unneeded?: () => boolean): Promise<TakenLock | undefined> {
     const lease = this.lease;
     this.lease = undefined;
-    // Past the lease, the lock is kept only while no other writer has said it waits.
-    if (lease && (Date.now() - lease.acquiredAt < LEASE_MS || !othersWaiting(lease.lock.lockPath))) return lease;
+    if (lease && Date.now() - lease.acquiredAt < LEASE_MS) return lease;
     if (lease) {
       lease.lock.release();
-      // A waiter woke at the release: step aside for as long as it takes to lock.
-      await new Promise((resolve) => setTimeout(resolve, HANDOFF_MS));
+      // Held for a whole lease while others waited long: compete with them on equal terms.
+      if (othersWaiting(lease.lock.lockPath)) await wakeJitter();
     }
     const lock = unneeded
       ? await acquireLock(this.path, this.timing, unneeded)
@@ -47,15 +44,14 @@ export class Lease {
   /**
    * Keeps the lock for the next transaction when it starts before the event loop turns,
    * or when it is already queued (it lets the host's macrotasks run first, see queue.ts):
-   * released at the first turn with none queued, or once the lease is over and another process waits.
+   * released at the first turn with none queued, or once the lease is over.
    */
   offer({ lock, acquiredAt }: TakenLock): void {
     const lease = { lock, acquiredAt };
     this.lease = lease;
     const endAtTurn = () => {
       if (this.lease !== lease) return;
-      const kept = Date.now() - acquiredAt < LEASE_MS || !waiterAnnounced(lock.lockPath);
-      if (this.queuedTransactions > 0 && kept) setImmediate(endAtTurn);
+      if (this.queuedTransactions > 0 && Date.now() - acquiredAt < LEASE_MS) setImmediate(endAtTurn);
       else this.drop();
     };
     setImmediate(endAtTurn);

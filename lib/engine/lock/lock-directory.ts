@@ -115,26 +115,20 @@ export function refreshLockDirectory(own: OwnLockDirectory): void {
 /**
  * How a waiting writer sees the lock: free, held, or stale — its holder stopped
  * refreshing it (older than `staleThreshold`), or is a process of this host that no
- * longer exists. `ownedHere` tells which of this process's own inodes are held. A lock
- * younger than `youngerThanMs` is judged held without reading its holder's record.
+ * longer exists. `ownedHere` tells which of this process's own inodes are held.
  */
 export function judgeLockDirectory(
   lockPath: string,
   staleThreshold: number,
   ownedHere: (inode: number) => boolean,
-  youngerThanMs = 0,
 ): Judgement {
   const stats = statOrUndefined(lockPath);
   if (!stats) return { state: 'free' };
   assertDirectory(lockPath, stats);
-  const age = Date.now() - stats.mtimeMs;
-  // A lock taken moments ago is held: its record is read (to see whether its holder died) once it is older.
-  if (age < youngerThanMs && age >= 0 && !ownedHere(stats.ino))
-    return { state: 'held', inode: stats.ino, mtimeMs: stats.mtimeMs, holder: undefined };
   const holder = readHolder(lockPath);
   const judged = { inode: stats.ino, mtimeMs: stats.mtimeMs, holder };
   if (ownedHere(stats.ino)) return { state: 'held', ...judged };
-  if (age > staleThreshold) return { state: 'stale', ...judged };
+  if (Date.now() - stats.mtimeMs > staleThreshold) return { state: 'stale', ...judged };
   // Only another process's death is certain: this pid's own lock not held here is another thread's, alive.
   if (holder && holder.host === HOST_IDENTITY && holder.pid !== process.pid && !processExists(holder.pid))
     return { state: 'stale', ...judged };

@@ -1,9 +1,9 @@
 // The cross-process write lock of one database file: a `<file>.lock` directory
 // (see lock-directory.ts: atomic mkdir, the holder's pid and host recorded inside,
-// refreshed while held), waited for up to a busy timeout. A waiter wakes as soon as
-// the holder removes the directory (a backoff where that cannot be watched). A lock
-// whose holder died on this host is taken over within moments, one whose holder
-// stopped refreshing it (another host, a paused process) after the stale threshold.
+// refreshed while held), acquired with backoff and jitter up to a busy timeout. A lock
+// whose holder died on this host is taken over at once, one whose holder stopped
+// refreshing it (another host, a paused process) after the stale threshold. A waiter
+// also wakes as soon as the holder removes the directory.
 import { lstatSync, mkdirSync, rmdirSync, type Stats } from 'node:fs';
 import { BusyError, fileSystemError, UnsafePathError } from '../errors.js';
 import {
@@ -17,7 +17,7 @@ import {
   type OwnLockDirectory,
 } from './lock-directory.js';
 import { entryKind } from '../io/safe-files.js';
-import { LockWatch } from './release-signal.js';
+import { lockReleasedOrTimeout } from './release-signal.js';
 
 export interface LockTiming {
   /** How long to wait for a lock held by another process before failing with BusyError. */
@@ -63,7 +63,7 @@ export async function acquireLock(
 ): Promise<HeldLock | undefined> {
   const lockPath = lockPathOf(filePath);
   const startedAt = Date.now();
-  let watch: LockWatch | undefined;
+  let announced = false;
   try {
     for (let attempt = 0; ; attempt++) {
       const held = tryLock(lockPath, timing.staleThreshold);
@@ -71,85 +71,56 @@ export async function acquireLock(
       if (attempt > 0 && unneeded?.()) return undefined;
       const waited = Date.now() - startedAt;
       if (waited >= timing.busyTimeout) throw new BusyError(lockPath, waited);
-      // Announced from the first failed attempt (and again after every wake-up, as a holder
-      // consumes the mark), so a holder that keeps the lock across transactions yields.
-      announceWaiting(lockPath);
-      watch ??= new LockWatch(lockPath);
-      // Where the release wakes the waiter, the timeout only catches a holder that died
-      // holding the lock; elsewhere it is the backoff.
-      const backoff = watch.watching
-        ? MAX_BACKOFF_MS
-        : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random());
-      await watch.releasedOrTimeout(Math.min(backoff, timing.busyTimeout - waited));
+      // The backoff is only the fallback: removing the lock directory wakes the waiter at once.
+      const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random());
+      // A long wait is announced, so a holder that keeps the lock across transactions yields.
+      if (waited > LONG_WAIT_MS) announced = announceWaiting(lockPath) || announced;
+      await lockReleasedOrTimeout(lockPath, Math.min(backoff, timing.busyTimeout - waited));
+      // Every waiter wakes at the same release: a moment's jitter lets one take the lock
+      // and the others find it held with a single stat.
+      await wakeJitter();
     }
   } finally {
-    // The mark stays for the waiters still waiting: the holder that yields to them removes it.
-    watch?.close();
+    // Waiters still waiting announce themselves again at their next wake-up.
+    if (announced) othersWaiting(lockPath);
   }
 }
 
-/**
- * Removes the waiting mark when there is no lock at all (a closing process tidying up):
- * a waiter still waiting takes the free lock at its next wake-up, or announces itself
- * again. Whatever else is found there is left for the next writer to refuse.
- */
-export function clearWaitingMark(filePath: string): void {
-  const lockPath = lockPathOf(filePath);
-  try {
-    if (!lstatSync(lockPath, { throwIfNoEntry: false })) othersWaiting(lockPath);
-  } catch {
-    /* a planted entry, or a folder that cannot be written: refused when a writer meets it */
-  }
-}
+/** A waiter that has waited this long asks holders to give others a turn. */
+const LONG_WAIT_MS = 100;
 
 export function waitingMarkOf(lockPath: string): string {
   return `${lockPath}.waiting`;
 }
 
-/** Makes the waiting mark unless it is there. */
-function announceWaiting(lockPath: string): void {
+/** Makes the waiting mark; true when there is one now. */
+function announceWaiting(lockPath: string): boolean {
   const mark = waitingMarkOf(lockPath);
-  if (markPresent(mark)) return;
   try {
     mkdirSync(mark);
+    return true;
   } catch (error) {
-    // Announced by another waiter meanwhile (a folder), or something planted there: refused.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') assertFolder(mark);
-    // Else the folder went away, or cannot be written (nor can the lock be taken in it then).
+    // Already announced by another waiter (a folder), or something planted there: refused.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return assertFolder(mark);
+    return false; // the folder went away, or cannot be written: the backoff alone applies
   }
 }
 
 /** True once after a waiter announced itself: the caller should let waiters compete before locking again. */
 export function othersWaiting(lockPath: string): boolean {
   const mark = waitingMarkOf(lockPath);
-  if (!markPresent(mark)) return false;
   try {
     rmdirSync(mark);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    // rmdir follows no link: what is there is left as it is, and refused.
+    assertFolder(mark);
     if ((error as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (error as NodeJS.ErrnoException).code === 'EEXIST') {
       throw new UnsafePathError(mark, 'a folder with something in it', 'folder');
     }
     throw fileSystemError(error, mark, 'remove the waiting mark');
   }
-}
-
-/** Whether a waiter has said it waits (the mark is left in place). */
-export function waiterAnnounced(lockPath: string): boolean {
-  return markPresent(waitingMarkOf(lockPath));
-}
-
-/** Whether the waiting mark is there, without a failed system call's cost when it is not; refuses a link or a file. */
-function markPresent(mark: string): boolean {
-  let stats: Stats | undefined;
-  try {
-    stats = lstatSync(mark, { throwIfNoEntry: false });
-  } catch (error) {
-    throw fileSystemError(error, mark, 'inspect the waiting mark');
-  }
-  if (stats && !stats.isDirectory()) throw new UnsafePathError(mark, entryKind(stats), 'folder');
-  return stats !== undefined;
 }
 
 /** True when `path` is a folder (or gone); refuses a symbolic link or a file. */
@@ -162,6 +133,11 @@ function assertFolder(path: string): boolean {
   }
   if (!stats.isDirectory()) throw new UnsafePathError(path, entryKind(stats), 'folder');
   return true;
+}
+
+/** The pause every contender takes before trying a lock that was just released, so none is favoured. */
+export function wakeJitter(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
 }
 
 /**
@@ -180,16 +156,9 @@ const heldHere = shared[HELD_HERE_KEY] as HeldHere;
 const heldKey = (lockPath: string, inode: number) => `${inode} ${lockPath}`;
 const ownedHere = (lockPath: string) => (inode: number) => heldHere.locks.has(heldKey(lockPath, inode));
 
-/**
- * How old a lock must be before a waiter reads its holder's record to see whether that
- * process died: the waiters a release wakes look at the next holder's lock at once,
- * and all but one find it just taken.
- */
-const DEAD_HOLDER_CHECK_AFTER_MS = 50;
-
 /** One attempt, synchronous: a stat, and a mkdir when the lock is free or stale. */
 function tryLock(lockPath: string, staleThreshold: number): HeldLock | undefined {
-  const judged = judgeLockDirectory(lockPath, staleThreshold, ownedHere(lockPath), DEAD_HOLDER_CHECK_AFTER_MS);
+  const judged = judgeLockDirectory(lockPath, staleThreshold, ownedHere(lockPath));
   if (judged.state === 'held') return undefined;
   if (judged.state === 'stale') takeOverLockDirectory(lockPath, judged);
   const own = createLockDirectory(lockPath, { pid: process.pid, host: HOST_IDENTITY });

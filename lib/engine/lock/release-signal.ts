@@ -1,78 +1,61 @@
-// Wakes a writer waiting for a lock the moment its holder removes the lock directory,
-// instead of at its next backoff tick. The lock directory itself is watched, not the
-// folder around it: the folder sees every write to the database and its log, which
-// would wake every waiter at every commit. One watch lasts a whole wait for the lock
-// (acquireLock), across its wake-ups, and is closed when the wait ends (not every
-// runtime lets an idle watcher leave the process free to exit). Where watching is not
-// available the wait simply lasts its full backoff.
+// Wakes writers waiting for a lock the moment its holder removes the lock
+// directory, instead of at their next backoff tick. The lock directory itself is
+// watched, not the folder around it: the folder sees every write to the database
+// and its log, which would wake every waiter at every commit. One watcher per lock
+// directory, shared by this process's waiters on it and closed as soon as none is
+// left (not every runtime lets an idle watcher leave the process free to exit).
+// Where watching is not available the wait simply lasts its full backoff.
 import { watch, type FSWatcher } from 'node:fs';
 import { HOLDER_FILE } from './lock-directory.js';
 
-export class LockWatch {
-  private watcher: FSWatcher | undefined;
-  /** The watched directory went (or was refreshed) since the last wake-up: watch it afresh. */
-  private changed = false;
-  /** Watching failed for another reason than the directory being gone: backoff alone. */
-  private unavailable = false;
-  private wake: (() => void) | undefined;
+interface LockWatch {
+  watcher: FSWatcher | undefined;
+  /** The directory was gone when the watch was to start: it was released meanwhile. */
+  gone: boolean;
+  waiters: Set<() => void>;
+}
 
-  constructor(private readonly lockPath: string) {}
+const watches = new Map<string, LockWatch>();
 
-  /** Whether a release wakes the waiter (so far): else only the timeout does. */
-  get watching(): boolean {
-    return !this.unavailable;
-  }
+/** Resolves when the directory `lockPath` is removed or renamed, or after `timeoutMs`, whichever comes first. */
+export function lockReleasedOrTimeout(lockPath: string, timeoutMs: number): Promise<void> {
+  const watched = watches.get(lockPath) ?? startWatching(lockPath);
+  return new Promise((resolve) => {
+    const wake = () => {
+      clearTimeout(timer);
+      watched.waiters.delete(wake);
+      if (watched.waiters.size === 0) stopWatching(lockPath, watched);
+      resolve();
+    };
+    const timer = setTimeout(wake, timeoutMs);
+    watched.waiters.add(wake);
+    // Released before the watch started: no event will come.
+    if (watched.gone) wake();
+  });
+}
 
-  /** Resolves when the directory is removed, renamed or refreshed, or after `timeoutMs`, whichever comes first. */
-  releasedOrTimeout(timeoutMs: number): Promise<void> {
-    if (this.changed) this.stopWatcher();
-    if (!this.watcher && !this.unavailable && !this.startWatcher()) return Promise.resolve(); // gone already
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.wakeUp(), timeoutMs);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
+function startWatching(lockPath: string): LockWatch {
+  const watched: LockWatch = { watcher: undefined, gone: false, waiters: new Set() };
+  try {
+    // The directory went, or its holder refreshed it (then they wait again), wakes the waiters;
+    // the holder's record coming and going inside it does not (it goes just before the directory).
+    watched.watcher = watch(lockPath, { persistent: false }, (_event, name) => {
+      if (name === HOLDER_FILE) return;
+      for (const wake of [...watched.waiters]) wake();
     });
+    watched.watcher.on('error', () => {
+      for (const wake of [...watched.waiters]) wake();
+    });
+  } catch (error) {
+    // Gone already; else no watching here (some network file systems, some runtimes): the backoff alone applies.
+    watched.gone = (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
+  watches.set(lockPath, watched);
+  return watched;
+}
 
-  close(): void {
-    this.stopWatcher();
-    this.wake = undefined;
-  }
-
-  /** False when the directory was gone already (released before the watch started: no event will come). */
-  private startWatcher(): boolean {
-    this.changed = false;
-    try {
-      // The directory went, or its holder refreshed it (then the waiter waits again), wakes the
-      // waiter; the holder's record coming and going inside it does not (it goes just before the directory).
-      this.watcher = watch(this.lockPath, { persistent: false }, (_event, name) => {
-        if (name === HOLDER_FILE) return;
-        this.changed = true;
-        this.wakeUp();
-      });
-      this.watcher.on('error', () => {
-        this.changed = true;
-        this.wakeUp();
-      });
-      return true;
-    } catch (error) {
-      // Gone already; else no watching here (some network file systems, some runtimes).
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      this.unavailable = true;
-      return true;
-    }
-  }
-
-  private stopWatcher(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
-  }
-
-  private wakeUp(): void {
-    const wake = this.wake;
-    this.wake = undefined;
-    wake?.();
-  }
+function stopWatching(lockPath: string, watched: LockWatch): void {
+  watched.watcher?.close();
+  watched.watcher = undefined;
+  if (watches.get(lockPath) === watched) watches.delete(lockPath);
 }
