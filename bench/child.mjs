@@ -7,7 +7,11 @@
 //              this task starts adds its own row first): unchanged file, and right
 //              after that other process committed
 //   committer  commits one upsert per message from its parent (IPC), answers 'done'
+//   warm       a writer started before the clock (IPC): opens the file, reads once, says
+//              'ready', waits for 'go', commits `count` upserts (or, with `stopFile`, loops
+//              over them until that file exists), closes, and sends its commit latencies
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { builder, builders, median, percentile } from './workload.mjs';
 
@@ -46,7 +50,31 @@ const tasks = {
     return { median: median(samples), p95: percentile(samples, 0.95), samples: samples.length, rss };
   },
 
-  async read({ path, builders: count, cached, reload }) {
+  async warm({ path, prefix, count, portBase, stopFile }) {
+    const db = await engine.open(path);
+    await engine.readBuilders(db);
+    const go = new Promise((resolve) => process.once('message', resolve));
+    process.send('ready');
+    await go;
+    const profile = await startProfile();
+    const cpuBefore = process.cpuUsage();
+    const samples = [];
+    // Awaited back to back, as a loop of writes in one process runs; the stop file is looked at between commits.
+    for (let i = 0; stopFile ? !existsSync(stopFile) : i < count; i++) {
+      const b = builder(`${prefix}-${i % count}`, portBase + (i % count), i);
+      const start = performance.now();
+      await engine.upsert(db, b);
+      samples.push(performance.now() - start);
+    }
+    await engine.close(db);
+    const cpu = process.cpuUsage(cpuBefore);
+    await profile?.stop();
+    process.send({ samples, cpuMs: (cpu.user + cpu.system) / 1000 });
+    process.disconnect();
+    return undefined;
+  },
+
+  async read({ path, builders: count, cached, reload, kind = 'builders' }) {
     const db = await engine.open(path);
     const committer = fork(fileURLToPath(import.meta.url), [engineName, 'committer', JSON.stringify({ path })], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -55,7 +83,8 @@ const tasks = {
     const expect = count; // the prefilled builders and the committer's own row
     const timedRead = async () => {
       const start = performance.now();
-      const list = await engine.readBuilders(db);
+      const read = kind === 'state' ? await engine.loadState(db) : undefined;
+      const list = read ? read.builders : await engine.readBuilders(db);
       const ms = performance.now() - start;
       if (list.length !== expect) throw new Error(`read ${list.length} builders, expected ${expect}`);
       return ms;
@@ -100,6 +129,29 @@ const tasks = {
     return undefined;
   },
 };
+
+/**
+ * With BENCH_CPU_PROFILE=<folder>, a CPU profile of the measured part alone (from the go
+ * signal to the close), written there as <pid>.cpuprofile when stopped.
+ */
+async function startProfile() {
+  const folder = process.env.BENCH_CPU_PROFILE;
+  if (!folder) return undefined;
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: Number(process.env.BENCH_CPU_PROFILE_US ?? 1000) });
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(`${folder}/${process.pid}.cpuprofile`, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
+}
 
 /** The messages of `child`, one at a time; throws once it exited with none left. */
 function inbox(child) {

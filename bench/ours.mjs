@@ -40,6 +40,11 @@ export function readBuilders(store) {
   return store.getBuilders();
 }
 
+/** The whole project's state, as the dashboard reads it. */
+export function loadState(store) {
+  return store.loadState();
+}
+
 export function countBuilders(store) {
   return store.database.read((db) => Number(db.exec('SELECT count(*) FROM builders')[0].values[0][0]));
 }

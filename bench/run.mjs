@@ -9,10 +9,11 @@
 // Installs its own dependency (better-sqlite3, only in bench/) when missing. Needs
 // the built package (dist/). Environment:
 //   BENCH_QUICK=1      a smoke run in seconds: few repetitions, 100 000 rows skipped
-//   BENCH_ONLY=1,5     run only these workloads (1–6)
+//   BENCH_ONLY=1,5     run only these workloads (1–10)
 //   BENCH_ROWS=10,1000 the row counts of workload 5 (default 10,1000,10000,100000)
 //   BENCH_JSON=file    also write the results as JSON
 //   BENCH_KEEP=1       keep the temporary folder (its path is printed)
+//   BENCH_WRITERS=2,10 the writer counts of workload 8 (default 2,5,10,20)
 //
 // Workloads:
 //   1  cold `af db dump` as a whole process, vs bench/native/dump.mjs
@@ -22,13 +23,18 @@
 //      right after another process committed
 //   5  per-commit latency and RSS after, on files of 10 … 100 000 rows
 //   6  peak RSS of the dump process
-import { spawn, spawnSync } from 'node:child_process';
+//   Warm, start-up taken out (writers opened and ready, then a go signal):
+//   7  1 writer × 1 000 upserts
+//   8  N writers × 100 upserts, N = 2, 5, 10, 20
+//   9  latency of one commit while 9 other writers loop: p50, p99, max, commits per writer
+//   10 loadState() of a typical project: file unchanged, and right after another process's commit
+import { fork, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BENCH_DIR, ROOT_DIR, builders, median, typicalProject } from './workload.mjs';
+import { BENCH_DIR, ROOT_DIR, builders, median, percentile, typicalProject } from './workload.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ONLY = process.env.BENCH_ONLY
@@ -40,8 +46,21 @@ const ROWS = process.env.BENCH_ROWS
     ? [10, 1000, 10000]
     : [10, 1000, 10000, 100000];
 const PLAN = QUICK
-  ? { dumps: 3, parallel: 1, single: 1, readRounds: 1, cachedReads: 30, reloadReads: 10, commits: 20, rss: 1 }
-  : { dumps: 15, parallel: 5, single: 5, readRounds: 3, cachedReads: 100, reloadReads: 30, commits: 200, rss: 5 };
+  ? { dumps: 3, parallel: 1, single: 1, readRounds: 1, cachedReads: 30, reloadReads: 10, commits: 20, rss: 1, warm: 1 }
+  : {
+      dumps: 15,
+      parallel: 5,
+      single: 5,
+      readRounds: 3,
+      cachedReads: 100,
+      reloadReads: 30,
+      commits: 200,
+      rss: 5,
+      warm: 5,
+    };
+const WARM_WRITERS = (process.env.BENCH_WRITERS ?? '2,5,10,20').split(',').map(Number);
+/** Workload 9: writers looping, for how long, how many times per engine. */
+const CONTENTION = { writers: 10, ms: QUICK ? 600 : 1500, reps: QUICK ? 1 : 3 };
 const PROCESSES = 10;
 const PER_PROCESS = 100;
 const SINGLE = 1000;
@@ -250,6 +269,9 @@ const TARGETS = {
   3: { ratio: 2 },
   5: { ours: 20, unit: 'ms', strict: true }, // the median commit at 10 000 rows
   6: { ours: 55 * 1024 * 1024, unit: 'MiB' },
+  7: { ratio: 1.5 },
+  8: { ratio: 1.5 },
+  10: { ratio: 1.5 },
 };
 
 const LABELS = {
@@ -257,6 +279,10 @@ const LABELS = {
   2: `${PROCESSES} processes × ${PER_PROCESS} upserts (wall)`,
   3: `1 process × ${SINGLE} upserts (whole process)`,
   6: 'peak RSS of the dump process',
+  7: `warm: 1 writer × ${SINGLE} upserts`,
+  8: `warm: N writers × ${PER_PROCESS} upserts`,
+  9: `warm: one commit while ${CONTENTION.writers - 1} other writers loop`,
+  10: 'warm: loadState() of a typical project',
 };
 
 /** A row of the table; `target` is one of TARGETS. */
@@ -269,6 +295,8 @@ function record(workload, label, unit, oursValue, nativeValue, target) {
 }
 
 function fmt(value, unit) {
+  if (unit === 'text') return value;
+  if (unit === 'count') return value.toFixed(0);
   if (value === undefined || Number.isNaN(value)) return '—';
   if (unit === 's') return `${(value / 1000).toFixed(2)} s`;
   if (unit === 'MiB') return `${(value / 1024 / 1024).toFixed(1)} MiB`;
@@ -535,6 +563,218 @@ async function commitLatency() {
   }
 }
 
+// ---------------------------------------------------------------- 7–10: warm processes, start-up taken out
+
+/**
+ * A warm writer (child.mjs `warm`) with an IPC channel: `ready` once it opened the file
+ * and read once, `done` with its commit latencies and the time they arrived; both
+ * reject when it exits non-zero or outlives `timeout`.
+ */
+function startWarm(engine, args, timeout = 180_000) {
+  const child = fork(CHILD, [engine, 'warm', JSON.stringify(args)], {
+    cwd: ROOT_DIR,
+    env: childEnv,
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  live.add(child);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const failed = new Promise((_, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      live.delete(child);
+      if (code !== 0)
+        reject(
+          Object.assign(new Error(`${engine} warm writer exited with ${signal ?? code}\n${stderr.trim()}`), { stderr }),
+        );
+    });
+  });
+  failed.catch(() => undefined);
+  const message = (wanted) =>
+    new Promise((resolve) => {
+      const listener = (received) => {
+        if (!wanted(received)) return;
+        child.off('message', listener);
+        resolve({ message: received, at: performance.now() });
+      };
+      child.on('message', listener);
+    });
+  const ready = Promise.race([message((m) => m === 'ready'), failed]);
+  const done = Promise.race([message((m) => Array.isArray(m?.samples)), failed]);
+  return { child, ready, done, exited };
+}
+
+/** Starts one warm writer per `specs` entry on `path`, all ready, then says go; ms from go to the last one closed. */
+async function warmRun(engine, path, specs, { stopAfter } = {}) {
+  const writers = specs.map((args) => startWarm(engine, { path, ...args }));
+  await Promise.all(writers.map((writer) => writer.ready));
+  const go = performance.now();
+  for (const writer of writers) writer.child.send('go');
+  if (stopAfter) {
+    await new Promise((resolve) => setTimeout(resolve, stopAfter.ms));
+    writeFileSync(stopAfter.file, '');
+  }
+  const results = await Promise.all(writers.map((writer) => writer.done));
+  const ms = Math.max(...results.map((result) => result.at)) - go;
+  await Promise.all(writers.map((writer) => writer.exited));
+  return { ms, samples: results.map((result) => result.message.samples) };
+}
+
+/** `writers` warm writers × `count` upserts of distinct builders on a fresh file; the rows are counted after. */
+async function warmWorkload(writers, count) {
+  const samples = { ours: [], native: [] };
+  for (let rep = 0; rep < PLAN.warm; rep++) {
+    for (const engine of rep % 2 ? ['native', 'ours'] : ['ours', 'native']) {
+      const path = join(tmp, 'warm', `${engine}-${writers}-${rep}.db`);
+      await createFile(engine, path);
+      const specs = Array.from({ length: writers }, (_, p) => ({
+        prefix: `w${p}`,
+        count,
+        portBase: 10_000 + p * count,
+      }));
+      const { ms } = await warmRun(engine, path, specs);
+      const written = await countRows(engine, path);
+      if (written !== writers * count)
+        throw new Error(`${engine}, run ${rep + 1}: rows lost; ${written} of ${writers * count} rows written`);
+      samples[engine].push(ms);
+      rmSync(join(tmp, 'warm'), { recursive: true, force: true });
+    }
+  }
+  progress(
+    `  ${writers} × ${count}: ours ${samples.ours.map((ms) => ms.toFixed(0)).join(' ')} ms, native ${samples.native.map((ms) => ms.toFixed(0)).join(' ')} ms`,
+  );
+  return samples;
+}
+
+async function warmSingle() {
+  const samples = await warmWorkload(1, SINGLE);
+  details.warmSingle = samples;
+  record(7, LABELS[7], 'ms', median(samples.ours), median(samples.native), TARGETS[7]);
+}
+
+async function warmParallel() {
+  for (const writers of WARM_WRITERS) {
+    const samples = await warmWorkload(writers, PER_PROCESS);
+    details[`warm${writers}`] = samples;
+    record(
+      8,
+      `warm: ${writers} writers × ${PER_PROCESS} upserts`,
+      'ms',
+      median(samples.ours),
+      median(samples.native),
+      TARGETS[8],
+    );
+  }
+}
+
+/** Every commit of `CONTENTION.writers` writers looping together: latency, and commits per writer (none starved). */
+async function contention() {
+  const result = { ours: { latencies: [], perWriter: [] }, native: { latencies: [], perWriter: [] } };
+  for (let rep = 0; rep < CONTENTION.reps; rep++) {
+    for (const engine of rep % 2 ? ['native', 'ours'] : ['ours', 'native']) {
+      const path = join(tmp, 'contention', `${engine}-${rep}.db`);
+      await createFile(engine, path);
+      const stopFile = join(tmp, 'contention', `${engine}-${rep}.stop`);
+      const specs = Array.from({ length: CONTENTION.writers }, (_, p) => ({
+        prefix: `w${p}`,
+        count: PER_PROCESS,
+        portBase: 10_000 + p * PER_PROCESS,
+        stopFile,
+      }));
+      const { samples } = await warmRun(engine, path, specs, { stopAfter: { ms: CONTENTION.ms, file: stopFile } });
+      const starved = samples.filter((list) => list.length === 0).length;
+      if (starved) throw new Error(`${engine}, run ${rep + 1}: ${starved} writers never committed`);
+      result[engine].latencies.push(...samples.flat());
+      result[engine].perWriter.push(...samples.map((list) => list.length));
+      rmSync(join(tmp, 'contention'), { recursive: true, force: true });
+    }
+  }
+  details.contention = result;
+  const stats = (engine) => {
+    const { latencies, perWriter } = result[engine];
+    return {
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      max: Math.max(...latencies),
+      fewest: Math.min(...perWriter),
+      most: Math.max(...perWriter),
+      perSecond: latencies.length / ((CONTENTION.reps * CONTENTION.ms) / 1000),
+    };
+  };
+  const [o, n] = [stats('ours'), stats('native')];
+  record(9, `${LABELS[9]}: p50`, 'ms', o.p50, n.p50);
+  record(9, `${LABELS[9]}: p99`, 'ms', o.p99, n.p99);
+  record(9, `${LABELS[9]}: max (busy timeout 5000 ms)`, 'ms', o.max, n.max);
+  record(9, 'commits per second, all writers', 'count', o.perSecond, n.perSecond);
+  record(
+    9,
+    `commits of the writer with fewest / most in ${CONTENTION.ms} ms`,
+    'text',
+    `${o.fewest} / ${o.most}`,
+    `${n.fewest} / ${n.most}`,
+  );
+  progress(
+    `  ours p50 ${fmt(o.p50, 'ms')} p99 ${fmt(o.p99, 'ms')} max ${fmt(o.max, 'ms')}, ${o.fewest}–${o.most} commits per writer; native p50 ${fmt(n.p50, 'ms')} p99 ${fmt(n.p99, 'ms')} max ${fmt(n.max, 'ms')}, ${n.fewest}–${n.most}`,
+  );
+  if (o.max >= 5000 || n.max >= 5000) throw new Error('a commit waited past the busy timeout');
+}
+
+async function stateReads() {
+  const project = typicalProject();
+  const paths = {};
+  for (const engine of ['ours', 'native']) {
+    paths[engine] = join(tmp, 'state-read', `${engine}.db`);
+    mkdirSync(join(paths[engine], '..'), { recursive: true });
+    const db = await engines[engine].open(paths[engine]);
+    await engines[engine].writeProject(db, project);
+    await engines[engine].close(db);
+  }
+  const samples = { ours: { cached: [], reload: [] }, native: { cached: [], reload: [] } };
+  for (let round = 0; round < PLAN.readRounds; round++) {
+    for (const engine of round % 2 ? ['native', 'ours'] : ['ours', 'native']) {
+      const { result } = await task(
+        engine,
+        'read',
+        {
+          path: paths[engine],
+          kind: 'state',
+          builders: project.builders.length + 1,
+          cached: PLAN.cachedReads,
+          reload: PLAN.reloadReads,
+        },
+        180_000,
+      );
+      samples[engine].cached.push(...result.cached);
+      samples[engine].reload.push(...result.reload);
+    }
+  }
+  details.stateReads = samples;
+  record(
+    10,
+    `${LABELS[10]}, file unchanged`,
+    'ms',
+    median(samples.ours.cached),
+    median(samples.native.cached),
+    TARGETS[10],
+  );
+  record(
+    10,
+    `${LABELS[10]}, first read after another process's commit`,
+    'ms',
+    median(samples.ours.reload),
+    median(samples.native.reload),
+    TARGETS[10],
+  );
+  progress(
+    `  ours ${fmt(median(samples.ours.cached), 'ms')} / ${fmt(median(samples.ours.reload), 'ms')}, native ${fmt(median(samples.native.cached), 'ms')} / ${fmt(median(samples.native.reload), 'ms')} (unchanged / after a commit)`,
+  );
+  rmSync(join(tmp, 'state-read'), { recursive: true, force: true });
+}
+
 /** What each workload measures, printed under the table. */
 const NOTES = {
   1:
@@ -557,6 +797,19 @@ const NOTES = {
     `${PLAN.commits} single-row upserts (20 ids, inserted then updated), each awaited to its commit; median and nearest-rank p95; ` +
     `ours: durability 'normal' (changed pages appended to the write-ahead log, synced at checkpoints), native: WAL with synchronous=NORMAL (no fsync per commit); ` +
     `RSS is process.memoryUsage().rss of that process after its commits`,
+  7:
+    `one process opens a fresh file (schema applied) and reads once, then waits; from the go signal (IPC) to its message ` +
+    `after ${SINGLE} awaited single-row upserts and close(); rows counted; median of ${plural(PLAN.warm, 'run')}, alternating`,
+  8:
+    `N processes (${WARM_WRITERS.join(', ')}) each open the same fresh file and read once, then wait; from one go signal ` +
+    `to the last one's message after its ${PER_PROCESS} upserts and close(); rows counted; median of ${plural(PLAN.warm, 'run')}, alternating`,
+  9:
+    `${CONTENTION.writers} warm processes loop awaited upserts on one file for ${CONTENTION.ms} ms after the go signal; ` +
+    `every commit's latency (call to return) pooled over ${plural(CONTENTION.reps, 'run')}: nearest-rank p50, p99 and the max; ` +
+    `the fewest and most commits any one writer made (a starved writer fails the run)`,
+  10:
+    `StateStore.loadState() (architect, builders, utils, annotations) vs the same four prepared SELECTs in one ` +
+    `better-sqlite3 read transaction mapped alike, on the typical project of workload 1; as workload 4`,
   6:
     `the two dumps of workload 1, max RSS of the process by ${existsSync(TIME) ? '`/usr/bin/time -f %M`' : 'process.resourceUsage().maxRSS at exit'}; ` +
     `median of ${plural(PLAN.rss, 'run')} each, alternating`,
@@ -577,6 +830,10 @@ try {
     [4, 'read latency', readLatency],
     [5, 'per-commit latency and memory', commitLatency],
     [6, LABELS[6], () => dumpMemory(setup)],
+    [7, LABELS[7], warmSingle],
+    [8, LABELS[8], warmParallel],
+    [9, LABELS[9], contention],
+    [10, LABELS[10], stateReads],
   ];
   for (const [n, name, fn] of workloads) {
     if (ONLY && !ONLY.has(n)) continue;
@@ -636,7 +893,7 @@ for (const row of rows) {
   }
   const met = row.met === undefined ? '' : row.met ? 'met' : '**not met**';
   console.log(
-    `| ${row.workload} | ${row.label} | ${fmt(row.ours, row.unit)} | ${fmt(row.native, row.unit)} | ${row.ratio.toFixed(2)}× | ${targetText(row.target)} | ${met} |`,
+    `| ${row.workload} | ${row.label} | ${fmt(row.ours, row.unit)} | ${fmt(row.native, row.unit)} | ${row.unit === 'text' ? '—' : `${row.ratio.toFixed(2)}×`} | ${targetText(row.target)} | ${met} |`,
   );
 }
 console.log('');

@@ -28,7 +28,16 @@ export function open(path) {
       db.prepare('INSERT INTO _migrations (version) VALUES (1)').run();
     }).immediate();
   }
-  return { db, upsert: db.prepare(BUILDER_UPSERT), select: db.prepare(SELECT_BUILDERS) };
+  return {
+    db,
+    upsert: db.prepare(BUILDER_UPSERT),
+    select: db.prepare(SELECT_BUILDERS),
+    state: {
+      architect: db.prepare('SELECT * FROM architect WHERE id = 1'),
+      utils: db.prepare('SELECT * FROM utils ORDER BY started_at, rowid'),
+      annotations: db.prepare('SELECT * FROM annotations ORDER BY started_at, rowid'),
+    },
+  };
 }
 
 export function writeProject({ db, upsert }, project) {
@@ -62,6 +71,46 @@ export function upsert({ upsert: statement }, b) {
 
 export function readBuilders({ select }) {
   return select.all().map(builderFromRow);
+}
+
+/** The four tables mapped to the state API's objects in one read transaction, as the native loadState does. */
+export function loadState({ db, select, state }) {
+  return db.transaction(() => {
+    const architect = state.architect.get();
+    return {
+      architect: architect
+        ? withoutAbsent({
+            port: architect.port,
+            pid: architect.pid,
+            cmd: architect.cmd,
+            startedAt: architect.started_at,
+            tmuxSession: architect.tmux_session ?? undefined,
+          })
+        : null,
+      builders: select.all().map(builderFromRow),
+      utils: state.utils.all().map((row) =>
+        withoutAbsent({
+          id: row.id,
+          name: row.name,
+          port: row.port,
+          pid: row.pid,
+          tmuxSession: row.tmux_session ?? undefined,
+        }),
+      ),
+      annotations: state.annotations.all().map((row) => ({
+        id: row.id,
+        file: row.file,
+        port: row.port,
+        pid: row.pid,
+        parent: withoutAbsent({ type: row.parent_type, id: row.parent_id ?? undefined }),
+      })),
+    };
+  })();
+}
+
+function withoutAbsent(record) {
+  for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
+  return record;
 }
 
 export function countBuilders({ db }) {

@@ -9,7 +9,6 @@ import { readImageHeader } from './format/header.js';
 import { sameBytes, withWrites } from './format/pages.js';
 import { encodeFrames, FRAME_HEADER_SIZE, WAL_HEADER_SIZE } from './format/wal.js';
 import {
-  appendFrames,
   assertLogRemovable,
   createLog,
   readLogHeader,
@@ -50,7 +49,7 @@ export function commit(
   memory: MemoryFile,
   lock: HeldLock,
 ): boolean {
-  const { path, logPath, settings, copy } = target;
+  const { path, settings, copy } = target;
   // The base image may change in place here: until the commit is on disk, a failure drops the snapshot.
   const readInto = (bytes: Uint8Array, position: number, length: number) => memory.readInto(bytes, position, length);
   const { image: next, pages, pageSize } = withWrites(base.image, writes, readInto, path);
@@ -71,9 +70,7 @@ export function commit(
   const log = current.log!;
   const frames = encodeFrames(log.header, log.end, [...pages], next.length / pageSize);
   const sync = settings.durability === 'full';
-  appendFrames(logPath, frames.bytes, log.end.offset, sync, (header) =>
-    assertStillCurrent(target, lock, current, header),
-  );
+  copy.log.append(frames.bytes, log.end.offset, sync, (header) => assertStillCurrent(target, lock, current, header));
   copy.matches({ ...current, image: next, log: { ...log, end: frames.end } });
   return true;
 }

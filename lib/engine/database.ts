@@ -208,12 +208,15 @@ export class SharedDatabase {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    // Let queued transactions finish before freeing the memory they use.
-    await enqueue(this.path, async () => {
-      if (this.appended) await checkpointOnClose(this.target, this.lease);
-    });
-    this.lease.drop();
-    this.copy.close();
+    try {
+      // Let queued transactions finish before freeing the memory they use.
+      await enqueue(this.path, async () => {
+        if (this.appended) await checkpointOnClose(this.target, this.lease);
+      });
+    } finally {
+      this.lease.drop();
+      this.copy.close(); // the log kept open too, even when the checkpoint failed (a full disk)
+    }
   }
 
   /** With `unneeded`, resolves to SKIPPED without running `fn` when that turns true while waiting for the lock. */

@@ -7,7 +7,8 @@ import { CorruptDatabaseError, messageOf, fileSystemError, SchemaTooNewError } f
 import { cacheStamp, markChanged, readImageHeader } from './format/header.js';
 import { changedPageNumbers, pageOf, sameBytes, withPages } from './format/pages.js';
 import { applyWal, committedPages, scanCommitted, WAL_HEADER_SIZE } from './format/wal.js';
-import { readLogAndTail, readLogHeader, type LogState } from './io/log-file.js';
+import { readLogHeader, type LogState } from './io/log-file.js';
+import { OpenLog } from './io/open-log.js';
 import { identityOf } from './io/publish.js';
 import { OPEN_READ, openRegularFile } from './io/safe-files.js';
 import { recordedVersion } from './migrations.js';
@@ -28,6 +29,8 @@ export class MemoryCopy {
   /** Undefined when the memory copy matches nothing on disk: reload before the next use. */
   private snapshot: Snapshot | undefined;
   private othersCommitted = false;
+  /** The log, kept open between calls; commits append through it too. */
+  readonly log: OpenLog;
 
   constructor(
     private readonly path: string,
@@ -37,7 +40,9 @@ export class MemoryCopy {
     private readonly pageSize: number,
     /** The newest schema version this code knows; undefined: any. */
     private readonly knownVersion: number | undefined,
-  ) {}
+  ) {
+    this.log = new OpenLog(logPath);
+  }
 
   /** What the memory copy was made from; undefined when it must be reloaded from the files before use. */
   get current(): Snapshot | undefined {
@@ -78,6 +83,7 @@ export class MemoryCopy {
 
   /** Frees the sql.js copy's memory. */
   close(): void {
+    this.log.close();
     if (this.db) this.closeDatabase(this.db);
     this.db = undefined;
   }
@@ -87,7 +93,7 @@ export class MemoryCopy {
     const cached = this.snapshot;
     // Most often the database file is as it was and the log at most grew: read just that.
     if (cached && this.db && cached.fileIdentity !== ABSENT && currentIdentity(this.path) === cached.fileIdentity) {
-      const log = readLogAndTail(this.logPath, cached.log?.end.offset);
+      const log = this.log.readHeaderAndTail(cached.log?.end.offset);
       if (sameBytes(log?.header, cached.logHeader)) {
         return cached.log && log ? this.applyNewFrames(cached, cached.log, log.tail) : this.db;
       }
@@ -119,7 +125,7 @@ export class MemoryCopy {
         throw fileSystemError(error, this.path, 'read the database');
       }
       // The same header before the database was read and on the log read whole: no checkpoint came between.
-      const log = readLogAndTail(this.logPath, 0);
+      const log = this.log.readHeaderAndTail(0);
       if (!sameBytes(log?.header, headerBefore)) return undefined;
       const next = this.loadImage(bytes, log?.tail, fileIdentity, headerBefore);
       // A trusted copy (e.g. after another process's checkpoint) moves by the pages that differ.

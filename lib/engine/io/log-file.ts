@@ -32,24 +32,6 @@ export interface LogState {
   end: LogPosition;
 }
 
-/**
- * The log's first bytes (its header, or as much of it as there is) and, with an
- * `offset`, its bytes from there on, read through one open of the file, so both come
- * from the same log even if a checkpoint removes it meanwhile; undefined when there is no log.
- */
-export function readLogAndTail(
-  logPath: string,
-  offset: number | undefined,
-): { header: Uint8Array; tail: Uint8Array } | undefined {
-  return withRegularFile(logPath, OPEN_READ, 'read the write-ahead log', (fd) => {
-    const size = fstatSync(fd).size;
-    return {
-      header: readAt(fd, 0, Math.min(WAL_HEADER_SIZE, size)),
-      tail: readAt(fd, offset ?? size, size - (offset ?? size)),
-    };
-  });
-}
-
 /** The log's header bytes, undefined when there is no log. */
 export function readLogHeader(logPath: string): Uint8Array | undefined {
   return withRegularFile(logPath, OPEN_READ, 'read the write-ahead log', (fd) => readAt(fd, 0, WAL_HEADER_SIZE));
@@ -73,27 +55,6 @@ export function createLog(logPath: string, pageSize: number, fileMode: number, f
   );
   const header = readWalHeader(headerBytes, filePath)!;
   return { header, headerBytes, end: startOf(header) };
-}
-
-/**
- * Writes frames at the end of the last commit (over any frames a killed writer left
- * there), once `check` accepted the log's header as read through the same open file
- * (it throws to refuse). A missing log is passed to `check` as undefined.
- */
-export function appendFrames(
-  logPath: string,
-  frames: Uint8Array,
-  offset: number,
-  sync: boolean,
-  check: (header: Uint8Array | undefined) => void,
-): void {
-  const written = withRegularFile(logPath, OPEN_UPDATE, 'append to the write-ahead log', (fd) => {
-    check(readAt(fd, 0, WAL_HEADER_SIZE));
-    writeAll(fd, frames, offset);
-    if (sync) fsyncSync(fd);
-    return true;
-  });
-  if (!written) check(undefined);
 }
 
 /**

@@ -74,13 +74,13 @@ export function withRegularFile<T>(
 
 /** The entry's facts without following it, undefined when there is none; anything but a regular file fails with UnsafePathError. */
 export function regularFileStats(path: string, action: string): BigIntStats | undefined {
-  let stats: BigIntStats;
+  let stats: BigIntStats | undefined;
   try {
-    stats = lstatSync(path, { bigint: true });
+    stats = lstatSync(path, { bigint: true, throwIfNoEntry: false });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw fileSystemError(error, path, action);
   }
+  if (!stats) return undefined;
   if (!stats.isFile()) throw new UnsafePathError(path, entryKind(stats), 'file');
   return stats;
 }

@@ -268,9 +268,8 @@ function processExists(pid: number): boolean {
 
 function statOrUndefined(path: string): Stats | undefined {
   try {
-    return lstatSync(path);
+    return lstatSync(path, { throwIfNoEntry: false });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw fileSystemError(error, path, 'inspect the write lock');
   }
 }
