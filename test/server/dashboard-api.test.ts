@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { test } from 'uvu';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { WebSocket } from 'ws';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
@@ -349,6 +350,43 @@ farmTest(
     );
     assert.equal(farm.tmuxSessions(), [], 'every session ended');
     assert.is((await farm.afJson(['status'])).architect, null);
+  },
+);
+
+farmTest(
+  'a terminal socket needs the secret, a loopback Host and the page origin; an unknown tab is refused',
+  { tmux: true },
+  async (farm) => {
+    const { api } = await startFarm(farm);
+    const origin = `http://127.0.0.1:${api.port}`;
+    const cookie = `af_secret_${api.port}=${api.token}`;
+    /** The status the upgrade was answered with, or 101 when the socket opened. */
+    const upgrade = (path: string, headers: Record<string, string>) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(`ws://127.0.0.1:${api.port}${path}`, { headers });
+        socket.on('open', () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        socket.on('error', () => resolve(0));
+      });
+    const architect = '/terminal/architect/socket';
+    assert.is(await upgrade(architect, { Origin: origin }), 401, 'no secret');
+    assert.is(await upgrade(architect, { Origin: origin, Cookie: `af_secret_${api.port}=${'2'.repeat(64)}` }), 401);
+    assert.is(await upgrade(architect, { Origin: 'http://evil.example', Cookie: cookie }), 403, 'a cross-site page');
+    assert.is(await upgrade(architect, { Cookie: cookie }), 403, 'a cookie without the page origin');
+    assert.is(await upgrade(architect, { Origin: origin, Cookie: cookie, Host: `evil.example:${api.port}` }), 403);
+    assert.is(await upgrade('/terminal/builder-nope/socket', { Origin: origin, Cookie: cookie }), 404);
+    assert.is(
+      await upgrade('/terminal/file-x/socket', { Origin: origin, Cookie: cookie }),
+      404,
+      'a file is no terminal',
+    );
+    assert.is(await upgrade(architect, { Origin: origin, Cookie: cookie }), 101, "the page's own socket opens");
+    const page = await api.call('/terminal/architect');
+    assert.is(page.status, 200);
+    assert.match(String(page.headers['content-security-policy']), "frame-ancestors 'self'");
   },
 );
 
