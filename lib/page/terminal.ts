@@ -70,4 +70,6 @@ terminal.onResize(sendSize);
 // The pane takes the size of the page that resized or took the focus last (as tmux does for its own clients).
 container.addEventListener('focusin', sendSize);
 new ResizeObserver(() => fit.fit()).observe(container);
-terminal.focus();
+// Opened on its own, the terminal takes the keys at once; framed by the dashboard, it waits to be clicked or
+// tabbed into, and never takes the focus from the dashboard's own controls as it loads.
+if (window.self === window.top) terminal.focus();
