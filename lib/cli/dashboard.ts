@@ -3,7 +3,7 @@
 // carries the farm's secret; it is printed on a line of its own.
 import type { CAC } from 'cac';
 import { ensureDashboard, dashboardUrl, type DashboardStart } from '../farm/dashboard-launch.js';
-import { farmOf, type Farm } from '../farm/project-farm.js';
+import type { Farm } from '../farm/project-farm.js';
 import { loadOrCreateSecret, secretPath } from '../farm/secret.js';
 import type { Interruption } from '../farm/interruption.js';
 import { stopProcess } from '../farm/launch.js';
@@ -11,7 +11,8 @@ import { action } from './action.js';
 import { dashboardArgv } from './dashboard-process.js';
 import { note, printJson, printLine } from './io.js';
 import { openInBrowser } from './open-browser.js';
-import { projectRoot, withRegistry } from './stores.js';
+import { openFarm } from './in-farm.js';
+import { projectRoot } from './stores.js';
 
 export interface DashboardOptions {
   /** False with --no-browser. */
@@ -50,9 +51,8 @@ export function announceDashboard(started: StartedDashboard, options: DashboardO
 }
 
 async function dashboard(options: DashboardOptions): Promise<void> {
-  const root = projectRoot();
-  const known = await withRegistry(async (registry) => registry.getPortBlock(root));
-  const started = await startDashboard(farmOf(root, known));
+  const { farm } = await openFarm(projectRoot(), false);
+  const started = await startDashboard(farm);
   if (options.json) return printJson({ ...started.dashboard, url: started.url, started: started.started });
   announceDashboard(started, options);
 }

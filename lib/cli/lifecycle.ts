@@ -7,19 +7,19 @@ import { InterruptedError } from '../shared/errors.js';
 import { startArchitect } from '../farm/architect.js';
 import { cleanupBuilder, spawnBuilder, type SpawnMode } from '../farm/builders.js';
 import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
-import { farmIdentity, farmOf, type Farm } from '../farm/project-farm.js';
+import { farmIdentity } from '../farm/project-farm.js';
 import { TOKEN_PARAMETER } from '../farm/http-guard.js';
 import { withSignalsDeferred, type Interruption } from '../farm/interruption.js';
 import type { Launched } from '../farm/launch.js';
 import { loadOrCreateSecret, secretPath } from '../farm/secret.js';
 import { stopFarm } from '../farm/stop.js';
 import { annotationParent, openAnnotation, openUtil } from '../farm/terminals.js';
-import type { StateStore } from '../state/store.js';
 import { action, EXIT_FAILURE } from './action.js';
 import { announceDashboard, startDashboard, type DashboardOptions } from './dashboard.js';
 import { annotationViewerArgv } from './annotation-viewer.js';
 import { note, printError, printJson, printLine } from './io.js';
-import { projectRoot, withRegistry, withState } from './stores.js';
+import { inFarm } from './in-farm.js';
+import { projectRoot, withState } from './stores.js';
 import { textOption } from './text-option.js';
 
 interface Options {
@@ -43,49 +43,6 @@ function overridesOf(options: Options): CommandOverrides {
     builderCmd: textOption(options.builderCmd, ['--builder-cmd']),
     shellCmd: textOption(options.shellCmd, ['--shell-cmd']),
   };
-}
-
-/**
- * The project's farm on its port block, opened once its state opened (a state that
- * cannot be read fails the command before it takes a block). Only `af start`
- * refreshes the block's last use; the others just read it (no write, so no wait on
- * the user-wide lock) unless the project has none yet. `allocated` tells whether
- * this call took a new block.
- */
-async function openFarm(root: string, refreshBlock: boolean): Promise<{ farm: Farm; allocated: boolean }> {
-  const { basePort, allocated } = await withRegistry(async (registry) => {
-    const known = (await registry.listAllocations()).find((allocation) => allocation.path === root);
-    if (known && !refreshBlock) return { basePort: known.basePort, allocated: false };
-    return { basePort: await registry.getPortBlock(root), allocated: !known };
-  });
-  return { farm: farmOf(root, basePort), allocated };
-}
-
-/** Gives back a block this command took, when the command failed and the project records nothing on it. */
-async function releaseUnusedBlock(root: string, store: StateStore): Promise<void> {
-  const state = await store.loadState();
-  if (state.architect || state.builders.length > 0 || state.utils.length > 0 || state.annotations.length > 0) return;
-  await withRegistry((registry) => registry.removeAllocation(root));
-}
-
-/**
- * In the project's state, its farm: the command that starts something there. A
- * failure leaves no port block taken that the command itself took.
- */
-async function inFarm<T>(
-  root: string,
-  refreshBlock: boolean,
-  use: (farm: Farm, store: StateStore) => Promise<T>,
-): Promise<T> {
-  return withState(async (store) => {
-    const { farm, allocated } = await openFarm(root, refreshBlock);
-    try {
-      return await use(farm, store);
-    } catch (error) {
-      if (allocated) await releaseUnusedBlock(root, store).catch(() => undefined);
-      throw error;
-    }
-  });
 }
 
 /** The command `role` runs, checked to be installed before any state, port or row is touched. */
