@@ -159,8 +159,12 @@ async function reserve(farm: Farm, store: StateStore, draft: BuilderDraft): Prom
   try {
     for (;;) {
       const builder = await store.reserveBuilder(draft, farm.layout.builders);
-      if (builder.type === 'shell' || !(await hasLeftovers(farm.root, builder.id))) return builder;
+      // Held until checked: the check runs git, which a Ctrl-C to the process group can kill.
       held.push(builder.id);
+      if (builder.type === 'shell' || !(await hasLeftovers(farm.root, builder.id))) {
+        held.pop();
+        return builder;
+      }
     }
   } finally {
     for (const id of held) await store.removeBuilder(id);

@@ -21,6 +21,7 @@ import {
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
+import { findExecutable } from '../../lib/farm/find-executable.js';
 import { farmIdentity } from '../../lib/farm/project-farm.js';
 import { StateStore } from '../../lib/state/store.js';
 import type { Builder } from '../../lib/state/types.js';
@@ -191,6 +192,24 @@ farmTest(
       // Whatever a finished spawn left for the next (af stop keeps checkouts).
       await farm.af(['cleanup', '--project', 'task-1', '--force']);
     }
+  },
+);
+
+farmTest(
+  'a git killed by Ctrl-C while af spawn checks the reserved id for an old branch: the reservation is removed',
+  { tmux: false },
+  async (farm) => {
+    // The farm's git, which dies of SIGINT on the branch check alone, as a Ctrl-C to the process group would kill it.
+    const wrapper = join(farm.env.PATH!, 'git');
+    rmSync(wrapper);
+    writeFileSync(
+      wrapper,
+      `#!/bin/sh\ncase "$*" in *"--verify --quiet refs/heads/builder/"*) kill -INT $$ ;; esac\nexec ${findExecutable('git')} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const result = await farm.af(['spawn', '--task', 'checked', ...COMMANDS]);
+    assert.is.not(result.code, 0, result.stderr);
+    assert.is(await assertConsistent(farm, 'after the killed branch check'), 'nothing');
   },
 );
 
