@@ -23,6 +23,7 @@ import { applyMigration, isApplied, recordedVersion, sortedMigrations } from './
 import { folderModeOf, settingsOf, type DatabaseOptions, type Settings } from './options.js';
 import { enqueue, hostTurn } from './queue.js';
 import { runReadOnlyQuery, type RowSink } from './read-only-query.js';
+import type { Snapshot } from './snapshot.js';
 import type { Row } from './rows.js';
 import { loadSqlJs } from './sqljs/loader.js';
 import type { SqlDatabase, SqlJsStatic } from './sqljs/types.js';
@@ -46,6 +47,8 @@ export class SharedDatabase {
   private closed = false;
   /** The first write checked this process may write, and removed what dead writers left. */
   private readyToWrite = false;
+  /** What readRemembered() last gave for each function, and from which snapshot. */
+  private readonly remembered = new WeakMap<object, { snapshot: Snapshot; value: unknown }>();
 
   private constructor(
     filePath: string,
@@ -103,7 +106,28 @@ export class SharedDatabase {
   async read<T>(fn: (db: SqlDatabase) => T): Promise<T> {
     await hostTurn(); // a loop of reads lets the host's timers and signal handlers run too
     this.assertOpen();
+    return this.readCurrent(this.copy.refresh(), fn);
+  }
+
+  /**
+   * Like read(), but while the database is as it was at the last call with this same
+   * `fn`, gives the value that call returned without running `fn` again. `fn` must be
+   * a function of the database alone, and the caller must not change what it returns.
+   */
+  async readRemembered<T>(fn: (db: SqlDatabase) => T): Promise<T> {
+    await hostTurn();
+    this.assertOpen();
     const db = this.copy.refresh();
+    // Every change of the memory copy (a commit, other processes' frames, a reload) makes a new snapshot.
+    const snapshot = this.copy.current!;
+    const remembered = this.remembered.get(fn);
+    if (remembered?.snapshot === snapshot) return remembered.value as T;
+    const value = this.readCurrent(db, fn);
+    this.remembered.set(fn, { snapshot, value });
+    return value;
+  }
+
+  private readCurrent<T>(db: SqlDatabase, fn: (db: SqlDatabase) => T): T {
     let outcome: TransactionOutcome<T>;
     try {
       outcome = runInTransaction(this.path, db, this.copy.memoryOf(db), 'BEGIN', fn);

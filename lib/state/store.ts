@@ -66,8 +66,9 @@ export class StateStore {
     return this.database.path;
   }
 
-  loadState(): Promise<DashboardState> {
-    return this.database.read(readState);
+  /** The whole state; while the file is unchanged, a copy of what the last call read. */
+  async loadState(): Promise<DashboardState> {
+    return copyOfState(await this.database.readRemembered(readState));
   }
 
   getArchitect(): Promise<ArchitectState | null> {
@@ -236,6 +237,16 @@ export class StateStore {
   close(): Promise<void> {
     return this.database.close();
   }
+}
+
+/** A copy the caller may change (records of strings and numbers: a copy per record is a deep copy). */
+function copyOfState({ architect, builders, utils, annotations }: DashboardState): DashboardState {
+  return {
+    architect: architect && { ...architect },
+    builders: builders.map((builder) => ({ ...builder })),
+    utils: utils.map((util) => ({ ...util })),
+    annotations: annotations.map((annotation) => ({ ...annotation, parent: { ...annotation.parent } })),
+  };
 }
 
 function readState(db: SqlDatabase): DashboardState {

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SharedDatabase, type DatabaseOptions } from '../../lib/engine/index.js';
+import { SharedDatabase, type DatabaseOptions, type SqlDatabase } from '../../lib/engine/index.js';
 import { loadSqlJs } from '../../lib/engine/sqljs/loader.js';
 import { applyWal, encodeFrames } from '../../lib/engine/format/wal.js';
 import { rejectsWith } from '../helpers/assertions.js';
@@ -125,6 +125,46 @@ test(
       ),
       'ok\n1,2,3\na',
     );
+  }),
+);
+
+test(
+  'readRemembered() runs its function again exactly when the files changed: a commit of another process, one of this process, a checkpoint, the sqlite3 shell',
+  inFolder(async (folder) => {
+    const dbPath = join(folder, 'state.db');
+    const db = await SharedDatabase.open(dbPath, options);
+    let runs = 0;
+    const count = (sql: SqlDatabase) => {
+      runs++;
+      return Number(sql.exec('SELECT count(*) FROM items')[0]!.values[0]![0]);
+    };
+    const seen = async (expected: number, expectedRuns: number, context: string) => {
+      assert.is(await db.readRemembered(count), expected, context);
+      assert.is(runs, expectedRuns, `${context}: runs of the function`);
+    };
+    await seen(0, 1, 'first read');
+    await seen(0, 1, 'unchanged');
+    await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('a', 1)"));
+    await seen(1, 2, 'after this process committed');
+    await seen(1, 2, 'unchanged again');
+    await db.transaction(() => undefined);
+    await seen(1, 2, 'after a transaction that wrote nothing');
+
+    await whileWorkerOpen(['write', dbPath, 'open', '2'], {}, 'done', async () => {
+      await seen(3, 3, 'after another process committed (its frames in the log)');
+      await seen(3, 3, 'unchanged while it stays open');
+    });
+    await seen(3, 4, 'after its checkpoint at close');
+    sqliteShell(dbPath, "INSERT INTO items VALUES ('shell', 1)");
+    await seen(4, 5, 'after the sqlite3 shell wrote in place');
+
+    await rejectsWith(
+      db.readRemembered((sql) => sql.run("INSERT INTO items VALUES ('b', 1)")),
+      'E_READ_ONLY',
+      dbPath,
+    );
+    await seen(4, 6, 'after a refused write: the memory copy is read again');
+    await db.close();
   }),
 );
 

@@ -290,4 +290,23 @@ test(
   }),
 );
 
+test(
+  'loadState() of an unchanged file gives a copy of the last read: changing it changes nothing the next call sees',
+  inFolder(async (folder) => {
+    const store = await openIn(folder);
+    await store.setArchitect({ port: 4201, pid: 11, cmd: 'claude', startedAt: '2025-01-01T00:00:00.000Z' });
+    await store.upsertBuilder(builder('b1', 4210));
+    await store.addAnnotation({ id: 'a1', file: 'notes.md', port: 4250, pid: 7, parent: { type: 'builder', id: 'b1' } });
+    const first = await store.loadState();
+    const expected = structuredClone(first);
+    first.architect!.pid = 0;
+    first.builders[0]!.status = 'complete';
+    first.builders.push(builder('b2', 4211));
+    first.annotations[0]!.parent.id = 'changed';
+    first.utils.push({ id: 'u1', name: 'shell', port: 4230, pid: 8 });
+    assert.equal(await store.loadState(), expected);
+    await store.close();
+  }),
+);
+
 test.run();
