@@ -258,8 +258,9 @@ export class SharedDatabase {
       if (!taken) return SKIPPED;
       let keep = false;
       try {
-        // Re-read even under a lease: a tool that ignores the lock (the sqlite3 shell) may have written.
-        const db = this.copy.refresh();
+        // Under a lock kept since this process's last transaction no other writer can have written. A tool
+        // that ignores the lock (the sqlite3 shell) is caught by the commit's check of the files: fn runs again.
+        const db = (taken.continued && this.copy.trusted()) || this.copy.refresh();
         const base = this.copy.current!;
         const memory = this.copy.memoryOf(db);
         let outcome: TransactionOutcome<T>;

@@ -10,6 +10,8 @@ const LEASE_MS = 20;
 export interface TakenLock {
   lock: HeldLock;
   acquiredAt: number;
+  /** Kept from the previous transaction of this process, never let go in between. */
+  continued: boolean;
 }
 
 export class Lease {
@@ -29,7 +31,7 @@ export class Lease {
   async take(unneeded?: () => boolean): Promise<TakenLock | undefined> {
     const lease = this.lease;
     this.lease = undefined;
-    if (lease && Date.now() - lease.acquiredAt < LEASE_MS) return lease;
+    if (lease && Date.now() - lease.acquiredAt < LEASE_MS) return { ...lease, continued: true };
     if (lease) {
       lease.lock.release();
       // Held for a whole lease while others waited long: compete with them on equal terms.
@@ -38,7 +40,7 @@ export class Lease {
     const lock = unneeded
       ? await acquireLock(this.path, this.timing, unneeded)
       : await acquireLock(this.path, this.timing);
-    return lock && { lock, acquiredAt: Date.now() };
+    return lock && { lock, acquiredAt: Date.now(), continued: false };
   }
 
   /**
@@ -47,7 +49,7 @@ export class Lease {
    * released at the first turn with none queued, or once the lease is over.
    */
   offer({ lock, acquiredAt }: TakenLock): void {
-    const lease = { lock, acquiredAt };
+    const lease = { lock, acquiredAt, continued: false };
     this.lease = lease;
     const endAtTurn = () => {
       if (this.lease !== lease) return;

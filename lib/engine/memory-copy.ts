@@ -64,6 +64,11 @@ export class MemoryCopy {
     this.snapshot = snapshot;
   }
 
+  /** The memory copy as it was last made to match the files, without looking at them; undefined when it must be refreshed. */
+  trusted(): SqlDatabase | undefined {
+    return this.snapshot && this.db;
+  }
+
   /** The in-memory file of `db`, a copy this returned. */
   memoryOf(db: SqlDatabase): MemoryFile {
     return this.memoryFiles.get(db)!;

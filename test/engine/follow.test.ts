@@ -168,4 +168,24 @@ test(
   }),
 );
 
+test(
+  'a lock kept across transactions: a write of the sqlite3 shell between two of them is kept, and the second runs again on it',
+  inFolder(async (folder) => {
+    const dbPath = join(folder, 'state.db');
+    const db = await SharedDatabase.open(dbPath, { ...options, checkpointFrames: 1 });
+    const writersNow = (sql: SqlDatabase) => String(sql.exec('SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)')[0]!.values[0]![0]);
+    await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('a', 1)"));
+    // No turn of the event loop in between: the second transaction gets the lock the first kept.
+    sqliteShell(dbPath, "INSERT INTO items VALUES ('shell', 1)");
+    const seenBySecond = await db.transaction((sql) => {
+      sql.run("INSERT INTO items VALUES ('b', 1)");
+      return writersNow(sql);
+    });
+    assert.is(seenBySecond, 'a,b,shell');
+    assert.is(await db.read(writersNow), 'a,b,shell');
+    await db.close();
+    assert.is(sqliteShell(dbPath, 'SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)'), 'a,b,shell');
+  }),
+);
+
 test.run();
