@@ -173,7 +173,8 @@ test(
   inFolder(async (folder) => {
     const dbPath = join(folder, 'state.db');
     const db = await SharedDatabase.open(dbPath, { ...options, checkpointFrames: 1 });
-    const writersNow = (sql: SqlDatabase) => String(sql.exec('SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)')[0]!.values[0]![0]);
+    const writersNow = (sql: SqlDatabase) =>
+      String(sql.exec('SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)')[0]!.values[0]![0]);
     await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('a', 1)"));
     // No turn of the event loop in between: the second transaction gets the lock the first kept.
     sqliteShell(dbPath, "INSERT INTO items VALUES ('shell', 1)");
@@ -184,7 +185,10 @@ test(
     assert.is(seenBySecond, 'a,b,shell');
     assert.is(await db.read(writersNow), 'a,b,shell');
     await db.close();
-    assert.is(sqliteShell(dbPath, 'SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)'), 'a,b,shell');
+    assert.is(
+      sqliteShell(dbPath, 'SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)'),
+      'a,b,shell',
+    );
   }),
 );
 

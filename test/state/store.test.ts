@@ -296,7 +296,13 @@ test(
     const store = await openIn(folder);
     await store.setArchitect({ port: 4201, pid: 11, cmd: 'claude', startedAt: '2025-01-01T00:00:00.000Z' });
     await store.upsertBuilder(builder('b1', 4210));
-    await store.addAnnotation({ id: 'a1', file: 'notes.md', port: 4250, pid: 7, parent: { type: 'builder', id: 'b1' } });
+    await store.addAnnotation({
+      id: 'a1',
+      file: 'notes.md',
+      port: 4250,
+      pid: 7,
+      parent: { type: 'builder', id: 'b1' },
+    });
     const first = await store.loadState();
     const expected = structuredClone(first);
     first.architect!.pid = 0;
