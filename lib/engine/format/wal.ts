@@ -136,7 +136,10 @@ export function scanCommitted(
   const frameSize = FRAME_HEADER_SIZE + header.pageSize;
   let checksum = from.checksum;
   const frameOffsets: number[] = [];
-  let committed: CommittedFrames = { frameOffsets: [], end: from, pageCount: 0 };
+  // The frames up to the last commit frame are the first `committedFrames` of frameOffsets.
+  let committedFrames = 0;
+  let end = from;
+  let pageCount = 0;
   for (let offset = from.offset; offset + frameSize <= walOffset + wal.length; offset += frameSize) {
     const start = offset - walOffset;
     const pageNumber = bytes.getUint32(start);
@@ -149,14 +152,13 @@ export function scanCommitted(
     if (checksum[0] !== bytes.getUint32(start + 16) || checksum[1] !== bytes.getUint32(start + 20)) break;
     frameOffsets.push(offset);
     if (pageCountAfterCommit !== 0) {
-      committed = {
-        frameOffsets: [...frameOffsets],
-        end: { offset: offset + frameSize, checksum },
-        pageCount: pageCountAfterCommit,
-      };
+      committedFrames = frameOffsets.length;
+      end = { offset: offset + frameSize, checksum };
+      pageCount = pageCountAfterCommit;
     }
   }
-  return committed;
+  frameOffsets.length = committedFrames;
+  return { frameOffsets, end, pageCount };
 }
 
 /** A new log header (little-endian checksums, as SQLite writes on x86 and ARM) for `pageSize`-byte pages. */
@@ -208,14 +210,17 @@ export function encodeFrames(
 function walChecksum(bytes: DataView, start: number, end: number, bigEndian: boolean, seed: Checksum): Checksum {
   let [s1, s2] = seed;
   const absoluteStart = bytes.byteOffset + start;
-  // Words in the machine's own byte order, aligned: read them as 32-bit integers directly (several times faster).
+  // Words in the machine's own byte order, aligned: read them as 32-bit integers directly (several times faster),
+  // signed, so that V8 adds them as 32-bit integers (`| 0` wraps as `>>> 0` does; the bits are the same).
   if (bigEndian !== HOST_LITTLE_ENDIAN && absoluteStart % 4 === 0) {
-    const words = new Uint32Array(bytes.buffer, absoluteStart, (end - start) / 4);
+    const words = new Int32Array(bytes.buffer, absoluteStart, (end - start) / 4);
+    let w1 = s1 | 0;
+    let w2 = s2 | 0;
     for (let index = 0; index < words.length; index += 2) {
-      s1 = (s1 + words[index]! + s2) >>> 0;
-      s2 = (s2 + words[index + 1]! + s1) >>> 0;
+      w1 = (w1 + words[index]! + w2) | 0;
+      w2 = (w2 + words[index + 1]! + w1) | 0;
     }
-    return [s1, s2];
+    return [w1 >>> 0, w2 >>> 0];
   }
   for (let offset = start; offset < end; offset += 8) {
     // Three 32-bit terms stay well inside a double's exact range; `>>> 0` wraps to mod 2^32.
