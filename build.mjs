@@ -3,7 +3,7 @@
 //   dist/index.js, dist/index.cjs          the library, as an ES module and as CommonJS
 //   dist/embedded.js, dist/embedded.cjs    `agent-farm-state/embedded`: the library with
 //   dist/sql-wasm.embedded.cjs             the `.wasm` inside (gzip + base64, one copy for both)
-//   dist/af.js                             the `af` bin, one file
+//   dist/af.js, dist/af/                   the `af` bin, and what only its dashboard process loads
 //   dist/types/, dist/types-cjs/           declarations for ES module and CommonJS importers
 //   wasm/sql-wasm.wasm                     sql.js's WebAssembly, found beside the bundles at run time
 //   THIRD_PARTY_NOTICES.md                 the licences of every bundled package
@@ -108,6 +108,7 @@ const esm = {
 const cjs = { ...common, format: 'cjs', logOverride: { 'empty-import-meta': 'silent' } };
 
 const pages = await buildPageAssets();
+rmSync('dist/af', { recursive: true, force: true }); // the bin's chunks, named by their content
 const results = await Promise.all([
   build({ ...esm, entryPoints: ['lib/index.ts'], outfile: 'dist/index.js' }),
   build({ ...cjs, entryPoints: ['lib/index.ts'], outfile: 'dist/index.cjs' }),
@@ -125,11 +126,15 @@ const results = await Promise.all([
     plugins: [libraryEntryBeside('index.cjs')],
     banner: { js: "'use strict';\nconst AF_EMBEDDED_WASM = require('./sql-wasm.embedded.cjs');" },
   }),
-  // The bin carries the pages and xterm.js too: spaces and dead syntax go (names stay, for stack traces), so the package stays under 1 MiB.
+  // The bin carries the pages and xterm.js too: spaces and dead syntax go (names stay, for stack traces), so the
+  // package stays under 1 MiB. What only the dashboard's process imports (dynamically) is split into dist/af/,
+  // so the other commands start without loading it.
   build({
     ...esm,
-    entryPoints: ['bin/af.ts'],
-    outfile: 'dist/af.js',
+    entryPoints: { af: 'bin/af.ts' },
+    outdir: 'dist',
+    splitting: true,
+    chunkNames: 'af/[name]-[hash]',
     plugins: [...esm.plugins, pages.plugin],
     minifyWhitespace: true,
     minifySyntax: true,

@@ -13,9 +13,6 @@ import { LaunchError } from '../farm/launch.js';
 import { farmOf } from '../farm/project-farm.js';
 import { readSecret, secretPath } from '../farm/secret.js';
 import { stateDbPath } from '../shared/paths.js';
-import { dashboardServer } from '../server/dashboard-server.js';
-import { createTerminalSockets } from '../server/terminal-socket.js';
-import { StateSource } from '../server/state-source.js';
 import { action } from './action.js';
 import { note } from './io.js';
 
@@ -68,6 +65,12 @@ async function serve(options: { root?: unknown; port?: unknown }): Promise<void>
       `there is no farm secret at ${secretPath(root)}; start the dashboard with "af dashboard".`,
     );
   }
+  // The server, its pages and xterm.js come in here only: every other command of the bin starts without them.
+  const [{ dashboardServer }, { createTerminalSockets }, { StateSource }] = await Promise.all([
+    import('../server/dashboard-server.js'),
+    import('../server/terminal-socket.js'),
+    import('../server/state-source.js'),
+  ]);
   const source = new StateSource(farmOf(root, port), stateDbPath(root));
   let ending = false;
   const end = async (code: number) => {

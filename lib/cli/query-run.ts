@@ -53,7 +53,7 @@ function limitReached(filePath: string, limit: keyof typeof REACHED, limits: Que
 export async function streamQuery(database: SharedDatabase, sql: string, limits: QueryLimits): Promise<void> {
   const image = await database.committedImage();
   const flow = new Int32Array(new SharedArrayBuffer(8));
-  // The bin is one bundle: the worker is the same file, told by its workerData what to do.
+  // The worker is the bin's own file (this module is in it, not in a chunk), told by its workerData what to do.
   const worker = new Worker(fileURLToPath(import.meta.url), {
     workerData: queryJob({
       sql,
