@@ -165,9 +165,9 @@ writeNotices(bundledPackages(results));
 /**
  * The dashboard's and the terminals' pages (lib/page/): their scripts bundled for the
  * browser with the packages they use (xterm.js), their styles and templates, given
- * to the server code as the module `af:page-assets` (file name → text). Only
- * dist/af.js holds them: the server sends them from memory and nothing is loaded
- * from the network.
+ * to the server code as the module `af:page-assets` (file name → text). Only the
+ * bin holds them, in the chunk its dashboard process imports: the server sends them
+ * from memory and nothing is loaded from the network.
  */
 async function buildPageAssets() {
   const folder = 'lib/page';

@@ -234,6 +234,10 @@ async function packAndInstall() {
     ]) {
       expect(paths.includes(required), `the tarball lacks ${required}`);
     }
+    expect(
+      paths.some((path) => path.startsWith('dist/af/')),
+      'the tarball lacks dist/af/, the chunks the bin imports',
+    );
     return `${info.filename}, ${(info.size / 1024).toFixed(0)} KiB packed, ${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked, ${paths.length} files`;
   });
   if (!tarball) return;

@@ -3,7 +3,7 @@
 // Rows are written as they come, as one JSON array; whatever ends the query once
 // rows were printed (its end, a limit, a signal, an error), the array is closed, so
 // stdout stays valid JSON holding the rows printed so far, and the reason goes to stderr.
-import { fileURLToPath } from 'node:url';
+import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { AgentFarmStateError, type SharedDatabase } from '../engine/index.js';
 import { type ErrorCode, InterruptedError, QueryLimitError } from '../shared/errors.js';
@@ -53,8 +53,8 @@ function limitReached(filePath: string, limit: keyof typeof REACHED, limits: Que
 export async function streamQuery(database: SharedDatabase, sql: string, limits: QueryLimits): Promise<void> {
   const image = await database.committedImage();
   const flow = new Int32Array(new SharedArrayBuffer(8));
-  // The worker is the bin's own file (this module is in it, not in a chunk), told by its workerData what to do.
-  const worker = new Worker(fileURLToPath(import.meta.url), {
+  // The worker is the bin started again, told by its workerData what to do.
+  const worker = new Worker(resolvePath(process.argv[1]!), {
     workerData: queryJob({
       sql,
       filePath: database.path,

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { FileSystemError, LockLostError, SchemaTooNewError } from './errors.js';
 import { readImageHeader } from './format/header.js';
 import { sameBytes, withWrites } from './format/pages.js';
-import { encodeFrames, FRAME_HEADER_SIZE, WAL_HEADER_SIZE } from './format/wal.js';
+import { encodeFrames, FRAME_HEADER_SIZE, scanCommitted, WAL_HEADER_SIZE } from './format/wal.js';
 import {
   assertLogRemovable,
   createLog,
@@ -70,7 +70,13 @@ export function commit(
   const log = current.log!;
   const frames = encodeFrames(log.header, log.end, [...pages], next.length / pageSize);
   const sync = settings.durability === 'full';
-  copy.log.append(frames.bytes, log.end.offset, sync, (header) => assertStillCurrent(target, lock, current, header));
+  copy.log.append(frames.bytes, log.end.offset, sync, (header, beyond) => {
+    assertStillCurrent(target, lock, current, header);
+    // A commit past the frames this process knows came from a writer that ignores the lock (the sqlite3 shell, which
+    // writes a log it finds in WAL mode): start again from the files. Frames a killed writer left are written over.
+    if (beyond && scanCommitted(beyond, log.end.offset, log.header, log.end).pageCount > 0)
+      throw new LockLostError(lock.lockPath);
+  });
   copy.matches({ ...current, image: next, log: { ...log, end: frames.end } });
   return true;
 }

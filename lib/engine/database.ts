@@ -258,8 +258,8 @@ export class SharedDatabase {
       if (!taken) return SKIPPED;
       let keep = false;
       try {
-        // Under a lock kept since this process's last transaction no other writer can have written. A tool
-        // that ignores the lock (the sqlite3 shell) is caught by the commit's check of the files: fn runs again.
+        // Under a lock kept since this process's last transaction no writer that takes the lock can have written.
+        // A tool that ignores it (the sqlite3 shell) is caught by the commit's check of the files: fn runs again.
         const db = (taken.continued && this.copy.trusted()) || this.copy.refresh();
         const base = this.copy.current!;
         const memory = this.copy.memoryOf(db);

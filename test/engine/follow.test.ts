@@ -3,6 +3,7 @@
 // file, and a newer migration that changes no table.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SharedDatabase, type DatabaseOptions, type SqlDatabase } from '../../lib/engine/index.js';
@@ -168,28 +169,69 @@ test(
   }),
 );
 
-test(
-  'a lock kept across transactions: a write of the sqlite3 shell between two of them is kept, and the second runs again on it',
-  inFolder(async (folder) => {
-    const dbPath = join(folder, 'state.db');
-    const db = await SharedDatabase.open(dbPath, { ...options, checkpointFrames: 1 });
-    const writersNow = (sql: SqlDatabase) =>
-      String(sql.exec('SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)')[0]!.values[0]![0]);
-    await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('a', 1)"));
-    // No turn of the event loop in between: the second transaction gets the lock the first kept.
-    sqliteShell(dbPath, "INSERT INTO items VALUES ('shell', 1)");
-    const seenBySecond = await db.transaction((sql) => {
-      sql.run("INSERT INTO items VALUES ('b', 1)");
-      return writersNow(sql);
-    });
-    assert.is(seenBySecond, 'a,b,shell');
-    assert.is(await db.read(writersNow), 'a,b,shell');
-    await db.close();
-    assert.is(
-      sqliteShell(dbPath, 'SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)'),
-      'a,b,shell',
-    );
-  }),
-);
+/** Runs `body` with the wall clock stopped, so a lock kept for the next transaction (20 ms at most) stays kept. */
+async function withClockStopped(body: () => Promise<void>): Promise<void> {
+  const realNow = Date.now;
+  const stoppedAt = realNow();
+  Date.now = () => stoppedAt;
+  try {
+    await body();
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+for (const [how, checkpointFrames, write] of [
+  // With the log checkpointed at every commit there is none: the shell writes the database file in place.
+  ['in place', 1, (dbPath: string) => sqliteShell(dbPath, "INSERT INTO items VALUES ('shell', 1)")],
+  // It finds the log and writes in WAL mode, appending a commit; killed before it closes, the commit stays there.
+  [
+    'into the log',
+    1000,
+    (dbPath: string) => {
+      try {
+        execFileSync('sqlite3', [dbPath, "INSERT INTO items VALUES ('shell', 1)", '.system kill -9 $PPID'], {
+          stdio: 'ignore',
+        });
+      } catch {
+        // Killed, as meant.
+      }
+    },
+  ],
+] as const) {
+  test(
+    `a lock kept across transactions: the sqlite3 shell's commit ${how} between two of them is kept, and the second runs again on it`,
+    inFolder(async (folder) => {
+      const dbPath = join(folder, 'state.db');
+      const db = await SharedDatabase.open(dbPath, { ...options, checkpointFrames });
+      const writersNow = (sql: SqlDatabase) =>
+        String(
+          sql.exec('SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)')[0]!.values[0]![0],
+        );
+      let runs = 0;
+      await withClockStopped(async () => {
+        await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('a', 1)"));
+        // No turn of the event loop in between: the second transaction gets the lock the first kept.
+        write(dbPath);
+        const seenBySecond = await db.transaction((sql) => {
+          runs++;
+          sql.run("INSERT INTO items VALUES ('b', 1)");
+          return writersNow(sql);
+        });
+        assert.is(seenBySecond, 'a,b,shell');
+      });
+      assert.is(runs, 2, 'the second transaction ran on the kept lock, was refused at its commit, and ran again');
+      assert.is(await db.read(writersNow), 'a,b,shell');
+      await db.close();
+      assert.is(
+        sqliteShell(
+          dbPath,
+          'PRAGMA integrity_check; SELECT group_concat(writer) FROM (SELECT writer FROM items ORDER BY writer)',
+        ),
+        'ok\na,b,shell',
+      );
+    }),
+  );
+}
 
 test.run();

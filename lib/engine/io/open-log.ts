@@ -34,18 +34,24 @@ export class OpenLog {
   }
 
   /**
-   * Writes frames at `offset` (over any frames a killed writer left there) once `check`
-   * accepted the log's header as read from the same file (it throws to refuse). A
+   * Writes frames at `offset` once `check` accepted the log's header and what the file
+   * holds past `offset` (undefined when nothing), read from the same file; it throws to
+   * refuse. What it accepts there (frames a killed writer left) is written over. A
    * missing log is passed to `check` as undefined.
    */
-  append(frames: Uint8Array, offset: number, sync: boolean, check: (header: Uint8Array | undefined) => void): void {
-    const written = this.use(true, 'append to the write-ahead log', (fd) => {
-      check(readAt(fd, 0, WAL_HEADER_SIZE));
+  append(
+    frames: Uint8Array,
+    offset: number,
+    sync: boolean,
+    check: (header: Uint8Array | undefined, beyond: Uint8Array | undefined) => void,
+  ): void {
+    const written = this.use(true, 'append to the write-ahead log', (fd, size) => {
+      check(readAt(fd, 0, WAL_HEADER_SIZE), size > offset ? readAt(fd, offset, size - offset) : undefined);
       writeAll(fd, frames, offset);
       if (sync) fsyncSync(fd);
       return true;
     });
-    if (!written) check(undefined);
+    if (!written) check(undefined, undefined);
   }
 
   close(): void {

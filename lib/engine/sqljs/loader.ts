@@ -74,8 +74,8 @@ function moduleFolder(): string {
 }
 
 /**
- * The package ships the `.wasm` in `wasm/` at its root; the bundles (dist/) and this
- * source (lib/engine/sqljs/) sit one and three folders below it. A consumer that bundled this
+ * The package ships the `.wasm` in `wasm/` at its root; the bundles (dist/), the bin's
+ * chunks (dist/af/) and this source (lib/engine/sqljs/) sit one, two and three folders below it. A consumer that bundled this
  * library into one file copies the `.wasm` beside its bundle instead. Nothing else
  * is searched: a stray `wasm/` folder up the tree may belong to another sql.js.
  */
