@@ -8,38 +8,17 @@
 // latency percentiles of /api/state. Environment: SOAK_SECONDS (default 300),
 // SOAK_WARMUP_SECONDS (default 20).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchFarm } from './farm.mjs';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 300);
 const WARMUP = Number(process.env.SOAK_WARMUP_SECONDS ?? 20);
-const AF = fileURLToPath(new URL('../dist/af.js', import.meta.url));
 const LIBRARY = new URL('../dist/index.js', import.meta.url).href;
 
-const folder = mkdtempSync(join(tmpdir(), 'af-soak-'));
-const project = join(folder, 'project');
-const env = {
-  ...process.env,
-  HOME: folder,
-  AF_GLOBAL_DIR: join(folder, '.agent-farm'),
-  TMUX_TMPDIR: folder,
-  TMUX: '',
-  AF_BASE_PORT: String(100 * (300 + Math.floor(Math.random() * 200))),
-  GIT_AUTHOR_NAME: 'soak',
-  GIT_AUTHOR_EMAIL: 'soak@example.com',
-  GIT_COMMITTER_NAME: 'soak',
-  GIT_COMMITTER_EMAIL: 'soak@example.com',
-};
-const af = (...args) => execFileSync(process.execPath, [AF, ...args], { cwd: project, env, encoding: 'utf8' });
-
-mkdirSync(project);
-execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: project, env });
-writeFileSync(join(project, 'README.md'), '# soak\n');
-execFileSync('git', ['add', '.'], { cwd: project, env });
-execFileSync('git', ['commit', '-q', '-m', 'soak'], { cwd: project, env });
+const { folder, project, env, af } = benchFarm('soak');
 
 const children = [];
 const streams = [];

@@ -9,40 +9,20 @@
 //   node build.mjs && node bench/terminal-latency.mjs
 //
 // Environment: BENCH_SAMPLES (default 300), BENCH_KEEP=1 keeps the folder.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
+import { AF, benchFarm } from './farm.mjs';
 
-const AF = fileURLToPath(new URL('../dist/af.js', import.meta.url));
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
 const BUSY_TERMINALS = 20;
 const BUSY = "sh -c 'while :; do date +%T.%N; sleep 0.05; done'";
 
-const folder = mkdtempSync(join(tmpdir(), 'af-terminal-bench-'));
-const project = join(folder, 'project');
-const env = {
-  ...process.env,
-  TMUX_TMPDIR: folder,
-  TMUX: '',
-  HOME: join(folder, 'home'),
-  AF_BASE_PORT: String(100 * (200 + Math.floor(Math.random() * 300))),
-  GIT_AUTHOR_NAME: 'Bench',
-  GIT_AUTHOR_EMAIL: 'bench@example.com',
-  GIT_COMMITTER_NAME: 'Bench',
-  GIT_COMMITTER_EMAIL: 'bench@example.com',
-};
-const af = (...args) => execFileSync(process.execPath, [AF, ...args], { cwd: project, env, encoding: 'utf8' });
+const { folder, project, env, af } = benchFarm('bench');
 
 function setUp() {
-  mkdirSync(join(project, 'codev'), { recursive: true });
-  mkdirSync(env.HOME);
-  execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: project, env });
-  writeFileSync(join(project, 'README.md'), '# bench\n');
-  execFileSync('git', ['add', '.'], { cwd: project, env });
-  execFileSync('git', ['commit', '-q', '-m', 'first'], { cwd: project, env });
+  mkdirSync(join(project, 'codev'));
   writeFileSync(join(project, 'codev', 'config.json'), JSON.stringify({ shell: { shell: BUSY } }));
   const started = JSON.parse(af('start', '--no-browser', '--architect-cmd', 'cat', '--json'));
   return new URL(started.dashboard.url);
