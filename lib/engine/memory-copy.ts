@@ -22,6 +22,16 @@ const READ_RETRIES = 100;
 /** Lets a read that must retry wait a millisecond without giving up its synchronous flow. */
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
+/** What the sql.js copy's file holds before it moves: its cache stamp (see header.ts) and its length. */
+interface HeldImage {
+  stamp: Uint8Array;
+  length: number;
+}
+
+function heldNow(image: Uint8Array): HeldImage {
+  return { stamp: cacheStamp(image), length: image.length };
+}
+
 export class MemoryCopy {
   private db: SqlDatabase | undefined;
   /** The file sql.js keeps each database copy in: what a commit wrote, and where another process's commit is written. */
@@ -137,7 +147,7 @@ export class MemoryCopy {
       this.drop();
       const pageSize = readImageHeader(next.image, this.path).pageSize;
       const changed = cached && this.db ? changedPageNumbers(cached.image, next.image, pageSize) : undefined;
-      this.moveMemoryCopy(next, changed, cached && cacheStamp(cached.image), pageSize);
+      this.moveMemoryCopy(next, changed, cached && heldNow(cached.image), pageSize);
       return this.db!;
     } finally {
       closeSync(fd);
@@ -150,35 +160,36 @@ export class MemoryCopy {
     if (committed.pageCount === 0) return this.db!;
     const pageSize = log.header.pageSize;
     const pages = committedPages(tail, log.end.offset, committed, pageSize);
-    const stampBefore = cacheStamp(cached.image);
+    const before = heldNow(cached.image);
     const shrinks = committed.pageCount * pageSize < cached.image.length;
     this.drop(); // the image changes in place: if anything below fails, the next call reloads from the files
     const image = withPages(cached.image, pages, committed.pageCount, pageSize);
     const next = { ...cached, image, log: { ...log, end: committed.end } };
-    this.moveMemoryCopy(next, shrinks ? undefined : [...pages.keys()], stampBefore, pageSize);
+    this.moveMemoryCopy(next, shrinks ? undefined : [...pages.keys()], before, pageSize);
     return this.db!;
   }
 
   /**
    * Makes the sql.js copy hold `next.image`, given which pages differ from what it
-   * holds now (`stampBefore`: its cacheStamp()): they are written into its file,
-   * or, when that cannot be (the file shrank, no trusted copy), a new copy is opened.
+   * holds now (`before`): they are written into its file, or, when that cannot be
+   * (the file shrank, no trusted copy), a new copy is opened.
    */
   private moveMemoryCopy(
     next: Snapshot,
     changed: number[] | undefined,
-    stampBefore: Uint8Array | undefined,
+    before: HeldImage | undefined,
     pageSize: number,
   ): void {
     const memory = this.db && this.memoryFiles.get(this.db);
-    if (!changed || !stampBefore || !memory?.reachable) {
+    if (!changed || !before || !memory?.reachable) {
       this.replace(this.openImage(next.image), next);
       return;
     }
     const pageCount = next.image.length / pageSize;
+    const lengthChanged = next.image.length !== before.length;
     const written = new Set(changed);
-    // SQLite keeps its cached pages while the cache stamp stays the same (a native writer's frames may leave it).
-    if (written.size > 0 && sameBytes(cacheStamp(next.image), stampBefore)) {
+    // Locking the file again, SQLite keeps its cached pages while the cache stamp stays the same (a native writer's frames may leave it).
+    if (lengthChanged && written.size > 0 && sameBytes(cacheStamp(next.image), before.stamp)) {
       markChanged(next.image, pageCount);
       written.add(1);
     }
@@ -189,7 +200,7 @@ export class MemoryCopy {
       this.othersCommitted = true;
       // A newer process may have migrated the file (a migration need not change the schema); pages damaged on disk show here.
       guardCorruption(this.path, () => {
-        releaseCache(this.db!);
+        releaseCache(this.db!, lengthChanged);
         this.assertKnownSchema(this.db!);
       });
     }

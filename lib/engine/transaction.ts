@@ -41,12 +41,18 @@ export function runInTransaction<T>(
 }
 
 /**
- * Makes SQLite, which holds its file exclusively and trusts its cached pages, let go
- * once: released and taken again, the file's lock is where SQLite compares header
- * bytes 24–39 (the cache stamp) and the file's size with what it cached, and drops its
- * cache if they changed.
+ * Makes SQLite, which holds its file exclusively and trusts its cached pages, read
+ * them from its file again. Freeing the cached pages is enough while the file keeps
+ * its length: SQLite reads page 1 (the schema cookie, the page count) again at its
+ * next transaction. The length it keeps from when it locked the file, so a file that
+ * grew is released and locked again, where SQLite compares header bytes 24–39 (the
+ * cache stamp) and the file's size with what it cached.
  */
-export function releaseCache(db: SqlDatabase): void {
+export function releaseCache(db: SqlDatabase, lengthChanged: boolean): void {
+  if (!lengthChanged) {
+    execute(db, 'PRAGMA shrink_memory');
+    return;
+  }
   execute(db, 'PRAGMA locking_mode = NORMAL');
   selectOne(db, 'PRAGMA schema_version'); // an access, after which the lock goes
   execute(db, 'PRAGMA locking_mode = EXCLUSIVE');

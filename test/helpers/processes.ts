@@ -16,12 +16,18 @@ export interface Finished {
   stderr: string;
 }
 
+/** Children still running: a test that failed while one waited leaves it to inFolder() to end. */
+const running = new Set<ChildProcess>();
+
 /** Starts a TypeScript script of the tests as a child process. */
 export function startScript(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', register, join(root, script), ...args], {
+  const child = spawn(process.execPath, ['--import', register, join(root, script), ...args], {
     env: { ...process.env, AF_TEST_WORKER: '1', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
 }
 
 export function startWorker(args: string[], env: Record<string, string> = {}): ChildProcess {
@@ -44,21 +50,30 @@ export function runWorker(args: string[], env: Record<string, string> = {}): Pro
   return finished(startWorker(args, env));
 }
 
-/** Resolves once the child printed a line equal to `line`; rejects if it exits first. */
-export function waitForLine(child: ChildProcess, line: string): Promise<void> {
+/**
+ * Resolves once the child printed a line equal to `line`; rejects if it exits first,
+ * or after `timeoutMs`, so a child that never prints it fails the test instead of hanging it.
+ */
+export function waitForLine(child: ChildProcess, line: string, timeoutMs = 60_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let buffer = '';
+    const timer = setTimeout(() => {
+      child.stdout?.off('data', onData);
+      reject(new Error(`no line "${line}" from the child in ${timeoutMs} ms; output so far: ${buffer}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       buffer += chunk;
       if (buffer.split('\n').includes(line)) {
+        clearTimeout(timer);
         child.stdout?.off('data', onData);
         resolve();
       }
     };
     child.stdout?.on('data', onData);
-    child.once('close', (code) =>
-      reject(new Error(`child exited (${code}) before printing "${line}"; output so far: ${buffer}`)),
-    );
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`child exited (${code}) before printing "${line}"; output so far: ${buffer}`));
+    });
   });
 }
 
@@ -67,13 +82,15 @@ function temporaryFolder(prefix = 'af-test-'): { path: string; remove(): void } 
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** A test body that runs in a fresh temporary folder, removed afterwards. */
+/** A test body that runs in a fresh temporary folder, removed afterwards with any child it left running. */
 export function inFolder(body: (folder: string) => Promise<void>): () => Promise<void> {
   return async () => {
     const folder = temporaryFolder();
     try {
       await body(folder.path);
     } finally {
+      // A child left waiting (the test failed under it) would keep the test run from ending.
+      for (const child of running) child.kill('SIGKILL');
       folder.remove();
     }
   };
