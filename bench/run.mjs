@@ -621,12 +621,17 @@ async function warmRun(engine, path, specs, { stopAfter } = {}) {
   const results = await Promise.all(writers.map((writer) => writer.done));
   const ms = Math.max(...results.map((result) => result.at)) - go;
   await Promise.all(writers.map((writer) => writer.exited));
-  return { ms, samples: results.map((result) => result.message.samples) };
+  const cpuMs = results.reduce((sum, result) => sum + result.message.cpuMs, 0);
+  return { ms, cpuMs, samples: results.map((result) => result.message.samples) };
 }
 
-/** `writers` warm writers × `count` upserts of distinct builders on a fresh file; the rows are counted after. */
+/**
+ * `writers` warm writers × `count` upserts of distinct builders on a fresh file; the rows
+ * are counted after. Wall times, and the CPU time of all writers per commit.
+ */
 async function warmWorkload(writers, count) {
   const samples = { ours: [], native: [] };
+  const cpuPerCommit = { ours: [], native: [] };
   for (let rep = 0; rep < PLAN.warm; rep++) {
     for (const engine of rep % 2 ? ['native', 'ours'] : ['ours', 'native']) {
       const path = join(tmp, 'warm', `${engine}-${writers}-${rep}.db`);
@@ -636,30 +641,38 @@ async function warmWorkload(writers, count) {
         count,
         portBase: 10_000 + p * count,
       }));
-      const { ms } = await warmRun(engine, path, specs);
+      const { ms, cpuMs } = await warmRun(engine, path, specs);
       const written = await countRows(engine, path);
       if (written !== writers * count)
         throw new Error(`${engine}, run ${rep + 1}: rows lost; ${written} of ${writers * count} rows written`);
       samples[engine].push(ms);
+      cpuPerCommit[engine].push(cpuMs / (writers * count));
       rmSync(join(tmp, 'warm'), { recursive: true, force: true });
     }
   }
   progress(
     `  ${writers} × ${count}: ours ${samples.ours.map((ms) => ms.toFixed(0)).join(' ')} ms, native ${samples.native.map((ms) => ms.toFixed(0)).join(' ')} ms`,
   );
-  return samples;
+  return { samples, cpuPerCommit };
 }
 
 async function warmSingle() {
-  const samples = await warmWorkload(1, SINGLE);
-  details.warmSingle = samples;
+  const { samples, cpuPerCommit } = await warmWorkload(1, SINGLE);
+  details.warmSingle = { wall: samples, cpuPerCommit };
   record(7, LABELS[7], 'ms', median(samples.ours), median(samples.native), TARGETS[7]);
+  record(
+    7,
+    'CPU time per commit, from the go signal to close()',
+    'ms',
+    median(cpuPerCommit.ours),
+    median(cpuPerCommit.native),
+  );
 }
 
 async function warmParallel() {
   for (const writers of WARM_WRITERS) {
-    const samples = await warmWorkload(writers, PER_PROCESS);
-    details[`warm${writers}`] = samples;
+    const { samples, cpuPerCommit } = await warmWorkload(writers, PER_PROCESS);
+    details[`warm${writers}`] = { wall: samples, cpuPerCommit };
     record(
       8,
       `warm: ${writers} writers × ${PER_PROCESS} upserts`,
@@ -667,6 +680,13 @@ async function warmParallel() {
       median(samples.ours),
       median(samples.native),
       TARGETS[8],
+    );
+    record(
+      8,
+      `CPU time per commit, all ${writers} writers`,
+      'ms',
+      median(cpuPerCommit.ours),
+      median(cpuPerCommit.native),
     );
   }
 }
@@ -799,10 +819,11 @@ const NOTES = {
     `RSS is process.memoryUsage().rss of that process after its commits`,
   7:
     `one process opens a fresh file (schema applied) and reads once, then waits; from the go signal (IPC) to its message ` +
-    `after ${SINGLE} awaited single-row upserts and close(); rows counted; median of ${plural(PLAN.warm, 'run')}, alternating`,
+    `after ${SINGLE} awaited single-row upserts and close(); rows counted; median of ${plural(PLAN.warm, 'run')}, alternating; ` +
+    `CPU time: user + system of the writers over the same span (process.cpuUsage()), divided by the commits`,
   8:
     `N processes (${WARM_WRITERS.join(', ')}) each open the same fresh file and read once, then wait; from one go signal ` +
-    `to the last one's message after its ${PER_PROCESS} upserts and close(); rows counted; median of ${plural(PLAN.warm, 'run')}, alternating`,
+    `to the last one's message after its ${PER_PROCESS} upserts and close(); rows counted; median of ${plural(PLAN.warm, 'run')}, alternating; CPU time as 7`,
   9:
     `${CONTENTION.writers} warm processes loop awaited upserts on one file for ${CONTENTION.ms} ms after the go signal; ` +
     `every commit's latency (call to return) pooled over ${plural(CONTENTION.reps, 'run')}: nearest-rank p50, p99 and the max; ` +
