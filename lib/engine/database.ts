@@ -270,14 +270,21 @@ export class SharedDatabase {
           this.copy.drop(); // whatever fn left in memory is not trusted
           throw error;
         }
+        let committed = false;
         try {
-          if (outcome.writes.size > 0 && commit(this.target, base, outcome.writes, memory, taken.lock))
-            this.appended = true;
+          if (outcome.writes.size > 0) {
+            if (commit(this.target, base, outcome.writes, memory, taken.lock)) this.appended = true;
+            committed = true;
+          }
           if (wantsCheckpoint(this.copy.current!, this.settings.checkpointFrames))
             checkpoint(this.target, taken.lock, this.closed);
         } catch (error) {
           this.copy.drop(); // memory may be ahead of the disk now
-          if (error instanceof LockLostError && attempt < LOCK_LOST_RETRIES) continue;
+          if (error instanceof LockLostError) {
+            // Lost between the commit and its checkpoint: fn's changes are on disk, and running it again would apply them twice.
+            if (committed) return outcome.result;
+            if (attempt < LOCK_LOST_RETRIES) continue;
+          }
           throw error;
         }
         keep = true;
