@@ -103,12 +103,14 @@ test(
     const { Worker, isMainThread } = await import('node:worker_threads');
     const db = await SharedDatabase.open(${JSON.stringify(dbPath)}, { migrations: [{ version: 1, description: 'c', up: (sql) => sql.run('CREATE TABLE c (n INTEGER); INSERT INTO c VALUES (0)') }] });
     const other = isMainThread ? new Worker(new URL(import.meta.url), { eval: false }) : undefined;
+    // Listened for from the start: a thread that ends before the main one's loop would be missed.
+    const otherExited = other && new Promise((resolve) => other.on('exit', resolve));
     for (let i = 0; i < 1000; i++) {
       for (;;) {
         try { await db.transaction((sql) => sql.run('UPDATE c SET n = n + 1')); break; } catch (error) { if (error.code !== 'E_LOCK_LOST') throw error; }
       }
     }
-    if (other) await new Promise((resolve) => other.on('exit', resolve));
+    await otherExited;
     if (isMainThread) console.log(String(await db.read((sql) => sql.exec('SELECT n FROM c')[0].values[0][0])));
     await db.close();`;
     const file = join(folder, 'two-threads.mjs');
