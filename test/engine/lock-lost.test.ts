@@ -6,17 +6,17 @@ import { renameSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { SharedDatabase, type SqlDatabase } from '../../lib/engine/index.js';
+import { WAL_HEADER_SIZE } from '../../lib/engine/format/wal.js';
 import { itemsMigrations } from '../helpers/items-schema.js';
 import { inFolder } from '../helpers/processes.js';
 import { sqliteShell } from '../helpers/sqlite-shell.js';
 
 const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
-/** The WAL header is 32 bytes; a write longer than that is the commit's frames. */
-const WAL_HEADER_SIZE = 32;
 
 /**
- * Runs `body` while the next write of frames, once `armed()` turned true, is followed at
- * once by the lock directory going away, as if another process had taken it over.
+ * Runs `body` while the next write of frames (longer than a log's header), once `armed()`
+ * turned true, is followed at once by the lock directory going away, as if another
+ * process had taken it over.
  */
 async function withLockTakenAfterFrames(lockPath: string, armed: () => boolean, body: () => Promise<void>) {
   const realWrite = fs.writeSync;
