@@ -42,7 +42,7 @@ export interface CommitTarget {
  * appended to its log as SQLite frames, the last one marking the commit. Returns
  * whether the log was appended to.
  */
-export function commit(
+function commit(
   target: CommitTarget,
   base: Snapshot,
   writes: Map<number, number>,
@@ -82,8 +82,34 @@ export function commit(
 }
 
 /** Whether a commit on top of `snapshot` should be followed by a checkpoint. */
-export function wantsCheckpoint(snapshot: Snapshot, checkpointFrames: number): boolean {
+function wantsCheckpoint(snapshot: Snapshot, checkpointFrames: number): boolean {
   return snapshot.nativeWal || (snapshot.log !== undefined && frameCount(snapshot.log) >= checkpointFrames);
+}
+
+/**
+ * Commits what a transaction wrote (see commit()), then checkpoints when one is due;
+ * says whether the log was appended to, and whether the lock was lost. A lock found
+ * lost at that checkpoint, the commit already on disk, leaves the checkpoint to the
+ * next writer: running the transaction again would apply its changes twice.
+ */
+export function commitAndCheckpoint(
+  target: CommitTarget,
+  base: Snapshot,
+  writes: Map<number, number>,
+  memory: MemoryFile,
+  lock: HeldLock,
+  closing: boolean,
+): { appended: boolean; lockLost: boolean } {
+  const appended = writes.size > 0 && commit(target, base, writes, memory, lock);
+  if (!wantsCheckpoint(target.copy.current!, target.settings.checkpointFrames)) return { appended, lockLost: false };
+  try {
+    checkpoint(target, lock, closing);
+    return { appended, lockLost: false };
+  } catch (error) {
+    if (!(writes.size > 0 && error instanceof LockLostError)) throw error;
+    target.copy.drop(); // the next use reads the files again
+    return { appended, lockLost: true };
+  }
 }
 
 /**
@@ -92,7 +118,7 @@ export function wantsCheckpoint(snapshot: Snapshot, checkpointFrames: number): b
  * and the log's header tells them when it went. Unless `closing`, a checkpoint that
  * meets a file-system error (a full disk) after a commit leaves the log for later.
  */
-export function checkpoint(target: CommitTarget, lock: HeldLock, closing: boolean): void {
+function checkpoint(target: CommitTarget, lock: HeldLock, closing: boolean): void {
   const { path, logPath, settings, copy } = target;
   const snapshot = copy.current!;
   assertStillCurrent(target, lock, snapshot);

@@ -12,7 +12,7 @@ import {
   LockLostError,
   ReadOnlyError,
 } from './errors.js';
-import { checkpoint, checkpointOnClose, commit, wantsCheckpoint, type CommitTarget } from './commit.js';
+import { checkpointOnClose, commitAndCheckpoint, type CommitTarget } from './commit.js';
 import { assertWritable, ensureFolder } from './io/folder.js';
 import { logPathOf } from './io/log-file.js';
 import { removeDeadTemporaries } from './io/publish.js';
@@ -270,24 +270,16 @@ export class SharedDatabase {
           this.copy.drop(); // whatever fn left in memory is not trusted
           throw error;
         }
-        let committed = false;
+        let recorded: { appended: boolean; lockLost: boolean };
         try {
-          if (outcome.writes.size > 0) {
-            if (commit(this.target, base, outcome.writes, memory, taken.lock)) this.appended = true;
-            committed = true;
-          }
-          if (wantsCheckpoint(this.copy.current!, this.settings.checkpointFrames))
-            checkpoint(this.target, taken.lock, this.closed);
+          recorded = commitAndCheckpoint(this.target, base, outcome.writes, memory, taken.lock, this.closed);
         } catch (error) {
           this.copy.drop(); // memory may be ahead of the disk now
-          if (error instanceof LockLostError) {
-            // Lost between the commit and its checkpoint: fn's changes are on disk, and running it again would apply them twice.
-            if (committed) return outcome.result;
-            if (attempt < LOCK_LOST_RETRIES) continue;
-          }
+          if (error instanceof LockLostError && attempt < LOCK_LOST_RETRIES) continue;
           throw error;
         }
-        keep = true;
+        if (recorded.appended) this.appended = true;
+        keep = !recorded.lockLost; // a lost lock is not kept for the next transaction
         return outcome.result;
       } finally {
         if (keep) this.lease.offer(taken);
