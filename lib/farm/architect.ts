@@ -52,6 +52,7 @@ export async function startArchitect(
         cwd: farm.root,
         session,
         logFile: farm.logFile('architect'),
+        keepScreen: true,
         farmId: farm.id,
       },
       farm.useTmux,

@@ -59,6 +59,7 @@ export async function spawnBuilder(
         cwd: checkout?.worktree ?? farm.root,
         session,
         logFile: farm.logFile(`builder-${reserved.id}`),
+        keepScreen: true,
         farmId: farm.id,
       },
       farm.useTmux,

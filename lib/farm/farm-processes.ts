@@ -68,21 +68,24 @@ const thisProgram = () => realpathOr(resolve(process.argv[1] ?? ''));
 /** The `af start|spawn|util|annotate` processes at work in the project `root`, other than this one. */
 export function farmCommandsInProgress(root: string): FoundProcess[] {
   const program = thisProgram();
-  return processIds().flatMap((pid) => {
-    const argv = argvOf(pid);
-    if (!argv || argv.length < 3 || !STARTING_COMMANDS.has(argv[2]!)) return [];
-    let cwd: string;
-    try {
-      cwd = readlinkSync(`/proc/${pid}/cwd`);
-    } catch {
-      return [];
-    }
-    if (realpathOr(resolve(cwd, argv[1]!)) !== program || findProjectRoot(cwd) !== root) return [];
-    return [{ pid, command: `af ${argv.slice(2).join(' ')}` }];
-  });
+  return processIds().flatMap((pid) => farmCommandAt(pid, root, program) ?? []);
 }
 
-/** Whether `pid` is one of those commands (a row it reserved still names it). */
+/** `pid` as one of those commands, or undefined when it is not one. */
+function farmCommandAt(pid: number, root: string, program: string): FoundProcess | undefined {
+  const argv = argvOf(pid);
+  if (!argv || argv.length < 3 || !STARTING_COMMANDS.has(argv[2]!)) return undefined;
+  let cwd: string;
+  try {
+    cwd = readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return undefined;
+  }
+  if (realpathOr(resolve(cwd, argv[1]!)) !== program || findProjectRoot(cwd) !== root) return undefined;
+  return { pid, command: `af ${argv.slice(2).join(' ')}` };
+}
+
+/** Whether `pid` is one of those commands (a row it reserved still names it). Reads that one process only. */
 export function isFarmCommandInProgress(pid: number, root: string): boolean {
-  return farmCommandsInProgress(root).some((found) => found.pid === pid);
+  return pid !== process.pid && farmCommandAt(pid, root, thisProgram()) !== undefined;
 }

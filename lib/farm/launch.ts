@@ -47,6 +47,8 @@ export interface DetachedSpec {
 export interface TerminalSpec extends DetachedSpec {
   /** The tmux session's name. */
   session: string;
+  /** Keep the pane, and its last screen, once the program exits (keepScreenAfterExit). */
+  keepScreen?: boolean;
 }
 
 export function tmuxInstalled(): boolean {
@@ -81,6 +83,7 @@ async function launchInTmux(spec: TerminalSpec): Promise<Launched> {
     await killTmuxSession(spec.session);
     throw new LaunchError(`cannot start ${spec.label} in the tmux session ${spec.session}: ${messageOf(error)}`);
   }
+  if (spec.keepScreen) await keepScreenAfterExit(spec.session);
   const pid = Number(output.trim());
   await delay(SETTLE_MS);
   if (!isProcessAlive(pid)) {
@@ -150,6 +153,16 @@ function logTail(logFile: string, from: number): string {
   return text === ''
     ? ` It wrote nothing to its log ${logFile}.`
     : `\nThe end of its log ${logFile}:\n${text.slice(-1000)}`;
+}
+
+/**
+ * Keeps the session's pane once its program exits (tmux's remain-on-exit), so its last
+ * screen can still be shown. The pane is dead then, not alive: its pid is gone, and
+ * `af stop`, `af cleanup` and a new start under the same name close the session.
+ */
+export async function keepScreenAfterExit(session: string): Promise<void> {
+  // A program that already ended took its session along: the settle check reports it.
+  await tmux('set-option', '-w', '-t', `${exactly(session)}:`, 'remain-on-exit', 'on').catch(() => {});
 }
 
 /** Starts a small server (argv) detached, and returns once it said it is listening. */

@@ -8,8 +8,10 @@ export interface TerminalReach {
   tmuxSession?: string;
   /** Where a process started without tmux writes its output. */
   logFile?: string;
-  /** The command that reaches it from a shell. */
+  /** The command that reaches it from a shell; empty while it starts, and once its tmux session is gone. */
   attach: string;
+  /** Recorded but not launched yet: its `af` command is starting it. */
+  starting?: boolean;
 }
 
 export interface Tab {

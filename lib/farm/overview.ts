@@ -6,8 +6,8 @@ import { isProcessAlive } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
 import type { Annotation, Builder, DashboardState, UtilTerminal } from '../state/types.js';
 import type { Overview, Problem, Tab, TerminalReach } from './overview-types.js';
+import { isFarmCommandInProgress } from './farm-processes.js';
 import type { FarmIdentity } from './project-farm.js';
-import { tabEntry, type TabRef } from './tabs.js';
 
 export const EMPTY_STATE: DashboardState = { architect: null, builders: [], utils: [], annotations: [] };
 
@@ -28,20 +28,38 @@ export async function prunedState(store: StateStore): Promise<DashboardState> {
   return store.pruneDead(isProcessAlive);
 }
 
-function reach(farm: FarmIdentity, entry: { tmuxSession?: string }, part: string): TerminalReach {
-  if (entry.tmuxSession) return { tmuxSession: entry.tmuxSession, attach: `tmux attach -t ${entry.tmuxSession}` };
+/** The tmux sessions recorded by processes that are dead (their sessions may be gone: see `reach`). */
+export function deadProcessSessions(state: DashboardState): string[] {
+  const entries = [...(state.architect ? [state.architect] : []), ...state.builders, ...state.utils];
+  return entries.flatMap((entry) => (entry.tmuxSession && !isProcessAlive(entry.pid) ? [entry.tmuxSession] : []));
+}
+
+/**
+ * How to reach a process's terminal. A row claimed before its launch names the `af`
+ * command starting it (or this dashboard): no terminal yet. A session in `goneSessions`
+ * is no longer in tmux: no command would attach to it.
+ */
+function reach(
+  farm: FarmIdentity,
+  entry: { pid: number; tmuxSession?: string },
+  part: string,
+  goneSessions: ReadonlySet<string>,
+): TerminalReach {
+  const { tmuxSession } = entry;
+  if (tmuxSession) return { tmuxSession, attach: goneSessions.has(tmuxSession) ? '' : `tmux attach -t ${tmuxSession}` };
+  if (entry.pid === process.pid || isFarmCommandInProgress(entry.pid, farm.root)) return { starting: true, attach: '' };
   const logFile = farm.logFile(part);
   return { logFile, attach: `tail -f ${logFile}` };
 }
 
-const builderTab = (farm: FarmIdentity, builder: Builder): Tab => ({
+const builderTab = (farm: FarmIdentity, builder: Builder, gone: ReadonlySet<string>): Tab => ({
   id: `builder-${builder.id}`,
   kind: 'builder',
   title: builder.name || builder.id,
   pid: builder.pid,
   port: builder.port,
   alive: isProcessAlive(builder.pid),
-  terminal: reach(farm, builder, `builder-${builder.id}`),
+  terminal: reach(farm, builder, `builder-${builder.id}`, gone),
   builder: {
     status: builder.status,
     phase: builder.phase,
@@ -51,14 +69,14 @@ const builderTab = (farm: FarmIdentity, builder: Builder): Tab => ({
   },
 });
 
-const shellTab = (farm: FarmIdentity, util: UtilTerminal): Tab => ({
+const shellTab = (farm: FarmIdentity, util: UtilTerminal, gone: ReadonlySet<string>): Tab => ({
   id: `shell-${util.id}`,
   kind: 'shell',
   title: util.name || util.id,
   pid: util.pid,
   port: util.port,
   alive: isProcessAlive(util.pid),
-  terminal: reach(farm, util, util.id),
+  terminal: reach(farm, util, util.id, gone),
 });
 
 const fileTab = (farm: FarmIdentity, annotation: Annotation): Tab => ({
@@ -71,7 +89,13 @@ const fileTab = (farm: FarmIdentity, annotation: Annotation): Tab => ({
   file: { path: annotation.file, url: `/file/${encodeURIComponent(annotation.id)}` },
 });
 
-export function overviewOf(farm: FarmIdentity, state: DashboardState, problem?: Problem): Overview {
+/** `goneSessions`: recorded tmux sessions known to be no longer in tmux. */
+export function overviewOf(
+  farm: FarmIdentity,
+  state: DashboardState,
+  problem?: Problem,
+  goneSessions: ReadonlySet<string> = new Set(),
+): Overview {
   const { architect } = state;
   const tabs: Tab[] = [
     ...(architect
@@ -83,12 +107,12 @@ export function overviewOf(farm: FarmIdentity, state: DashboardState, problem?: 
             pid: architect.pid,
             port: architect.port,
             alive: isProcessAlive(architect.pid),
-            terminal: reach(farm, architect, 'architect'),
+            terminal: reach(farm, architect, 'architect', goneSessions),
           },
         ]
       : []),
-    ...state.builders.map((builder) => builderTab(farm, builder)),
-    ...state.utils.map((util) => shellTab(farm, util)),
+    ...state.builders.map((builder) => builderTab(farm, builder, goneSessions)),
+    ...state.utils.map((util) => shellTab(farm, util, goneSessions)),
     ...state.annotations.map((annotation) => fileTab(farm, annotation)),
   ];
   return {
@@ -102,17 +126,3 @@ export function overviewOf(farm: FarmIdentity, state: DashboardState, problem?: 
 /** The tabs a new one would count against TAB_LIMIT. */
 export const openTabCount = (state: DashboardState) =>
   state.builders.length + state.utils.length + state.annotations.length;
-
-/** How to reach the terminal of a tab (architect, builder, shell) in the state, if it has that tab. */
-export function terminalOf(
-  farm: FarmIdentity,
-  state: DashboardState,
-  ref: TabRef,
-): (TerminalReach & { label: string }) | undefined {
-  if (ref.kind === 'file') return undefined;
-  const entry = tabEntry(state, ref);
-  if (!entry) return undefined;
-  if (ref.kind === 'architect') return { label: 'architect', ...reach(farm, entry, 'architect') };
-  if (ref.kind === 'builder') return { label: `builder ${ref.id}`, ...reach(farm, entry, `builder-${ref.id}`) };
-  return { label: `shell ${ref.id}`, ...reach(farm, entry, ref.id) };
-}

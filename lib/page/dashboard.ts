@@ -1,7 +1,8 @@
 // The dashboard page: renders the Overview the server put in the page, then every
 // Overview /api/events pushes, in place. Buttons call the server's routes; what they
 // change comes back through the same stream, so the page shows only what the farm
-// really is.
+// really is. A stopped farm's page waits for the next dashboard on its port (the
+// same secret, so the same cookie) and follows it when it comes.
 import { api, type StoppedProcess } from './dashboard-api.js';
 import { architectPane } from './dashboard-architect.js';
 import { actionDialog, describeError } from './dashboard-dialogs.js';
@@ -23,7 +24,9 @@ const confirmDialog = actionDialog(byId<HTMLDialogElement>('confirm-dialog'));
 const farmButtons = ['new-builder', 'new-shell', 'open-file', 'stop-farm'].map((id) => byId<HTMLButtonElement>(id));
 let latest: Overview | undefined;
 let latestAt = new Date();
-let stopped = false;
+let connection: Connection | 'stopped' = 'live';
+/** The farm was stopped from this page; its stream ended with its server, or not yet. */
+let stopped: { serverGone: boolean } | undefined;
 
 const actions: ProcessActions = {
   async copy(text, node) {
@@ -49,7 +52,8 @@ const tabs = tabStrip(byId('tablist'), byId('tabpanels'), byId('tabs-empty'), ac
 const renderStatus = statusBar();
 
 function render(overview: Overview): void {
-  if (stopped) return;
+  if (stopped && !stopped.serverGone) return;
+  if (stopped) resume();
   latest = overview;
   latestAt = new Date();
   setText(byId('project-name'), overview.project.name);
@@ -66,7 +70,15 @@ function render(overview: Overview): void {
   setText(byId('problem-text'), overview.problem ? `${overview.problem.message} (${overview.problem.code})` : '');
 }
 
-function showConnection(connection: Connection | 'stopped'): void {
+function showConnection(now: Connection | 'stopped'): void {
+  if (stopped && now !== 'stopped') {
+    // Until the stopped server's stream ends, what it says is of the farm being stopped; then the next one's.
+    if (now === 'reconnecting') stopped.serverGone = true;
+    if (now === 'reconnecting' || !stopped.serverGone) return;
+  }
+  // The server answers again: the terminals connect now rather than at the end of their backoff.
+  if (now === 'live' && connection === 'reconnecting') reconnectTerminals();
+  connection = now;
   const indicator = byId('connection');
   setAttribute(indicator, 'class', `connection is-${connection}`);
   const asOf = latestAt.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -119,8 +131,7 @@ function confirmStopFarm(): void {
 
 /** The farm is gone: no stream to follow, no terminals to show, and the page says so. */
 function showStopped(ended: readonly StoppedProcess[]): void {
-  stopped = true;
-  live.close();
+  stopped = { serverGone: false };
   architect.unload();
   tabs.unload();
   showConnection('stopped');
@@ -132,6 +143,21 @@ function showStopped(ended: readonly StoppedProcess[]): void {
     ...ended.map((process) => element('li', '', {}, [`${process.what} (pid ${process.pid}): ${process.outcome}`])),
   );
   byId('stopped').hidden = false;
+}
+
+/** A dashboard answers again after the farm was stopped: the page is the farm's again. */
+function resume(): void {
+  stopped = undefined;
+  workspace.classList.remove('is-stopped');
+  for (const button of farmButtons) button.disabled = false;
+  byId('stopped').hidden = true;
+  const shown = decodeURIComponent(location.hash.slice(1));
+  if (shown) tabs.select(shown);
+}
+
+function reconnectTerminals(): void {
+  for (const frame of document.querySelectorAll<HTMLIFrameElement>('iframe.frame:not(.frame-file)'))
+    frame.contentWindow?.postMessage({ type: 'reconnect' }, location.origin);
 }
 
 byId('new-builder').addEventListener('click', () =>
@@ -169,4 +195,4 @@ const wanted = decodeURIComponent(location.hash.slice(1));
 if (wanted) tabs.select(wanted);
 const initial = initialOverview();
 if (initial) render(initial);
-const live = followOverview(render, showConnection);
+followOverview(render, showConnection);

@@ -1,10 +1,11 @@
 // The terminal page's WebSocket to the dashboard: binary frames are terminal bytes,
-// text frames JSON (the protocol is described in lib/server/terminal-socket.ts). A
-// socket that closes without the session's end is opened again, waiting longer each
-// time: the server may be restarting.
+// text frames JSON (the protocol is described in lib/server/terminal-socket.ts). The
+// socket follows the tab's process by itself; a socket that closes for any other
+// reason than the tab's end (1000) is opened again, waiting longer each time (the
+// server may be restarting), or at once when the dashboard says its server is back.
 
 export type ServerMessage =
-  | { type: 'hello'; mode: 'tmux' | 'log'; readOnly: boolean; reason?: string }
+  | { type: 'hello'; mode: 'tmux' | 'log' | 'starting'; readOnly: boolean; reason?: string }
   | { type: 'exit'; reason: string };
 
 export interface ConnectionEvents {
@@ -12,17 +13,19 @@ export interface ConnectionEvents {
   onOpen(): void;
   onMessage(message: ServerMessage): void;
   onOutput(bytes: Uint8Array): void;
-  /** Lost without the session's end; the next try is in `retryMs`. */
+  /** Lost without the tab's end; the next try is in `retryMs`. */
   onLost(retryMs: number): void;
 }
 
+/** The server closes with this code once the tab is gone from the farm: nothing to connect to again. */
+const CLOSE_TAB_GONE = 1000;
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 8000;
 
 export class TerminalConnection {
   private socket: WebSocket | undefined;
   private retryMs = FIRST_RETRY_MS;
-  private ended = false;
+  private retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly url: string,
@@ -33,6 +36,14 @@ export class TerminalConnection {
 
   send(data: string | Uint8Array): void {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(data);
+  }
+
+  /** Tries again now rather than at the end of the wait (the dashboard's server answers again). */
+  retryNow(): void {
+    if (this.retry === undefined) return;
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.open();
   }
 
   private open(): void {
@@ -47,15 +58,17 @@ export class TerminalConnection {
       }
       const message = JSON.parse(event.data) as ServerMessage;
       if (message.type === 'hello') this.retryMs = FIRST_RETRY_MS;
-      if (message.type === 'exit') this.ended = true;
       this.events.onMessage(message);
     });
-    socket.addEventListener('close', () => {
-      if (this.ended) return;
+    socket.addEventListener('close', (event) => {
+      if (event.code === CLOSE_TAB_GONE) return;
       const wait = this.retryMs;
       this.retryMs = Math.min(MAX_RETRY_MS, this.retryMs * 2);
       this.events.onLost(wait);
-      setTimeout(() => this.open(), wait);
+      this.retry = setTimeout(() => {
+        this.retry = undefined;
+        this.open();
+      }, wait);
     });
   }
 }

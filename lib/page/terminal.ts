@@ -1,7 +1,8 @@
 // The web terminal page: xterm.js filling its frame, wired to the dashboard's
 // terminal socket. Keys go out as bytes, the pane's bytes come in, the size follows
 // the frame; the status says when the page is read-only (a process without tmux),
-// reconnecting, or when the session ended.
+// starting, reconnecting (counting down), or that the process ended. Each hello is a
+// new process on the tab: the screen starts anew.
 import { FitAddon } from '@xterm/addon-fit';
 import { type ITheme, Terminal } from '@xterm/xterm';
 import { type ServerMessage, TerminalConnection } from './terminal-connection.js';
@@ -33,10 +34,26 @@ lightScheme.addEventListener('change', () => {
   terminal.options.theme = lightScheme.matches ? LIGHT : DARK;
 });
 
-function show(state: 'connected' | 'reconnecting' | 'ended' | 'read-only', text?: string): void {
+let countdown: ReturnType<typeof setInterval> | undefined;
+
+function show(state: 'connected' | 'reconnecting' | 'ended' | 'read-only' | 'starting', text?: string): void {
+  clearInterval(countdown);
   body.dataset.state = state;
   status.hidden = text === undefined;
   status.textContent = text ?? '';
+}
+
+/** The wait before the next try, in whole seconds going down. */
+function showRetry(retryMs: number): void {
+  const at = Date.now() + retryMs;
+  const say = () => {
+    const seconds = Math.ceil((at - Date.now()) / 1000);
+    status.textContent =
+      seconds > 0 ? `connection lost — reconnecting in ${seconds} s` : 'connection lost — reconnecting…';
+  };
+  show('reconnecting', '');
+  say();
+  countdown = setInterval(say, 250);
 }
 
 const sendSize = () => connection.send(JSON.stringify({ type: 'resize', cols: terminal.cols, rows: terminal.rows }));
@@ -48,19 +65,24 @@ const connection = new TerminalConnection(socketUrl, {
   onOutput: (bytes) => terminal.write(bytes),
   onMessage(message: ServerMessage) {
     if (message.type === 'hello') {
+      terminal.reset();
       // A detached process's log is plain lines: each "\n" starts a new line at the left.
-      terminal.options.convertEol = message.readOnly;
+      terminal.options.convertEol = message.mode === 'log';
       terminal.options.disableStdin = message.readOnly;
-      if (message.readOnly) show('read-only', `read-only — ${message.reason ?? 'this terminal takes no input'}`);
+      if (message.mode === 'starting') show('starting', `${message.reason ?? 'starting'}…`);
+      else if (message.readOnly) show('read-only', `read-only — ${message.reason ?? 'this terminal takes no input'}`);
       else show('connected');
     } else {
-      show('ended', `session ended — ${message.reason}`);
+      show('ended', `ended — ${message.reason}`);
       terminal.options.disableStdin = true;
     }
   },
-  onLost(retryMs) {
-    show('reconnecting', `connection lost — reconnecting in ${Math.ceil(retryMs / 100) / 10} s`);
-  },
+  onLost: showRetry,
+});
+// The dashboard says when its server answers again: no need to wait out the backoff.
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  if (event.origin !== location.origin || (event.data as { type?: unknown } | null)?.type !== 'reconnect') return;
+  connection.retryNow();
 });
 
 terminal.onData((data) => connection.send(encoder.encode(data)));

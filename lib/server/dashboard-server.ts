@@ -5,7 +5,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { answerUnlessAllowed, checkRequest, type GuardOptions } from '../farm/http-guard.js';
-import { terminalOf } from '../farm/overview.js';
+import type { Overview } from '../farm/overview-types.js';
 import type { StoppedProcess } from '../farm/stop.js';
 import { parseTabId } from '../farm/tabs.js';
 import { answerApi, changesState } from './dashboard-api.js';
@@ -14,7 +14,7 @@ import { EventFeed } from './event-feed.js';
 import { decodedPart, sendError } from './http-io.js';
 import { RequestError } from './request-error.js';
 import type { StateSource } from './state-source.js';
-import type { TerminalSockets } from './terminal-socket.js';
+import type { TerminalSockets, TerminalTarget } from './terminal-socket.js';
 
 /** Attaches a checked upgrade request to a terminal. */
 export type TerminalUpgrade = TerminalSockets['handleUpgrade'];
@@ -65,7 +65,7 @@ export function dashboardServer(options: DashboardOptions): DashboardServer {
     }
   });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    void upgrade(request, socket, head, guard, options).catch(() => socket.destroy());
+    void upgrade(request, socket, head, guard, options, feed).catch(() => socket.destroy());
   });
   return {
     server,
@@ -85,6 +85,7 @@ async function upgrade(
   head: Buffer,
   guard: GuardOptions,
   options: DashboardOptions,
+  feed: EventFeed,
 ): Promise<void> {
   const refuse = (status: string, reason: string) => {
     socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`);
@@ -102,7 +103,22 @@ async function upgrade(
   const tab = match ? decodedPart(match[1]!) : undefined;
   const ref = tab === undefined ? undefined : parseTabId(tab);
   if (!ref || !options.terminalUpgrade) return refuse('404 Not Found', 'no such terminal');
-  const target = terminalOf(options.source.farm, await options.source.state(), ref);
-  if (!target) return refuse('404 Not Found', `the farm has no terminal ${tab}`);
-  options.terminalUpgrade(request, socket, head, { tab: tab!, ...target });
+  const current = terminalTargetOf(await options.source.overview(), tab!);
+  if (!current) return refuse('404 Not Found', `the farm has no terminal ${tab}`);
+  options.terminalUpgrade(request, socket, head, {
+    current,
+    // The socket follows the tab's process through the feed's reads (every 250 ms while it watches).
+    watch: (listener) => feed.watch((overview) => listener(terminalTargetOf(overview, tab!))),
+  });
+}
+
+/** A terminal tab's process as the overview has it, or undefined when the overview has no such terminal. */
+function terminalTargetOf(overview: Overview, tabId: string): TerminalTarget | undefined {
+  const tab = overview.tabs.find((candidate) => candidate.id === tabId);
+  if (!tab?.terminal) return undefined;
+  const label = tab.kind === 'architect' ? 'the architect' : `${tab.kind} ${tabId.slice(tab.kind.length + 1)}`;
+  const { starting, tmuxSession, logFile } = tab.terminal;
+  if (starting) return { tab: tabId, label };
+  const reach = tmuxSession ? { tmuxSession } : logFile ? { logFile } : {};
+  return { tab: tabId, label, process: { pid: tab.pid, alive: tab.alive, ...reach } };
 }

@@ -8,16 +8,21 @@ import { AgentFarmStateError, messageOf } from '../engine/index.js';
 import { NoDatabaseError } from '../shared/errors.js';
 import { StateStore } from '../state/store.js';
 import type { DashboardState } from '../state/types.js';
-import { EMPTY_STATE, overviewOf, prunedState } from '../farm/overview.js';
+import { tmuxSessionsStartingWith } from '../farm/launch.js';
+import { deadProcessSessions, EMPTY_STATE, overviewOf, prunedState } from '../farm/overview.js';
 import type { Overview, Problem } from '../farm/overview-types.js';
 import type { Farm } from '../farm/project-farm.js';
 import { statusOf } from './request-error.js';
+
+/** How long a listing of the farm's tmux sessions is used before tmux is asked again. */
+const SESSIONS_TTL_MS = 2000;
 
 export class StateSource {
   private store: StateStore | undefined;
   private opening: Promise<StateStore> | undefined;
   /** The last state read, shown beside a problem. */
   private lastState: DashboardState = EMPTY_STATE;
+  private sessions: { at: number; names: Promise<string[]> } | undefined;
 
   constructor(
     readonly farm: Farm,
@@ -44,11 +49,25 @@ export class StateSource {
   /** The overview; while the file cannot be read, the last state with the problem. */
   async overview(): Promise<Overview> {
     try {
-      return overviewOf(this.farm, await this.state());
+      const state = await this.state();
+      return overviewOf(this.farm, state, undefined, await this.goneSessions(state));
     } catch (error) {
       if (statusOf(error) !== 503) throw error;
-      return overviewOf(this.farm, this.lastState, problemOf(error));
+      return overviewOf(this.farm, this.lastState, problemOf(error), await this.goneSessions(this.lastState));
     }
+  }
+
+  /**
+   * The sessions of dead processes that tmux no longer has (a reboot, a killed server):
+   * tmux is asked only while a dead process records a session, at most every SESSIONS_TTL_MS.
+   */
+  private async goneSessions(state: DashboardState): Promise<ReadonlySet<string>> {
+    const dead = deadProcessSessions(state);
+    if (dead.length === 0) return new Set();
+    if (!this.sessions || Date.now() - this.sessions.at > SESSIONS_TTL_MS)
+      this.sessions = { at: Date.now(), names: tmuxSessionsStartingWith('') };
+    const names = new Set(await this.sessions.names);
+    return new Set(dead.filter((session) => !names.has(session)));
   }
 
   async close(): Promise<void> {

@@ -1,15 +1,21 @@
-// The web terminals' WebSocket endpoint: each connection gets a tmux control client
-// of its own on the tab's session (tmux itself shows the same pane to every client, and
-// a slow page holds back only its own client), or, for a process detached without
-// tmux, a read-only follower of its log. The dashboard checked Host, Origin and the
-// secret before handing the upgrade here; this file checks every message's shape.
+// The web terminals' WebSocket endpoint. Each connection follows its tab's process as
+// the state records it now: nothing while it is being started, then a tmux control
+// client of its own on the process's session (tmux itself shows the same pane to every
+// client, and a slow page holds back only its own client), or, for a process detached
+// without tmux, a read-only follower of its log. A new process on the tab (a restart, a
+// new architect) is attached in place; a process that ended leaves its last screen and
+// a sentence saying so, never tmux's own error. The dashboard checked Host, Origin and
+// the secret before handing the upgrade here; this file checks every message's shape.
 //
 // Wire protocol (text frames are JSON, binary frames are terminal bytes):
 //   client → server  {"type":"resize","cols":C,"rows":R} first (the first screen is painted at that size), and on
-//                    every resize; binary: input bytes (refused in log mode).
-//   server → client  {"type":"hello","mode":"tmux"|"log","readOnly":bool,"reason"?:string} at once; binary: output
-//                    (a tmux connection starts with a reset and the whole current screen); {"type":"exit","reason"}
-//                    when the session ended, then a close (1000). Any other close: the page reconnects.
+//                    every resize; binary: input bytes (refused in log mode, dropped while nothing takes them).
+//   server → client  {"type":"hello","mode":"tmux"|"log"|"starting","readOnly":bool,"reason"?:string} at once, and
+//                    again each time the tab's process changes (the page clears its screen); binary: output (a tmux
+//                    attach starts with a reset and the whole current screen); {"type":"exit","reason"} when the
+//                    process ended, its last screen left as it was (the socket stays open: a new process brings a
+//                    new hello); the tab gone from the farm: an exit, then a close (1000). Any other close (the
+//                    server stopping, 1001; an error, 1011): the page connects again.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -17,16 +23,32 @@ import { messageOf } from '../engine/index.js';
 import { LogFollower } from '../farm/terminal/log-follower.js';
 import { TmuxControlClient } from '../farm/terminal/tmux-control.js';
 
-export interface TerminalTarget {
-  tab: string;
-  label: string;
+/** The process a terminal shows, as the state records it. */
+export interface PaneProcess {
+  pid: number;
+  alive: boolean;
   tmuxSession?: string;
   logFile?: string;
 }
 
+export interface TerminalTarget {
+  tab: string;
+  /** Who it is, in the page's sentences: "builder 0042". */
+  label: string;
+  /** Absent while the process is being started (recorded, not launched yet). */
+  process?: PaneProcess;
+}
+
+/** A tab's terminal as the state has it now, and as it changes. */
+export interface TerminalFollow {
+  current: TerminalTarget;
+  /** Calls `listener` with the tab's target whenever the state may have changed (undefined: the tab is gone). */
+  watch(listener: (target: TerminalTarget | undefined) => void): () => void;
+}
+
 export interface TerminalSockets {
-  /** An upgrade the dashboard already checked (Host, Origin present and ours, secret): attach it to `target`. */
-  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, target: TerminalTarget): void;
+  /** An upgrade the dashboard already checked (Host, Origin present and ours, secret): attach it to `follow`'s tab. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, follow: TerminalFollow): void;
   /** Ends every connection and control client (the server is stopping). */
   close(): Promise<void>;
 }
@@ -56,6 +78,16 @@ interface Source {
   close(): Promise<void> | void;
 }
 
+/** What the page was last told: the mode of the last hello, or that the process ended. */
+type Shown = 'starting' | 'tmux' | 'log' | 'ended';
+
+/** The process's identity: a change of it is a new process to attach. */
+const identityOf = (target: TerminalTarget) =>
+  target.process ? JSON.stringify([target.process.pid, target.process.tmuxSession, target.process.logFile]) : '';
+
+/** tmux's answer when the session (or its whole server) is gone. */
+const SESSION_GONE = /can't find session|no server running|error connecting to|no sessions/i;
+
 type ClientMessage = { type: 'resize'; cols: number; rows: number };
 
 /** A text frame from the page, or undefined when it is not one the protocol has. */
@@ -78,74 +110,170 @@ export function parseClientMessage(text: string): ClientMessage | undefined {
 class TerminalConnection {
   private source: Source | undefined;
   private readonly outgoing: Buffer[] = [];
-  /** Input typed before the source is attached, given to it once it is. */
+  /** Input typed while a tmux client attaches, given to it once it is. */
   private readonly early: Buffer[] = [];
   private flushScheduled = false;
   private paused = false;
   private ended = false;
-  /** The attach (or the follower's start), awaited before stopping so no client outlives its connection. */
-  private readonly starting: Promise<void>;
+  private shown: Shown | undefined;
+  /** The identity of the process shown (see identityOf). */
+  private identity: string | undefined;
+  /** The latest target not yet shown: only the latest matters. */
+  private next: { target: TerminalTarget | undefined } | undefined;
+  /** The loop that shows targets one at a time, awaited before stopping so no client outlives its connection. */
+  private working: Promise<void> = Promise.resolve();
+  private busy = false;
+  private readonly unwatch: () => void;
   private readonly firstSize: Promise<{ cols: number; rows: number }>;
   private gotFirstSize: (size: { cols: number; rows: number }) => void = () => {};
-  /** The page's latest size: one that changes while the client attaches is given to it once attached. */
+  /** The page's latest size: one that changes while a client attaches is given to it once attached. */
   private size: { cols: number; rows: number } | undefined;
+  private label: string;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly target: TerminalTarget,
+    follow: TerminalFollow,
     private readonly env: NodeJS.ProcessEnv | undefined,
   ) {
+    this.label = follow.current.label;
     this.firstSize = new Promise((resolve) => {
       this.gotFirstSize = resolve;
     });
-    const readOnly = target.tmuxSession === undefined;
-    this.sendJson(
-      readOnly
-        ? { type: 'hello', mode: 'log', readOnly: true, reason: LOG_MODE_REASON }
-        : { type: 'hello', mode: 'tmux', readOnly: false },
-    );
     ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
     ws.on('close', () => this.stop());
     ws.on('error', () => this.stop());
-    this.starting = this.start();
-    this.starting.catch((error: unknown) => this.finish(messageOf(error), CLOSE_ERROR));
+    this.follow(follow.current);
+    this.unwatch = follow.watch((target) => this.follow(target));
   }
 
-  private async start(): Promise<void> {
-    const { tmuxSession, logFile } = this.target;
-    if (tmuxSession !== undefined) {
-      const timer = setTimeout(() => this.gotFirstSize(DEFAULT_SIZE), FIRST_SIZE_WAIT_MS);
-      const size = await this.firstSize;
-      clearTimeout(timer);
-      if (this.ended) return;
-      const client = await TmuxControlClient.attach({
-        session: tmuxSession,
+  /** The tab's process as the state has it now: shown once the one before is. */
+  private follow(target: TerminalTarget | undefined): void {
+    if (this.ended) return;
+    this.next = { target };
+    if (this.busy) return;
+    this.busy = true;
+    this.working = this.showNext()
+      .catch((error: unknown) => this.finish(messageOf(error), CLOSE_ERROR))
+      .finally(() => {
+        this.busy = false;
+      });
+  }
+
+  private async showNext(): Promise<void> {
+    while (this.next && !this.ended) {
+      const { target } = this.next;
+      this.next = undefined;
+      await this.show(target);
+    }
+  }
+
+  private async show(target: TerminalTarget | undefined): Promise<void> {
+    if (!target) {
+      this.finish(`${this.label} is no longer in the farm.`, CLOSE_NORMAL);
+      return;
+    }
+    this.label = target.label;
+    const { process } = target;
+    if (identityOf(target) === this.identity) {
+      if (process && !process.alive && this.shown !== 'ended') await this.processEnded();
+      return;
+    }
+    await this.detach();
+    this.identity = identityOf(target);
+    if (!process) {
+      this.hello('starting', `${target.label} is starting`);
+    } else if (process.tmuxSession !== undefined) {
+      this.hello('tmux');
+      if ((await this.attach(process.tmuxSession)) && !process.alive) await this.processEnded();
+    } else if (process.logFile !== undefined) {
+      this.hello('log', LOG_MODE_REASON);
+      this.source = new LogFollower({ file: process.logFile, onOutput: (data) => this.output(data) });
+      if (!process.alive) await this.processEnded();
+    } else {
+      this.exit(`${target.label} has no terminal: neither a tmux session nor a log.`);
+    }
+  }
+
+  private hello(mode: Exclude<Shown, 'ended'>, reason?: string): void {
+    this.shown = mode;
+    this.sendJson({ type: 'hello', mode, readOnly: mode !== 'tmux', ...(reason ? { reason } : {}) });
+  }
+
+  /** Attaches a control client to `session`; false when it could not (the page was told why). */
+  private async attach(session: string): Promise<boolean> {
+    const size = this.size ?? (await this.sizeFirst());
+    if (this.ended) return false;
+    let client: TmuxControlClient | undefined;
+    try {
+      client = await TmuxControlClient.attach({
+        session,
         ...size,
         env: this.env,
         onOutput: (data) => this.output(data),
-        onExit: (reason) => this.finish(reason, CLOSE_NORMAL),
+        onExit: () => this.sourceLost(client),
       });
-      if (this.ended) {
-        await client.close();
-        return;
-      }
-      this.source = client;
-      if (this.size && (this.size.cols !== size.cols || this.size.rows !== size.rows))
-        client.resize(this.size.cols, this.size.rows);
-      for (const bytes of this.early.splice(0)) client.write(bytes);
-    } else if (logFile !== undefined) {
-      this.source = new LogFollower({ file: logFile, onOutput: (data) => this.output(data) });
-    } else {
-      this.finish(`${this.target.label} has no terminal: neither a tmux session nor a log.`, CLOSE_NORMAL);
+    } catch (error) {
+      if (!this.ended)
+        this.exit(
+          SESSION_GONE.test(messageOf(error))
+            ? `${this.label} has ended; tmux kept nothing of its screen.`
+            : `${this.label}'s terminal could not be attached: ${messageOf(error)}`,
+        );
+      return false;
     }
+    if (this.ended) {
+      await client.close();
+      return false;
+    }
+    this.source = client;
+    if (this.size && (this.size.cols !== size.cols || this.size.rows !== size.rows))
+      client.resize(this.size.cols, this.size.rows);
+    for (const bytes of this.early.splice(0)) client.write(bytes);
+    return true;
+  }
+
+  private async sizeFirst(): Promise<{ cols: number; rows: number }> {
+    const timer = setTimeout(() => this.gotFirstSize(DEFAULT_SIZE), FIRST_SIZE_WAIT_MS);
+    const size = await this.firstSize;
+    clearTimeout(timer);
+    return size;
+  }
+
+  /** The process ended: its screen stays on the page as it is; a log stays followed (its last lines may be on the way). */
+  private async processEnded(): Promise<void> {
+    const kept =
+      this.shown === 'tmux' ? ': its last screen is shown' : this.shown === 'log' ? ': its log is shown' : '';
+    if (this.shown === 'tmux') await this.detach();
+    this.exit(`${this.label} has ended${kept}.`);
+  }
+
+  /** The control client went away on its own (its session was closed): what it showed stays. */
+  private sourceLost(client: TmuxControlClient | undefined): void {
+    if (client === undefined || this.source !== client || this.ended) return;
+    this.source = undefined;
+    this.exit(`${this.label} has ended; its tmux session is closed.`);
+  }
+
+  private exit(reason: string): void {
+    this.flush();
+    this.shown = 'ended';
+    this.sendJson({ type: 'exit', reason });
+  }
+
+  private async detach(): Promise<void> {
+    const source = this.source;
+    this.source = undefined;
+    this.early.length = 0;
+    await source?.close();
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
     if (this.ended) return;
     if (isBinary) {
-      if (this.target.tmuxSession === undefined) this.refuse('this terminal is read-only');
+      if (this.shown === 'log') this.refuse('this terminal is read-only');
       else if (this.source) this.source.write?.(data);
-      else this.early.push(data);
+      else if (this.shown === 'tmux') this.early.push(data);
+      // Typed as the process ended or before it started: nothing takes it.
       return;
     }
     const message = parseClientMessage(data.toString('utf8'));
@@ -186,12 +314,11 @@ class TerminalConnection {
     if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
   }
 
-  /** The session ended (or could not be attached): what is left of the output, the reason, a close. */
+  /** The tab is gone (or the connection failed): what is left of the output, the reason, a close. */
   private finish(reason: string, code: number): void {
     if (this.ended) return;
-    this.flush();
-    this.sendJson({ type: 'exit', reason });
-    this.ws.close(code, code === CLOSE_NORMAL ? 'session ended' : 'terminal error');
+    this.exit(reason);
+    this.ws.close(code, code === CLOSE_NORMAL ? 'tab closed' : 'terminal error');
     void this.stop();
   }
 
@@ -203,11 +330,10 @@ class TerminalConnection {
   async stop(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    this.unwatch();
     this.gotFirstSize(DEFAULT_SIZE);
-    await this.starting.catch(() => {});
-    const source = this.source;
-    this.source = undefined;
-    await source?.close();
+    await this.working;
+    await this.detach();
   }
 
   /** The server is stopping. */
@@ -222,9 +348,9 @@ export function createTerminalSockets(options: { env?: NodeJS.ProcessEnv } = {})
   const server = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE, perMessageDeflate: false });
   const connections = new Set<TerminalConnection>();
   return {
-    handleUpgrade(request, socket, head, target) {
+    handleUpgrade(request, socket, head, follow) {
       server.handleUpgrade(request, socket, head, (ws) => {
-        const connection = new TerminalConnection(ws, target, options.env);
+        const connection = new TerminalConnection(ws, follow, options.env);
         connections.add(connection);
         ws.on('close', () => connections.delete(connection));
       });

@@ -1,6 +1,7 @@
 // lib/server/terminal-socket.ts through real sockets: a small http server of the test
 // hands its upgrades over, as the dashboard does, and `ws` clients speak the
 // protocol against real tmux sessions (a tmux server of the test's own) and real logs.
+// The tabs under /tab/ follow targets the test changes, as the dashboard's state would.
 // The http server listens on a Unix socket: its small kernel buffers make a page that
 // stops reading push back on the server at once (loopback TCP would absorb megabytes).
 import { test } from 'uvu';
@@ -10,15 +11,23 @@ import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { createTerminalSockets, LOG_MODE_REASON, type TerminalSockets } from '../../lib/server/terminal-socket.js';
+import {
+  createTerminalSockets,
+  LOG_MODE_REASON,
+  type TerminalFollow,
+  type TerminalSockets,
+  type TerminalTarget,
+} from '../../lib/server/terminal-socket.js';
 import { eventually, type TestTmux, testTmux } from '../helpers/tmux-server.js';
 import { inFolder } from '../helpers/processes.js';
 
 interface Harness {
   tmux: TestTmux;
   folder: string;
-  /** A connected client on `/tmux/<session>` or `/log/<file name in the folder>`. */
+  /** A connected client on `/tmux/<session>`, `/log/<file name in the folder>` or `/tab/<name>` (see setTab). */
   connect(path: string): Promise<Client>;
+  /** What the state says of the tab `/tab/<name>` now (undefined: it is gone); its sockets are told. */
+  setTab(name: string, target: TerminalTarget | undefined): void;
   sockets: TerminalSockets;
   /** The server's side of every upgraded connection: its writableLength is what waits for the page. */
   serverSockets: Duplex[];
@@ -50,16 +59,33 @@ function harnessTest(name: string, body: (harness: Harness) => Promise<void>): v
       const sockets = createTerminalSockets({ env: tmux.env });
       const server = createServer((_request, response) => response.writeHead(404).end());
       const serverSockets: Duplex[] = [];
+      const tabs = new Map<string, TerminalTarget | undefined>();
+      const watchers = new Map<string, Set<(target: TerminalTarget | undefined) => void>>();
+      const setTab = (name: string, target: TerminalTarget | undefined) => {
+        tabs.set(name, target);
+        for (const watcher of watchers.get(name) ?? []) watcher(target);
+      };
+      const alive = { pid: process.pid, alive: true };
       server.on('upgrade', (request, socket, head) => {
         serverSockets.push(socket);
         const [, mode, name] = (request.url ?? '').split('/');
-        const target =
+        const still = (current: TerminalTarget): TerminalFollow => ({ current, watch: () => () => {} });
+        const follow: TerminalFollow =
           mode === 'tmux'
-            ? { tab: `builder-${name}`, label: `builder ${name}`, tmuxSession: name }
+            ? still({ tab: `builder-${name}`, label: `builder ${name}`, process: { ...alive, tmuxSession: name } })
             : mode === 'log'
-              ? { tab: 'architect', label: 'architect', logFile: join(folder, name!) }
-              : { tab: 'none', label: 'nothing' };
-        sockets.handleUpgrade(request, socket, head, target);
+              ? still({ tab: 'architect', label: 'the architect', process: { ...alive, logFile: join(folder, name!) } })
+              : mode === 'tab'
+                ? {
+                    current: tabs.get(name!)!,
+                    watch(listener) {
+                      const set = watchers.get(name!) ?? new Set();
+                      watchers.set(name!, set.add(listener));
+                      return () => set.delete(listener);
+                    },
+                  }
+                : still({ tab: 'none', label: 'nothing', process: { pid: process.pid, alive: true } });
+        sockets.handleUpgrade(request, socket, head, follow);
       });
       const path = join(folder, 'http.sock');
       await new Promise<void>((resolve) => server.listen(path, resolve));
@@ -74,7 +100,7 @@ function harnessTest(name: string, body: (harness: Harness) => Promise<void>): v
         return client;
       };
       try {
-        await body({ tmux, folder, connect, sockets, serverSockets });
+        await body({ tmux, folder, connect, setTab, sockets, serverSockets });
       } finally {
         for (const client of clients) client.ws.terminate();
         await sockets.close();
@@ -214,23 +240,103 @@ harnessTest('a malformed or oversized message closes that connection and nothing
   assert.ok(!tmux.capture('guarded').includes('aaaa'), 'nothing of the oversized message was typed');
 });
 
-harnessTest('the session ending says so, then closes normally; a missing session too', async ({ tmux, connect }) => {
-  tmux.newSession('ending', SHELL);
-  const client = await connect('/tmux/ending');
-  client.resize(80, 24);
-  await eventually('the first screen', () => client.text().startsWith('\x1bc'));
-  client.type('exit\r');
-  assert.is((await client.closed).code, 1000);
-  assert.is(client.messages.at(-1)?.type, 'exit');
-  const missing = await connect('/tmux/missing');
-  missing.resize(80, 24);
-  assert.is((await missing.closed).code, 1011);
-  assert.match(
-    missing.messages.at(-1)?.reason ?? '',
-    /can't find session|no sessions/,
-    JSON.stringify(missing.messages),
-  );
-});
+/** The messages' text and the output: a raw tmux error must be in neither. */
+const everything = (client: Client) => JSON.stringify(client.messages) + client.text();
+const RAW_TMUX = /can't find|no server running|no sessions|error connecting/;
+
+harnessTest(
+  'a session that ends or is missing is said so in a sentence, never in tmux’s words; the socket stays open',
+  async ({ tmux, connect }) => {
+    tmux.newSession('ending', SHELL);
+    const client = await connect('/tmux/ending');
+    client.resize(80, 24);
+    await eventually('the first screen', () => client.text().startsWith('\x1bc'));
+    client.type('exit\r');
+    await eventually('the exit', () => client.messages.at(-1)?.type === 'exit');
+    assert.is(client.messages.at(-1)?.reason, 'builder ending has ended; its tmux session is closed.');
+    const missing = await connect('/tmux/missing');
+    missing.resize(80, 24);
+    await eventually('the exit', () => missing.messages.at(-1)?.type === 'exit');
+    assert.is(missing.messages.at(-1)?.reason, 'builder missing has ended; tmux kept nothing of its screen.');
+    for (const one of [client, missing]) {
+      assert.not.match(everything(one), RAW_TMUX);
+      assert.is(one.ws.readyState, WebSocket.OPEN, 'open: a new process on the tab would be shown');
+    }
+  },
+);
+
+harnessTest(
+  'a tab follows its process: starting, then attached once recorded, a new process attached in place',
+  async ({ tmux, connect, setTab }) => {
+    const tab = { tab: 'builder-7', label: 'builder 7' };
+    setTab('b7', tab);
+    const client = await connect('/tab/b7');
+    client.resize(80, 24);
+    await eventually('the hello', () => client.messages.length > 0);
+    assert.equal(client.messages[0], {
+      type: 'hello',
+      mode: 'starting',
+      readOnly: true,
+      reason: 'builder 7 is starting',
+    });
+    tmux.newSession('first', SHELL);
+    setTab('b7', { ...tab, process: { pid: process.pid, alive: true, tmuxSession: 'first' } });
+    await eventually('attached', () => client.text().startsWith('\x1bc'));
+    assert.equal(client.messages[1], { type: 'hello', mode: 'tmux', readOnly: false });
+    client.type('echo in-$((6*7))-first\r');
+    await eventually('the echo', () => client.text().includes('in-42-first'));
+
+    // A restart: the same tab, a new pid and session.
+    tmux.newSession('second', SHELL);
+    const before = client.text().length;
+    setTab('b7', { ...tab, process: { pid: process.ppid, alive: true, tmuxSession: 'second' } });
+    await eventually('attached again', () => client.text().slice(before).startsWith('\x1bc'));
+    assert.equal(client.messages.at(-1), { type: 'hello', mode: 'tmux', readOnly: false });
+    client.type('echo in-$((6*7))-second\r');
+    await eventually('the echo in the new session', () => tmux.capture('second').includes('in-42-second'));
+    assert.not.match(tmux.capture('first'), 'second', 'the old session gets nothing');
+    assert.is(client.ws.readyState, WebSocket.OPEN, 'one connection all along');
+    const clientsOf = () => tmux.tmux('list-clients', '-F', '#{session_name}').trim();
+    assert.is(clientsOf(), 'second', 'the old control client is gone');
+  },
+);
+
+harnessTest(
+  'a process that ended keeps its last screen (remain-on-exit) and says so; the tab gone closes (1000)',
+  async ({ tmux, connect, setTab }) => {
+    tmux.newSession('kept', SHELL);
+    tmux.tmux('set-option', '-w', '-t', '=kept:', 'remain-on-exit', 'on');
+    const running = {
+      tab: 'builder-k',
+      label: 'builder k',
+      process: { pid: process.pid, alive: true, tmuxSession: 'kept' },
+    };
+    setTab('k', running);
+    const client = await connect('/tab/k');
+    client.resize(80, 24);
+    await eventually('the first screen', () => client.text().startsWith('\x1bc'));
+    client.type('echo last-$((6*7)); exit\r');
+    await eventually('the last words', () => client.text().includes('last-42'));
+    setTab('k', { ...running, process: { ...running.process, alive: false } });
+    await eventually('the exit', () => client.messages.at(-1)?.type === 'exit');
+    assert.is(client.messages.at(-1)?.reason, 'builder k has ended: its last screen is shown.');
+    assert.is(tmux.tmux('list-clients').trim(), '', 'no control client kept on a dead pane');
+
+    // A page opened afterwards: the last screen, then the same sentence.
+    const later = await connect('/tab/k');
+    later.resize(80, 24);
+    await eventually('the exit', () => later.messages.at(-1)?.type === 'exit');
+    assert.match(later.text(), 'last-42');
+    assert.is(later.messages.at(-1)?.reason, 'builder k has ended: its last screen is shown.');
+    assert.not.match(everything(later), RAW_TMUX);
+
+    setTab('k', undefined);
+    for (const one of [client, later]) {
+      assert.is((await one.closed).code, 1000);
+      assert.is(one.messages.at(-1)?.reason, 'builder k is no longer in the farm.');
+    }
+  },
+);
 
 harnessTest(
   'a detached process: its log live, read-only and saying why; input closes the connection',

@@ -1,0 +1,184 @@
+// The dashboard's panes follow their processes, in a real headless Chromium on a real
+// farm (tmux, the built `af`, its dashboard server) whose agents are interactive bash
+// shells: a builder spawned while the page is open becomes typable without a reload,
+// an architect started again is attached again, a stopped farm's page follows the
+// next `af start`, and a process that ended says so, with its last screen when tmux
+// kept it, in a sentence and never in tmux's own words.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import type { Builder } from '../../lib/state/types.js';
+import { launchBrowser, type TestBrowser, type WatchedPage, watchedPage } from '../helpers/browser.js';
+import { farmTest, type TestFarm } from '../helpers/farm.js';
+import { eventually } from '../helpers/tmux-server.js';
+
+const BASH = 'bash --norc --noprofile';
+const CONFIG = { shell: { architect: BASH, builder: BASH, shell: BASH } };
+/** What tmux says when it has no such session or server: never for the page's eyes. */
+const RAW_TMUX = /can't find|no server running|no sessions|error connecting/;
+/** Chromium's own report of a socket or stream cut while a dashboard was away. */
+const CUT_CONNECTION = /WebSocket connection to|net::ERR_(CONNECTION_REFUSED|INCOMPLETE_CHUNKED_ENCODING)/;
+
+let shared: TestBrowser | undefined;
+test.after(async () => {
+  await shared?.close();
+});
+
+interface Dashboard extends WatchedPage {
+  farm: TestFarm;
+}
+
+/** A farm started with bash as every agent, its dashboard open at the URL `af start` printed. */
+function panesTest(name: string, body: (dashboard: Dashboard) => Promise<void>): void {
+  farmTest(name, { tmux: true }, async (farm) => {
+    mkdirSync(join(farm.project, 'codev', 'specs'), { recursive: true });
+    writeFileSync(join(farm.project, 'codev', 'config.json'), JSON.stringify(CONFIG));
+    writeFileSync(join(farm.project, 'codev', 'specs', '0042-panes.md'), '# Panes\n');
+    const start = await farm.af(['start', '--no-browser']);
+    assert.is(start.code, 0, `af start: ${start.stderr}`);
+    const url = /^http:\/\/127\.0\.0\.1:\d+\/\S*token=\S+$/m.exec(start.stdout)?.[0];
+    assert.ok(url, start.stdout);
+    shared ??= await launchBrowser();
+    const watched = await watchedPage(shared.browser);
+    try {
+      await watched.page.goto(url);
+      await watched.page.waitForSelector('#architect-pane iframe');
+      await body({ ...watched, farm });
+    } finally {
+      await watched.context.close();
+    }
+  });
+}
+
+const architectFrame = (page: Page) => page.frameLocator('#architect-pane iframe');
+const builderFrame = (page: Page, id: string) => page.frameLocator(`#panel-builder-${id} iframe`);
+
+/** The terminal's visible rows as the page renders them. */
+// biome-ignore lint/performance/useDomNodeTextContent: the rows' line breaks come from the layout
+const screenOf = (frame: FrameLocator) => frame.locator('.xterm-rows').innerText();
+const statusOf = async (frame: FrameLocator) => (await frame.locator('#status').textContent()) ?? '';
+
+/** Waits for the terminal to take input, types a sum into bash and waits for bash's answer. */
+async function typeAndSee(page: Page, frame: FrameLocator, word: string): Promise<void> {
+  await frame.locator('body[data-state="connected"]').waitFor({ state: 'attached', timeout: 10_000 });
+  await frame.locator('.xterm-screen').click();
+  await page.keyboard.type(`echo ${word}-$((6*7))`);
+  await page.keyboard.press('Enter');
+  await eventually(`${word}-42 on the page`, async () => (await screenOf(frame)).includes(`${word}-42`));
+}
+
+/** Everything the page and its frames show as text. */
+async function allText(page: Page): Promise<string> {
+  const texts = await Promise.all(
+    page.frames().map(
+      async (frame) =>
+        (await frame
+          .locator('body')
+          .textContent()
+          .catch(() => '')) ?? '',
+    ),
+  );
+  return texts.join('\n');
+}
+
+interface Marked {
+  kept?: boolean;
+}
+const markPage = (page: Page) =>
+  page.evaluate(() => {
+    (globalThis as Marked).kept = true;
+  });
+const notReloaded = (page: Page) => page.evaluate(() => (globalThis as Marked).kept === true);
+
+panesTest(
+  'a builder spawned while the page is open becomes typable without a reload: by af spawn, then by New builder',
+  async ({ page, farm, errors }) => {
+    await markPage(page);
+    assert.is(await page.locator('#tabs-empty').isVisible(), true, 'no tabs yet');
+    const spawned: Builder = await farm.afJson(['spawn', '--task', 'x']);
+    await page.locator(`#tab-builder-${spawned.id}[aria-selected=true]`).waitFor({ timeout: 5000 });
+    await typeAndSee(page, builderFrame(page, spawned.id), 'hi');
+
+    await page.locator('#new-builder').click();
+    await page.locator('#builder-dialog input[name=project]').fill('0042');
+    await page.keyboard.press('Enter');
+    await page.locator('#tab-builder-0042[aria-selected=true]').waitFor({ timeout: 30_000 });
+    await typeAndSee(page, builderFrame(page, '0042'), 'hey');
+    assert.ok(await notReloaded(page), 'no reload');
+    assert.equal(errors, [], 'no console error');
+  },
+);
+
+panesTest(
+  'the architect exits: its pane says so over its last screen; af start again: attached again; Stop farm, af start: live again',
+  async ({ page, farm, errors }) => {
+    await markPage(page);
+    const frame = architectFrame(page);
+    await typeAndSee(page, frame, 'first');
+    await page.keyboard.type('echo bye-$((6*7)); exit');
+    await page.keyboard.press('Enter');
+    await frame.locator('body[data-state="ended"]').waitFor({ state: 'attached', timeout: 5000 });
+    assert.is(await statusOf(frame), 'ended — the architect has ended: its last screen is shown.');
+    assert.match(await screenOf(frame), 'bye-42', 'its last screen');
+    assert.match((await page.locator('#architect-pane .liveness').textContent()) ?? '', 'dead');
+
+    const again = await farm.af(['start', '--no-browser']);
+    assert.is(again.code, 0, again.stderr);
+    await typeAndSee(page, frame, 'second');
+    assert.not.match(await screenOf(frame), 'bye-42', 'the new architect’s screen');
+
+    await page.locator('#stop-farm').click();
+    await page.locator('#confirm-dialog').getByRole('button', { name: 'Stop farm' }).click();
+    await page.locator('#stopped').waitFor({ state: 'visible', timeout: 30_000 });
+    const restarted = await farm.af(['start', '--no-browser']);
+    assert.is(restarted.code, 0, restarted.stderr);
+    await page.locator('#stopped').waitFor({ state: 'hidden', timeout: 5000 });
+    assert.is(await page.locator('#connection-text').textContent(), 'live');
+    assert.is(await page.locator('#new-builder').isDisabled(), false, 'the farm’s buttons work again');
+    await typeAndSee(page, frame, 'third');
+    assert.ok(await notReloaded(page), 'no reload all along');
+    assert.equal(
+      errors.filter((line) => !CUT_CONNECTION.test(line)),
+      [],
+      'no console error but the connections cut while the farm was stopped',
+    );
+  },
+);
+
+panesTest(
+  'a builder whose program exited: ended with its last screen; once its session is gone, a sentence and no attach command',
+  async ({ page, farm, errors }) => {
+    const builder: Builder = await farm.afJson(['spawn', '--task', 'y']);
+    const frame = builderFrame(page, builder.id);
+    await typeAndSee(page, frame, 'hi');
+    await page.keyboard.type('echo bye-$((6*7)); exit');
+    await page.keyboard.press('Enter');
+    await frame.locator('body[data-state="ended"]').waitFor({ state: 'attached', timeout: 5000 });
+    assert.is(await statusOf(frame), `ended — builder ${builder.id} has ended: its last screen is shown.`);
+    const panel = page.locator(`#panel-builder-${builder.id}`);
+    await panel.locator('.liveness.is-dead').waitFor({ timeout: 5000 });
+
+    await page.reload();
+    await frame.locator('body[data-state="ended"]').waitFor({ state: 'attached', timeout: 10_000 });
+    await eventually('the last screen after a reload', async () => (await screenOf(frame)).includes('bye-42'));
+    assert.is(await statusOf(frame), `ended — builder ${builder.id} has ended: its last screen is shown.`);
+    assert.is(await panel.locator('.attach-command').textContent(), `tmux attach -t ${builder.tmuxSession}`);
+
+    // tmux loses the session (a reboot, a killed server): nothing to attach to, and the page says it plainly.
+    execFileSync('tmux', ['kill-session', '-t', `=${builder.tmuxSession}`], {
+      env: { ...process.env, TMUX_TMPDIR: farm.folder, TMUX: '' },
+    });
+    await panel.locator('.process-how').waitFor({ state: 'hidden', timeout: 10_000 });
+    await page.reload();
+    await frame.locator('body[data-state="ended"]').waitFor({ state: 'attached', timeout: 10_000 });
+    assert.is(await statusOf(frame), `ended — builder ${builder.id} has ended; tmux kept nothing of its screen.`);
+    assert.is(await panel.locator('.process-how').isHidden(), true, 'no tmux attach offered');
+    assert.not.match(await allText(page), RAW_TMUX, 'no raw tmux error on the page');
+    assert.equal(errors, [], 'no console error');
+  },
+);
+
+test.run();
