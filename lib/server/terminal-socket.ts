@@ -239,10 +239,18 @@ class TerminalConnection {
     return size;
   }
 
-  /** The process ended: its screen stays on the page as it is; a log stays followed (its last lines may be on the way). */
+  /**
+   * The process ended: its last screen as tmux kept it, painted whole (output on its way
+   * when the end was seen is in it), else what the page shows already; a log stays
+   * followed (its last lines may be on the way).
+   */
   private async processEnded(): Promise<void> {
     const kept =
       this.shown === 'tmux' ? ': its last screen is shown' : this.shown === 'log' ? ': its log is shown' : '';
+    if (this.source instanceof TmuxControlClient)
+      await this.source.paintLastScreen().catch(() => {
+        // The session is gone with its pane: the page keeps what it was sent.
+      });
     if (this.shown === 'tmux') await this.detach();
     this.exit(`${this.label} has ended${kept}.`);
   }

@@ -3,6 +3,7 @@
 // `refresh-client -C`, and the first screen painted from `capture-pane`. Control
 // mode needs no terminal: stdin and stdout are pipes, and closing stdin detaches.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { AgentFarmStateError } from '../../engine/index.js';
 import type { DomainErrorCode } from '../../shared/errors.js';
 import { ControlModeParser, type ControlEvent } from './control-mode-parser.js';
@@ -35,6 +36,9 @@ const DEFAULT_HISTORY = 1000;
 const SEND_KEYS_CHUNK = 256;
 const MAX_SIZE = 1000;
 const CLOSE_GRACE_MS = 1000;
+/** How long a pane whose program exited may take to be marked dead by tmux (its last output read). */
+const DEAD_WAIT_MS = 1000;
+const DEAD_POLL_MS = 25;
 
 interface PendingCommand {
   expected: number;
@@ -131,6 +135,19 @@ export class TmuxControlClient {
         this.options.onOutput(screen.bytes);
       },
     );
+  }
+
+  /**
+   * The pane's program exited: once tmux has marked the pane dead (all its output read),
+   * sends its last screen whole through onOutput, as tmux kept it (remain-on-exit).
+   */
+  async paintLastScreen(): Promise<void> {
+    const dead = `display-message -p -t '=${this.options.session}:' '#{pane_dead}'`;
+    for (const deadline = Date.now() + DEAD_WAIT_MS; Date.now() < deadline; await delay(DEAD_POLL_MS)) {
+      const [reply] = await this.command(dead);
+      if (reply?.toString('latin1').trim() === '1') break;
+    }
+    await this.paintScreen();
   }
 
   /** Stops reading tmux's output (the reader is behind); tmux keeps it until resume(). */
