@@ -1,7 +1,8 @@
 // The web terminal end to end: `af start` and `af spawn` in a real farm with tmux,
 // headless Chromium on the dashboard's terminal page of the builder. What is typed
 // there runs in the builder's tmux session; less pages and quits; a second page sees
-// the same screen; the screenshot in docs/terminal.png comes from here (AF_UPDATE_SCREENSHOTS=1).
+// the same screen; the page counts down to its next try while the dashboard is away; the
+// screenshot in docs/terminal.png comes from here (AF_UPDATE_SCREENSHOTS=1).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
@@ -96,6 +97,10 @@ farmTest(
     const before = await farm.afJson(['status']);
     process.kill(before.dashboard.pid, 'SIGTERM');
     await page.waitForSelector('body[data-state="reconnecting"]', { state: 'attached' });
+    // The wait before the next try counts down: a wait of 2 s (the fourth) says 2 s, then 1 s.
+    const status = async () => (await page.locator('#status').textContent()) ?? '';
+    await eventually('a wait of 2 s', async () => (await status()) === 'connection lost — reconnecting in 2 s');
+    await eventually('counting down', async () => (await status()) === 'connection lost — reconnecting in 1 s');
     const restarted = await farm.afJson(['dashboard']);
     assert.ok(restarted.started && restarted.pid !== before.dashboard.pid, 'a new dashboard process');
     await page.waitForSelector('body[data-state="connected"]', { state: 'attached', timeout: 20_000 });
