@@ -205,7 +205,6 @@ export class StateStore {
   async clearState(): Promise<void> {
     await this.database.transaction((db) => {
       for (const table of LOCAL_TABLES) db.run(`DELETE FROM ${table}`);
-      db.run('DELETE FROM builder_instructions');
     });
   }
 
