@@ -15,3 +15,5 @@ process.stdin.on('data', (bytes) => {
   appendFileSync(`${out}.input`, bytes);
   process.stdout.write(`got ${bytes.length} bytes\r\n`);
 });
+// Started without a terminal (no tmux), its input ends at once: it stays up anyway, as an agent waiting would.
+setInterval(() => undefined, 60_000);
