@@ -8,6 +8,7 @@ import { annotationViewerArgv } from '../cli/annotation-viewer.js';
 import { spawnBuilder } from '../farm/builders.js';
 import { farmCommand } from '../farm/config.js';
 import { openTabCount, TAB_LIMIT } from '../farm/overview.js';
+import { sendMessage } from '../farm/send.js';
 import { stopFarm, type StoppedProcess } from '../farm/stop.js';
 import { closeTab, parseTabId, TAB_NAME } from '../farm/tabs.js';
 import { openAnnotation, openUtil } from '../farm/terminals.js';
@@ -35,6 +36,7 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/api/tabs/builder': { POST: openBuilder },
   '/api/tabs/': { DELETE: closeTabRoute },
   '/api/stop': { POST: stop },
+  '/api/send': { POST: send },
 };
 
 /** Whether `method` changes the farm: such a request must come from the dashboard's own page, or a script with the bearer token. */
@@ -162,6 +164,23 @@ async function closeTabRoute(
   const outcome = await source.use((store) => closeTab(source.farm, store, ref));
   if (!outcome) throw new RequestError('E_NOT_FOUND', `the farm has no tab ${tab}.`);
   sendJson(response, 200, { ok: true, process: outcome });
+}
+
+/** A message typed into a builder's or the architect's terminal, as `af send` types it. */
+async function send(request: IncomingMessage, response: ServerResponse, { source }: ApiContext): Promise<void> {
+  const body = await readJsonBody(request);
+  const to = nameIn(body, 'to', true)!;
+  const { message } = body;
+  if (typeof message !== 'string') throw new RequestError('E_BAD_REQUEST', 'the body needs "message": the text to send.');
+  for (const flag of ['interrupt', 'raw', 'enter'] as const)
+    if (body[flag] !== undefined && typeof body[flag] !== 'boolean')
+      throw new RequestError('E_BAD_REQUEST', `"${flag}" must be true or false.`);
+  const outcome = await sendMessage(source.farm, await source.state(), to, message, {
+    interrupt: body.interrupt === true,
+    raw: body.raw === true,
+    enter: body.enter !== false,
+  });
+  sendJson(response, 200, outcome);
 }
 
 async function stop(request: IncomingMessage, response: ServerResponse, context: ApiContext): Promise<void> {
