@@ -7,7 +7,7 @@ import { InterruptedError } from '../shared/errors.js';
 import { startArchitect } from '../farm/architect.js';
 import { cleanupBuilder, spawnBuilder, type SpawnMode } from '../farm/builders.js';
 import { architectInstructions, builderInstructions } from '../farm/instructions.js';
-import { resumeBuilder } from '../farm/resume.js';
+import { endedBuilderHint, endedBuilders, resumeBuilder } from '../farm/resume.js';
 import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
 import { farmIdentity } from '../farm/project-farm.js';
 import { TOKEN_PARAMETER } from '../farm/http-guard.js';
@@ -89,7 +89,7 @@ function whereItRuns(launched: Launched): string {
 
 async function start(interruption: Interruption, options: Options & DashboardOptions): Promise<void> {
   const { root, command } = prepare('architect', options);
-  const { result, dashboard } = await inFarm(root, true, async (farm, store) => {
+  const { result, dashboard, ended } = await inFarm(root, true, async (farm, store) => {
     const result = await startArchitect(
       farm,
       store,
@@ -101,8 +101,10 @@ async function start(interruption: Interruption, options: Options & DashboardOpt
     const dashboard = await startDashboard(farm, interruption).catch((error: unknown) =>
       error instanceof InterruptedError ? Promise.reject(error) : { failed: error },
     );
-    return { result, dashboard };
+    return { result, dashboard, ended: endedBuilders(await store.getBuilders()) };
   });
+  // After a reboot (or an agent that quit) the builders stay recorded: say how to pick each up again.
+  for (const builder of ended) note(`builder ${builder.id} is not running: ${endedBuilderHint(builder.id)}.`);
   const { architect } = result;
   if (result.alreadyRunning && result.startingElsewhere)
     note(`another "af start" (pid ${architect.pid}) is starting the architect right now; see "af status" in a moment.`);

@@ -4,7 +4,7 @@
 // resumes. Refused while its process lives. A failure or a signal before the new
 // process is recorded puts the row back as it was.
 import { existsSync } from 'node:fs';
-import { InvalidInputError } from '../engine/index.js';
+import { InvalidInputError, isProcessAlive } from '../engine/index.js';
 import { NotFoundError } from '../shared/errors.js';
 import type { StateStore } from '../state/store.js';
 import type { Builder } from '../state/types.js';
@@ -14,6 +14,16 @@ import { NO_INTERRUPTION, type Interruption } from './interruption.js';
 import { killTmuxSession, launchTerminal, stopProcess, type Launched } from './launch.js';
 import type { Farm } from './project-farm.js';
 import type { SpawnedBuilder } from './builders.js';
+
+/** What a user runs to start an ended builder again, and to remove it. */
+export function endedBuilderHint(id: string): string {
+  return `"af spawn --resume ${id}" starts it again, "af cleanup --project ${id}" removes it`;
+}
+
+/** The recorded builders whose process is gone (it exited, or a reboot ended it). */
+export function endedBuilders(builders: readonly Builder[]): Builder[] {
+  return builders.filter((builder) => !isProcessAlive(builder.pid));
+}
 
 export async function resumeBuilder(
   farm: Farm,

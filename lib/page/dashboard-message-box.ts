@@ -43,7 +43,10 @@ export function messageBox(send: (request: SendRequest) => Promise<void>): Messa
       await send({ to, message, interrupt: interrupt.checked });
       text.value = '';
       interrupt.checked = false;
-      setText(result, `sent ${new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}`);
+      setText(
+        result,
+        `sent ${new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}`,
+      );
     } catch (error) {
       setText(result, error instanceof Error ? error.message : String(error));
       result.className = 'message-result is-error';
