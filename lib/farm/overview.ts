@@ -35,9 +35,10 @@ export function deadProcessSessions(state: DashboardState): string[] {
 }
 
 /**
- * How to reach a process's terminal. A row claimed before its launch names the `af`
- * command starting it (or this dashboard): no terminal yet. A session in `goneSessions`
- * is no longer in tmux: no command would attach to it.
+ * How to reach a process's terminal. A row claimed before its launch (a spawn, a start,
+ * a resume, which keeps the session of the run before) names the `af` command starting
+ * it, or this dashboard: no terminal yet. A session in `goneSessions` is no longer in
+ * tmux: no command would attach to it.
  */
 function reach(
   farm: FarmIdentity,
@@ -46,13 +47,18 @@ function reach(
   goneSessions: ReadonlySet<string>,
 ): TerminalReach {
   const { tmuxSession } = entry;
-  if (tmuxSession) return { tmuxSession, attach: goneSessions.has(tmuxSession) ? '' : `tmux attach -t ${tmuxSession}` };
   if (entry.pid === process.pid || isFarmCommandInProgress(entry.pid, farm.root)) return { starting: true, attach: '' };
+  if (tmuxSession) return { tmuxSession, attach: goneSessions.has(tmuxSession) ? '' : `tmux attach -t ${tmuxSession}` };
   const logFile = farm.logFile(part);
   return { logFile, attach: `tail -f ${logFile}` };
 }
 
-const builderTab = (farm: FarmIdentity, builder: Builder, gone: ReadonlySet<string>): Tab => ({
+const builderTab = (
+  farm: FarmIdentity,
+  builder: Builder,
+  instructions: string | undefined,
+  gone: ReadonlySet<string>,
+): Tab => ({
   id: `builder-${builder.id}`,
   kind: 'builder',
   title: builder.name || builder.id,
@@ -66,6 +72,7 @@ const builderTab = (farm: FarmIdentity, builder: Builder, gone: ReadonlySet<stri
     worktree: builder.worktree,
     branch: builder.branch,
     type: builder.type,
+    ...(instructions === undefined ? {} : { instructions }),
   },
 });
 
@@ -89,12 +96,18 @@ const fileTab = (farm: FarmIdentity, annotation: Annotation): Tab => ({
   file: { path: annotation.file, url: `/file/${encodeURIComponent(annotation.id)}` },
 });
 
-/** `goneSessions`: recorded tmux sessions known to be no longer in tmux. */
+/**
+ * The overview of `state`, with each builder's instructions by id, the problem reading it when there is one, and
+ * the recorded tmux sessions known to be no longer in tmux.
+ */
 export function overviewOf(
   farm: FarmIdentity,
   state: DashboardState,
-  problem?: Problem,
-  goneSessions: ReadonlySet<string> = new Set(),
+  {
+    problem,
+    instructions = {},
+    goneSessions = new Set(),
+  }: { problem?: Problem; instructions?: Record<string, string>; goneSessions?: ReadonlySet<string> } = {},
 ): Overview {
   const { architect } = state;
   const tabs: Tab[] = [
@@ -111,7 +124,7 @@ export function overviewOf(
           },
         ]
       : []),
-    ...state.builders.map((builder) => builderTab(farm, builder, goneSessions)),
+    ...state.builders.map((builder) => builderTab(farm, builder, instructions[builder.id], goneSessions)),
     ...state.utils.map((util) => shellTab(farm, util, goneSessions)),
     ...state.annotations.map((annotation) => fileTab(farm, annotation)),
   ];

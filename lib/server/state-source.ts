@@ -50,10 +50,16 @@ export class StateSource {
   async overview(): Promise<Overview> {
     try {
       const state = await this.state();
-      return overviewOf(this.farm, state, undefined, await this.goneSessions(state));
+      return overviewOf(this.farm, state, {
+        instructions: await this.use((store) => store.loadInstructions()),
+        goneSessions: await this.goneSessions(state),
+      });
     } catch (error) {
       if (statusOf(error) !== 503) throw error;
-      return overviewOf(this.farm, this.lastState, problemOf(error), await this.goneSessions(this.lastState));
+      return overviewOf(this.farm, this.lastState, {
+        problem: problemOf(error),
+        goneSessions: await this.goneSessions(this.lastState),
+      });
     }
   }
 
