@@ -3,7 +3,7 @@
 // shells: a builder spawned while the page is open becomes typable without a reload,
 // an architect started again is attached again, a stopped farm's page follows the
 // next `af start`, and a process that ended says so, with its last screen when tmux
-// kept it, in a sentence and never in tmux's own words.
+// kept it, in a sentence and never in tmux's own words; a builder resumed is attached again.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
@@ -15,7 +15,8 @@ import { launchBrowser, type TestBrowser, type WatchedPage, watchedPage } from '
 import { farmTest, type TestFarm } from '../helpers/farm.js';
 import { eventually } from '../helpers/tmux-server.js';
 
-const BASH = 'bash --norc --noprofile';
+/** An interactive bash; the agent's instructions, passed last, become sh's $0 and are left alone. */
+const BASH = "sh -c 'exec bash --norc --noprofile'";
 const CONFIG = { shell: { architect: BASH, builder: BASH, shell: BASH } };
 /** What tmux says when it has no such session or server: never for the page's eyes. */
 const RAW_TMUX = /can't find|no server running|no sessions|error connecting/;
@@ -149,7 +150,7 @@ panesTest(
 );
 
 panesTest(
-  'a builder whose program exited: ended with its last screen; once its session is gone, a sentence and no attach command',
+  'a builder whose program exited: ended with its last screen; once its session is gone, a sentence and no attach command; resumed: attached again',
   async ({ page, farm, errors }) => {
     const builder: Builder = await farm.afJson(['spawn', '--task', 'y']);
     const frame = builderFrame(page, builder.id);
@@ -177,6 +178,14 @@ panesTest(
     assert.is(await statusOf(frame), `ended — builder ${builder.id} has ended; tmux kept nothing of its screen.`);
     assert.is(await panel.locator('.process-how').isHidden(), true, 'no tmux attach offered');
     assert.not.match(await allText(page), RAW_TMUX, 'no raw tmux error on the page');
+
+    // Started again (the same tab, a new pid and session): attached again, without a reload.
+    await markPage(page);
+    const resumed = await farm.af(['spawn', '--resume', builder.id]);
+    assert.is(resumed.code, 0, resumed.stderr);
+    await typeAndSee(page, frame, 'back');
+    assert.is(await panel.locator('.process-how').isVisible(), true, 'tmux attach offered again');
+    assert.ok(await notReloaded(page), 'no reload');
     assert.equal(errors, [], 'no console error');
   },
 );
