@@ -150,20 +150,22 @@ class TerminalConnection {
   private follow(target: TerminalTarget | undefined): void {
     if (this.ended) return;
     this.next = { target };
-    if (this.busy) return;
-    this.busy = true;
-    this.working = this.showNext()
-      .catch((error: unknown) => this.finish(messageOf(error), CLOSE_ERROR))
-      .finally(() => {
-        this.busy = false;
-      });
+    if (!this.busy) this.working = this.showLatest();
   }
 
-  private async showNext(): Promise<void> {
-    while (this.next && !this.ended) {
-      const { target } = this.next;
-      this.next = undefined;
-      await this.show(target);
+  /** Shows each latest target in turn; `busy` drops in the same step that finds none left, so none is missed. */
+  private async showLatest(): Promise<void> {
+    this.busy = true;
+    try {
+      while (this.next && !this.ended) {
+        const { target } = this.next;
+        this.next = undefined;
+        await this.show(target);
+      }
+    } catch (error) {
+      this.finish(messageOf(error), CLOSE_ERROR);
+    } finally {
+      this.busy = false;
     }
   }
 

@@ -15,7 +15,8 @@ import { launchBrowser, offMachine, type TestBrowser, watchedPage } from '../hel
 import { eventually } from '../helpers/tmux-server.js';
 
 const SCREENSHOT = fileURLToPath(new URL('../../docs/terminal.png', import.meta.url));
-const SHELL = "env PS1='$ ' bash --norc --noprofile -i";
+/** An interactive bash; the builder's instructions, passed last, become sh's $0 and are left alone. */
+const SHELL = `sh -c 'PS1="$ " exec bash --norc --noprofile -i'`;
 const LONG = 'sleep 600';
 
 let browser: TestBrowser;
