@@ -14,24 +14,31 @@ import type { FarmIdentity } from './project-farm.js';
 import { readSecret, secretPath } from './secret.js';
 import type { FarmEntry } from './tower-types.js';
 
-/** The farm's dashboard and the URL that opens it signed in, while it runs. */
-function dashboardOf(farm: FarmIdentity): FarmEntry['dashboard'] {
+/**
+ * The farm's dashboard and the URL that opens it signed in, while it runs. The secret
+ * is read once per dashboard process (its checks run git): the `previous` answer for
+ * the same process is kept.
+ */
+function dashboardOf(farm: FarmIdentity, previous: FarmEntry['dashboard'] | undefined): FarmEntry['dashboard'] {
   const record = runningDashboard(farm);
   if (!record) return { running: false };
+  if (previous?.pid === record.pid && previous.url !== undefined) return previous;
   const secret = readSecret(secretPath(farm.root));
   return { running: true, pid: record.pid, ...(secret ? { url: signedInUrl(record.port, secret) } : {}) };
 }
 
+/** The farm's entry; `previous` is its last entry, whose dashboard URL is kept while the same dashboard runs. */
 export function farmEntry(
   farm: FarmIdentity,
   allocation: PortAllocation,
   state: DashboardState,
+  previous: FarmEntry | undefined,
   stateProblem?: Problem,
 ): FarmEntry {
   let dashboard: FarmEntry['dashboard'] = { running: false };
   let problem = stateProblem;
   try {
-    dashboard = dashboardOf(farm);
+    dashboard = dashboardOf(farm, previous?.dashboard);
   } catch (error) {
     problem ??= problemOf(error);
   }

@@ -78,11 +78,14 @@ export class TowerSource {
       source = new StateSource(farmOf(allocation.path, allocation.basePort), stateDbPath(allocation.path));
       this.farms.set(key, source);
     }
+    const previous = this.lastInstances.find(
+      (entry) => entry.basePort === allocation.basePort && entry.projectPath === allocation.path,
+    );
     try {
       const state = existsSync(source.dbPath) ? await source.use((store) => store.loadState()) : EMPTY_STATE;
-      return farmEntry(source.farm, allocation, state);
+      return farmEntry(source.farm, allocation, state, previous);
     } catch (error) {
-      return farmEntry(source.farm, allocation, EMPTY_STATE, problemOf(error));
+      return farmEntry(source.farm, allocation, EMPTY_STATE, previous, problemOf(error));
     }
   }
 
