@@ -2,14 +2,26 @@
 // the engine and never creates it (503 with the typed error until a farm starts), it
 // refuses a request without its secret, or with a foreign Host or Origin, with none of
 // the data; its folder suggestions list folders only; `af tower start` twice gives one
-// tower, `af tower stop` ends it; its files are the user's alone.
+// tower, `af tower stop` ends it; its files are the user's alone, never written
+// through a planted link; a farm started and stopped through the routes runs nothing
+// of its folder's name.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
 import { httpRequest } from '../helpers/http.js';
-import { startFarm, towerTest } from '../helpers/tower.js';
+import { CONFIG, startFarm, towerTest } from '../helpers/tower.js';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -174,6 +186,74 @@ towerTest(
       body: JSON.stringify({ basePort: 4 }),
     });
     assert.is(unknown.status, 404, unknown.body);
+  },
+);
+
+towerTest(
+  'a farm started and stopped through the routes, in a folder whose name is hostile, runs nothing of its name',
+  async ({ folder, farms, startTower }) => {
+    await startFarm(farms[0]);
+    const url = await startTower();
+    const port = Number(new URL(url).port);
+    const headers = {
+      Authorization: `Bearer ${new URL(url).searchParams.get('token')}`,
+      'Content-Type': 'application/json',
+    };
+    const hostile = join(folder, 'it\'s "$(touch pwned)" `touch pwned2`; touch pwned3');
+    mkdirSync(join(hostile, 'codev'), { recursive: true });
+    writeFileSync(join(hostile, 'codev', 'config.json'), JSON.stringify(CONFIG));
+    const launched = await httpRequest(port, '/api/launch', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ projectPath: hostile }),
+    });
+    assert.is(launched.status, 200, launched.body);
+    const { architect, dashboard } = JSON.parse(launched.body);
+    assert.ok(isProcessAlive(architect.pid), 'its architect runs');
+    assert.match(dashboard.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64}$/);
+    const status = JSON.parse((await httpRequest(port, '/api/status', { headers })).body);
+    const entry = status.instances.find((instance: { projectPath: string }) => instance.projectPath === hostile);
+    assert.ok(entry, 'the tower lists it');
+    assert.is(entry.architect.pid, architect.pid);
+    assert.is(entry.dashboard.url, dashboard.url, 'with the URL af start printed');
+
+    const stopped = await httpRequest(port, '/api/stop', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ basePort: entry.basePort }),
+    });
+    assert.is(stopped.status, 200, stopped.body);
+    const ended: Array<{ what: string; outcome: string }> = JSON.parse(stopped.body).stopped;
+    assert.equal(
+      ended.filter((entry) => entry.what === 'architect' || entry.what === 'dashboard').map((entry) => entry.outcome),
+      ['stopped', 'stopped'],
+      'as af stop: the architect, then the dashboard',
+    );
+    assert.not.ok(isProcessAlive(architect.pid));
+    for (const place of [folder, hostile, join(folder, 'home', '.agent-farm')])
+      for (const name of ['pwned', 'pwned2', 'pwned3'])
+        assert.not.ok(existsSync(join(place, name)), `${name} in ${place}`);
+  },
+);
+
+towerTest(
+  "links planted for the tower's files are refused and left in place; a folder others can read is tightened",
+  async ({ folder, globalDir, farms, startTower }) => {
+    mkdirSync(globalDir, { recursive: true, mode: 0o755 });
+    chmodSync(globalDir, 0o755);
+    const target = join(folder, 'target');
+    writeFileSync(target, "not the tower's\n", { mode: 0o600 });
+    for (const name of ['tower.json', 'tower-secret']) {
+      symlinkSync(target, join(globalDir, name));
+      const refused = await farms[0].af(['tower', 'start', '--no-browser']);
+      assert.is(refused.code, 1, `${name}: ${refused.stdout}`);
+      assert.match(refused.stderr, 'E_UNSAFE_PATH');
+      assert.ok(lstatSync(join(globalDir, name)).isSymbolicLink(), 'the link is left');
+      assert.is(readFileSync(target, 'utf8'), "not the tower's\n", 'nothing written through it');
+      unlinkSync(join(globalDir, name));
+    }
+    await startTower();
+    assert.is(modeOf(globalDir), 0o700);
   },
 );
 
