@@ -93,6 +93,8 @@ function farmCard(basePort: number): Card {
       setState(architect.value, entry.architect.running, entry.architect.pid);
       setText(builders, `builders ${entry.builders.alive} alive, ${entry.builders.dead} dead`);
       setAttribute(open, 'href', entry.dashboard.url);
+      setAttribute(open, 'aria-label', `Open the dashboard of ${entry.projectName}`);
+      setAttribute(stop, 'aria-label', `Stop the farm ${entry.projectName}`);
       setAttribute(open, 'hidden', !entry.dashboard.url);
       setAttribute(stop, 'hidden', !entry.dashboard.running && !entry.architect.running);
       setAttribute(problem, 'hidden', !entry.problem);
