@@ -108,6 +108,7 @@ function render(status: TowerStatus): void {
   setText(byId('problem-text'), status.problem ? `${status.problem.message} (${status.problem.code})` : '');
   setAttribute(byId('empty'), 'hidden', status.instances.length > 0 || Boolean(status.problem));
   const seen = new Set<number>();
+  let previous: Element | null = null;
   for (const entry of status.instances) {
     seen.add(entry.basePort);
     let card = cards.get(entry.basePort);
@@ -116,7 +117,10 @@ function render(status: TowerStatus): void {
       cards.set(entry.basePort, card);
     }
     card.update(entry);
-    list.append(card.node); // in the registry's order; appending a node already in place moves nothing else
+    // In the registry's order, moving only a card out of place: a moved node would lose the focus.
+    const expected: Element | null = previous ? previous.nextElementSibling : list.firstElementChild;
+    if (expected !== card.node) list.insertBefore(card.node, expected);
+    previous = card.node;
   }
   for (const [basePort, card] of cards) {
     if (seen.has(basePort)) continue;

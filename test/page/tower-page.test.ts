@@ -89,10 +89,21 @@ towerTest(
         await dashboard.close();
       }
 
-      // Stopped from a terminal: the page follows without a reload.
+      // Stopped from a terminal: the page follows without a reload, in place (the other card, and the focus, stay).
+      const alphaStop = cardOf(page, alpha).locator('button.stop-farm');
+      await alphaStop.focus();
+      await cardOf(page, alpha).evaluate((node) => node.setAttribute('data-kept', ''));
       const stopped = await beta.af(['stop']);
       assert.is(stopped.code, 0, stopped.stderr);
       await factsRead(cardOf(page, beta), /dashboard stopped.*architect stopped/);
+      assert.is(await cardOf(page, alpha).getAttribute('data-kept'), '', 'the same card');
+      assert.is(
+        await page.evaluate(
+          "document.activeElement.matches('button.stop-farm') && document.activeElement.closest('li').dataset.basePort",
+        ),
+        String(alpha.basePort),
+        'the focus stayed',
+      );
       assert.is(
         await cardOf(page, beta).locator('a.open-dashboard').isHidden(),
         true,
