@@ -28,7 +28,9 @@ function portOption(value: unknown): number {
 async function start(options: StartOptions): Promise<void> {
   const port = portOption(options.port);
   const files = towerFiles();
-  const secret = towerSecret(files);
+  const { secret, created } = towerSecret(files);
+  // A new secret (the old one was deleted): the running tower knows only the old one, so it starts anew.
+  if (created && (await stopTower(files))) note('the tower secret was new: the running tower was stopped');
   const { tower, started } = await ensureTower(files, port, towerArgv(port));
   const url = signedInUrl(tower.port, secret);
   if (options.json) return printJson({ ...tower, url, started });

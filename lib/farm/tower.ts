@@ -12,7 +12,7 @@ import { globalDir } from '../shared/paths.js';
 import { carriesFarmMark } from './farm-mark.js';
 import { launchServer, stopProcess, type StopOutcome } from './launch.js';
 import { shortHash } from './project-farm.js';
-import { loadOrCreateSecret } from './secret.js';
+import { loadOrCreateSecret, readSecret } from './secret.js';
 import { readServerRecord, removeServerRecord, type ServerRecord, writeServerRecord } from './server-record.js';
 
 /** The native tower's port. */
@@ -38,15 +38,21 @@ export function towerFiles(folder: string = globalDir()): TowerFiles {
   };
 }
 
-/** The user's folder made (0700) or tightened, and the tower's secret in it, made when there is none. */
-export function towerSecret(files: TowerFiles): string {
+/**
+ * The user's folder made (0700) or tightened, and the tower's secret in it, made when
+ * there is none (`created`: a running tower still holds the one deleted).
+ */
+export function towerSecret(files: TowerFiles): { secret: string; created: boolean } {
   try {
     mkdirSync(files.folder, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw fileSystemError(error, files.folder, 'create the folder');
   }
   keepPrivate(files.folder, [files.record, files.secret]);
-  return loadOrCreateSecret(files.secret);
+  const existing = readSecret(files.secret);
+  return existing === undefined
+    ? { secret: loadOrCreateSecret(files.secret), created: true }
+    : { secret: existing, created: false };
 }
 
 /** The running tower: its recorded process lives and carries the tower's mark. */

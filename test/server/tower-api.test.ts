@@ -49,6 +49,17 @@ towerTest(
 
     const again = await startTower();
     assert.is(again, url, 'a second start prints the same URL');
+    // The secret deleted, as a farm's may be to get a new one: the next start gives a tower that takes the new one.
+    unlinkSync(join(globalDir, 'tower-secret'));
+    const renewed = new URL(await startTower());
+    assert.is.not(renewed.searchParams.get('token'), searchParams.get('token'));
+    const withNew = { Authorization: `Bearer ${renewed.searchParams.get('token')}` };
+    assert.is((await httpRequest(Number(port), '/api/status', { headers: withNew })).status, 200);
+    assert.is(
+      (await httpRequest(Number(port), '/api/status', { headers: bearer })).status,
+      401,
+      'the old one is refused',
+    );
     const record = JSON.parse(readFileSync(join(globalDir, 'tower.json'), 'utf8'));
     assert.is(record.port, Number(port));
     const stopped = await farms[0].af(['tower', 'stop']);
