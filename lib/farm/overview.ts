@@ -2,7 +2,7 @@
 // annotations pruned (as the native dashboard does), and one tab per process with
 // whether it lives and how to reach it. The page and the event stream both send this.
 import { basename, relative } from 'node:path';
-import { isProcessAlive } from '../engine/index.js';
+import { AgentFarmStateError, isProcessAlive, messageOf } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
 import type { Annotation, Builder, DashboardState, UtilTerminal } from '../state/types.js';
 import type { Overview, Problem, Tab, TerminalReach } from './overview-types.js';
@@ -10,6 +10,11 @@ import type { FarmIdentity } from './project-farm.js';
 import { tabEntry, type TabRef } from './tabs.js';
 
 export const EMPTY_STATE: DashboardState = { architect: null, builders: [], utils: [], annotations: [] };
+
+/** A typed error as a page shows it (an untyped one is E_INTERNAL). */
+export function problemOf(error: unknown): Problem {
+  return { code: error instanceof AgentFarmStateError ? error.code : 'E_INTERNAL', message: messageOf(error) };
+}
 
 /** The most tabs the dashboard opens (builders, shells and files together), as the native one. */
 export const TAB_LIMIT = 20;
