@@ -42,12 +42,14 @@ function reach(farm: FarmIdentity, entry: { tmuxSession?: string }, part: string
 const builderTab = (farm: FarmIdentity, builder: Builder, instructions: string | undefined): Tab => ({
   id: `builder-${builder.id}`,
   kind: 'builder',
-  title: builder.name || builder.id,
+  // Its id, as af send, af cleanup and --resume take it; what it works on is its name.
+  title: builder.id,
   pid: builder.pid,
   port: builder.port,
   alive: isProcessAlive(builder.pid),
   terminal: reach(farm, builder, `builder-${builder.id}`),
   builder: {
+    name: builder.name,
     status: builder.status,
     phase: builder.phase,
     worktree: builder.worktree,

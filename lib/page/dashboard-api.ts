@@ -51,6 +51,14 @@ export async function call<T>(
   return parsed as T;
 }
 
+/** A builder to spawn, in one of the modes of `af spawn`. */
+export type BuilderRequest =
+  | { mode: 'spec'; project: string }
+  | { mode: 'task'; task: string; files?: string }
+  | { mode: 'protocol'; protocol: string }
+  | { mode: 'shell' }
+  | { mode: 'worktree' };
+
 /** A process `POST /api/stop` ended, as `af stop --json` lists them. */
 export interface StoppedProcess {
   what: string;
@@ -59,12 +67,23 @@ export interface StoppedProcess {
 }
 
 export const api = {
-  newBuilder: (projectId: string) => call<Builder>('POST', '/api/tabs/builder', { projectId }),
+  newBuilder: (request: BuilderRequest) => call<Builder>('POST', '/api/tabs/builder', request),
   newShell: (name?: string) => call<{ id: string; port: number; name: string }>('POST', '/api/tabs/shell', { name }),
   openFile: (path: string) =>
     call<{ id: string; port: number; existing?: boolean }>('POST', '/api/tabs/file', { path }),
-  closeTab: (tabId: string) => call<{ ok: true }>('DELETE', `/api/tabs/${encodeURIComponent(tabId)}`),
+  closeTab: (tabId: string) =>
+    call<{ ok: true; process: string; left?: { worktree: string; branch: string; remove: string } }>(
+      'DELETE',
+      `/api/tabs/${encodeURIComponent(tabId)}`,
+    ),
   send: (request: { to: string; message: string; interrupt: boolean }) =>
     call<{ sent: string[] }>('POST', '/api/send', request),
+  restartBuilder: (id: string) => call<Builder>('POST', `/api/builders/${encodeURIComponent(id)}/restart`, {}),
+  cleanupBuilder: (id: string, force: boolean) =>
+    call<{ id: string; worktree?: string; branch?: string }>(
+      'POST',
+      `/api/builders/${encodeURIComponent(id)}/cleanup`,
+      { force },
+    ),
   stopFarm: () => call<{ stopped: StoppedProcess[] }>('POST', '/api/stop', {}),
 };
