@@ -85,7 +85,7 @@ async function upgrade(
   head: Buffer,
   guard: GuardOptions,
   options: DashboardOptions,
-  feed: EventFeed,
+  feed: EventFeed<Overview>,
 ): Promise<void> {
   const refuse = (status: string, reason: string) => {
     socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`);

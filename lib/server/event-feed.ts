@@ -1,42 +1,49 @@
-// Server-Sent Events for the dashboard page: the overview at once, then again each
-// time it changes. While a page listens the state is read every TICK_MS (the engine
-// sees another process's commit on that read, and a process found dead changes the
-// overview too); one read serves every listener. A listener that stops reading is
-// dropped before its buffer grows large. The server's own watchers (the terminal
-// sockets, following their tab's process) are called on the same reads.
+// Server-Sent Events for a page (the dashboard's overview, the tower's status): the
+// view at once, then again each time it changes. While a page listens the files are
+// read every TICK_MS (the engine sees another process's commit on that read, and a
+// process found dead changes the view too); one read serves every listener. A
+// listener that stops reading is dropped before its buffer grows large. The server's
+// own watchers (the terminal sockets, following their tab's process) are called on
+// the same reads.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SECURITY_HEADERS } from '../farm/http-guard.js';
-import type { Overview } from '../farm/overview-types.js';
 
 const TICK_MS = 250;
 const PING_MS = 15_000;
-/** A listener this far behind is dropped (its browser reconnects and gets the whole overview anew). */
+/** A listener this far behind is dropped (its browser reconnects and gets the whole view anew). */
 const BACKLOG_LIMIT = 4 * 1024 * 1024;
 
-/** Called with the overview each time it changed; first with the next one read after it began watching. */
-export type OverviewWatcher = (overview: Overview) => void;
+/** A watcher, and whether it waits for its first view (a method: a feed of any view is an EventFeed). */
+interface Watching<T> {
+  see(view: T): void;
+  fresh: boolean;
+}
 
-export class EventFeed {
+export class EventFeed<T = unknown> {
   private readonly listeners = new Set<ServerResponse>();
-  /** Each watcher, and whether it waits for its first overview. */
-  private readonly watchers = new Map<OverviewWatcher, { fresh: boolean }>();
+  private readonly watchers = new Set<Watching<T>>();
   private last = '';
   private ticking: NodeJS.Timeout | undefined;
   private pinging: NodeJS.Timeout | undefined;
   private reading = false;
 
-  constructor(private readonly read: () => Promise<Overview>) {}
+  /** `event`: the name of the events the page listens for. */
+  constructor(
+    private readonly read: () => Promise<T>,
+    private readonly event = 'overview',
+  ) {}
 
   get size(): number {
     return this.listeners.size;
   }
 
-  /** Calls `watcher` with the overview read on the next tick, then with each change; returns how to stop. */
-  watch(watcher: OverviewWatcher): () => void {
-    this.watchers.set(watcher, { fresh: true });
+  /** Calls `see` with the view read on the next tick, then with each change; returns how to stop. */
+  watch(see: (view: T) => void): () => void {
+    const watching: Watching<T> = { see, fresh: true };
+    this.watchers.add(watching);
     this.startTimers();
     return () => {
-      this.watchers.delete(watcher);
+      this.watchers.delete(watching);
       this.stopTimersWhenIdle();
     };
   }
@@ -47,7 +54,7 @@ export class EventFeed {
       'Content-Type': 'text/event-stream; charset=utf-8',
       Connection: 'keep-alive',
     });
-    // A reconnecting page gets the whole overview again; tell it to retry soon.
+    // A reconnecting page gets the whole view again; tell it to retry soon.
     response.write('retry: 1000\n\n');
     this.listeners.add(response);
     request.on('close', () => this.remove(response));
@@ -66,20 +73,20 @@ export class EventFeed {
     this.stopTimers();
   }
 
-  /** Reads now and sends the overview if it changed (a route changed the state). */
+  /** Reads now and sends the view if it changed (a route changed something). */
   async tick(): Promise<void> {
     if (this.reading || (this.listeners.size === 0 && this.watchers.size === 0)) return;
     this.reading = true;
     try {
-      const overview = await this.read();
-      const text = JSON.stringify(overview);
+      const view = await this.read();
+      const text = JSON.stringify(view);
       const changed = text !== this.last;
       this.last = text;
       if (changed) for (const response of this.listeners) this.send(response, text);
-      for (const [watcher, waiting] of this.watchers) {
-        if (!changed && !waiting.fresh) continue;
-        waiting.fresh = false;
-        watcher(overview);
+      for (const watching of this.watchers) {
+        if (!changed && !watching.fresh) continue;
+        watching.fresh = false;
+        watching.see(view);
       }
     } catch {
       // A read that failed outright is tried again on the next tick.
@@ -88,13 +95,13 @@ export class EventFeed {
     }
   }
 
-  private send(response: ServerResponse, overview: string): void {
+  private send(response: ServerResponse, view: string): void {
     if (response.writableLength > BACKLOG_LIMIT) {
       response.destroy();
       this.remove(response);
       return;
     }
-    response.write(`event: overview\ndata: ${overview}\n\n`);
+    response.write(`event: ${this.event}\ndata: ${view}\n\n`);
   }
 
   private ping(): void {
