@@ -161,6 +161,9 @@ panesTest(
     assert.is(await statusOf(frame), `ended — builder ${builder.id} has ended: its last screen is shown.`);
     const panel = page.locator(`#panel-builder-${builder.id}`);
     await panel.locator('.liveness.is-dead').waitFor({ timeout: 5000 });
+    const [ended] = (await farm.afJson(['status'])).builders;
+    assert.is(ended.alive, false, 'a dead pane kept for its screen is not alive for af status');
+    assert.ok(farm.tmuxSessions().includes(builder.tmuxSession!), 'its session kept with the dead pane');
 
     await page.reload();
     await frame.locator('body[data-state="ended"]').waitFor({ state: 'attached', timeout: 10_000 });
@@ -186,6 +189,15 @@ panesTest(
     await typeAndSee(page, frame, 'back');
     assert.is(await panel.locator('.process-how').isVisible(), true, 'tmux attach offered again');
     assert.ok(await notReloaded(page), 'no reload');
+
+    // Ended again: af cleanup closes the session it kept, and the tab goes.
+    await page.keyboard.type('exit');
+    await page.keyboard.press('Enter');
+    await frame.locator('body[data-state="ended"]').waitFor({ state: 'attached', timeout: 5000 });
+    const cleanup = await farm.af(['cleanup', '--project', builder.id, '--force']);
+    assert.is(cleanup.code, 0, cleanup.stderr);
+    assert.equal(farm.tmuxSessions(), [(await farm.afJson(['status'])).architect.tmuxSession], 'the architect’s only');
+    await page.locator(`#tab-builder-${builder.id}`).waitFor({ state: 'detached', timeout: 5000 });
     assert.equal(errors, [], 'no console error');
   },
 );
