@@ -5,7 +5,7 @@ import type { CAC } from 'cac';
 import { InvalidInputError } from '../engine/index.js';
 import { InterruptedError } from '../shared/errors.js';
 import { startArchitect } from '../farm/architect.js';
-import { cleanupBuilder, spawnBuilder, type SpawnMode } from '../farm/builders.js';
+import { cleanupBuilder, spawnBuilder, type SpawnedBuilder, type SpawnMode } from '../farm/builders.js';
 import { architectInstructions, builderInstructions } from '../farm/instructions.js';
 import { endedBuilderHint, endedBuilders, resumeBuilder } from '../farm/resume.js';
 import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
@@ -167,19 +167,28 @@ function spawnRequest(options: SpawnOptions): SpawnRequest {
   return request!;
 }
 
-async function spawn(interruption: Interruption, options: SpawnOptions): Promise<void> {
+/** A new builder (its command and its spec or protocol checked before anything is touched), or one resumed. */
+function spawnOrResume(interruption: Interruption, options: SpawnOptions): Promise<SpawnedBuilder> {
   const request = spawnRequest(options);
-  const { root, command } = prepare('builder', options);
+  const root = projectRoot();
+  if ('resume' in request)
+    // Its own command again, unless one is given here (checked once its record is read).
+    return inFarm(root, false, (farm, store) =>
+      resumeBuilder(farm, store, request.resume, overridesOf(options).builderCmd, interruption),
+    );
+  const { command } = prepare('builder', options);
   const withRole = options.role !== false;
   // A missing spec or protocol is refused before the state or a port block is touched.
-  if ('mode' in request) builderInstructions(root, request.mode, withRole);
-  const { builder, launched } = await inFarm(root, false, (farm, store) =>
-    'resume' in request
-      ? resumeBuilder(farm, store, request.resume, command, interruption)
-      : spawnBuilder(farm, store, request.mode, command, { withRole }, interruption),
+  builderInstructions(root, request.mode, withRole);
+  return inFarm(root, false, (farm, store) =>
+    spawnBuilder(farm, store, request.mode, command, { withRole }, interruption),
   );
+}
+
+async function spawn(interruption: Interruption, options: SpawnOptions): Promise<void> {
+  const { builder, launched } = await spawnOrResume(interruption, options);
   if (options.json) return printJson(builder);
-  const started = 'resume' in request ? 'resumed' : 'started';
+  const started = options.resume === undefined ? 'started' : 'resumed';
   printLine(`builder ${builder.id} ${started}: pid ${builder.pid}, port ${builder.port}, ${whereItRuns(launched)}`);
   if (builder.worktree) printLine(`  worktree ${builder.worktree} on branch ${builder.branch}`);
 }

@@ -10,7 +10,9 @@ import { NoDatabaseError } from '../shared/errors.js';
 import { builderOfPath, stateDbPath } from '../shared/paths.js';
 import { action } from './action.js';
 import { note, printJson, printLine } from './io.js';
+import { positionals } from './positionals.js';
 import { projectRoot, storeExists, withState } from './stores.js';
+import { textOption } from './text-option.js';
 
 interface SendCliOptions {
   all?: boolean;
@@ -23,15 +25,24 @@ interface SendCliOptions {
 }
 
 /** `--file`: its text, refused past the limit before it is read whole. */
-function attachment(path: unknown): string | undefined {
+function attachment(path: string | undefined): string | undefined {
   if (path === undefined) return undefined;
-  if (typeof path !== 'string' || path === '') throw new InvalidInputError('--file needs a path.');
+  if (path === '') throw new InvalidInputError('--file needs a path.');
+  let size: number;
   try {
-    checkMessageSize(statSync(path).size, path);
+    const stats = statSync(path);
+    if (!stats.isFile()) throw new InvalidInputError(`--file ${path} is not a file: attach a file's text.`);
+    size = stats.size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new InvalidInputError(`--file ${path} does not exist; nothing was sent.`);
+    throw error instanceof InvalidInputError ? error : fileSystemError(error, path, 'read');
+  }
+  checkMessageSize(size, path);
+  try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== undefined) throw fileSystemError(error, path, 'read');
-    throw error;
+    throw fileSystemError(error, path, 'read');
   }
 }
 
@@ -41,16 +52,20 @@ async function readStandardInput(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function send(first: unknown, second: unknown, options: SendCliOptions): Promise<void> {
-  const [to, given] = options.all ? [undefined, second ?? first] : [first, second];
-  if (options.all && second !== undefined)
-    throw new InvalidInputError('--all sends to every builder: give the message alone (af send --all "message").');
+async function send(_first: unknown, _second: unknown, options: SendCliOptions): Promise<void> {
+  // As typed: cac would turn "007" into 7 and drop "-".
+  const words = positionals(process.argv.slice(3), ['--file', '--architect-cmd', '--builder-cmd', '--shell-cmd']);
+  if (words.length > (options.all ? 1 : 2))
+    throw new InvalidInputError(
+      `af send takes ${options.all ? 'the message alone with --all' : 'a builder and a message'}; got ${words.length} words. Quote the message, and put one that starts with "-" after "--".`,
+    );
+  const [to, given] = options.all ? [undefined, words[0]] : [words[0], words[1]];
   if (!options.all && (to === undefined || to === ''))
     throw new InvalidInputError('af send needs a builder (or "architect") and a message: af send 0042 "message".');
   if (given === undefined || given === '')
     throw new InvalidInputError('af send needs a message ("-" reads it from standard input).');
   const text = given === '-' ? await readStandardInput() : String(given);
-  const message = withAttachment(text.replace(/\n+$/, ''), attachment(options.file));
+  const message = withAttachment(text.replace(/\n+$/, ''), attachment(textOption(options.file, ['--file'])));
   const root = projectRoot();
   if (!storeExists(false))
     throw new NoDatabaseError(stateDbPath(root), 'The farm has nothing running to send to; "af start" starts it.');
@@ -84,7 +99,8 @@ export function registerSend(cli: CAC): void {
     .option('--json', 'Print who got it, and who did not, as JSON')
     .example('af send 0042 "Rebase on main, then run the tests"')
     .example('af send --all --interrupt "Stop: main is broken, wait for the fix"')
-    .example('git diff | af send task-1 - --file notes.md')
+    .example('git diff --no-color | af send task-1 -')
+    .example('af send 0042 -- "-v is the flag to add"')
     .example('af send architect "0042 is ready for review"   # from a builder\'s worktree')
     .action(action(send));
 }

@@ -3,12 +3,13 @@
 // at any step, or a signal before the builder is recorded, removes what the spawn
 // made: process, tmux session, checkout, reservation.
 import { messageOf, InvalidInputError } from '../engine/index.js';
+import type { BuilderLaunch } from '../state/instructions.js';
 import type { BuilderDraft, StateStore } from '../state/store.js';
 import type { Builder } from '../state/types.js';
 import type { Farm, FarmIdentity } from './project-farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
 import { checkArgument } from './command-line.js';
-import { builderInstructions, type BuilderInstructions, type InstructedMode } from './instructions.js';
+import { BUILDER_ID, builderInstructions, type BuilderInstructions, type InstructedMode } from './instructions.js';
 import { killTmuxSession, launchTerminal, stopProcess, type Launched, type StopOutcome } from './launch.js';
 import {
   checkoutOf,
@@ -22,9 +23,6 @@ import {
 
 /** The native version's spawn modes, one per builder type. */
 export type SpawnMode = InstructedMode;
-
-/** Ids become branch names and folder names: keep them to plain words. */
-const BUILDER_ID = /^[A-Za-z0-9][\w.-]*$/;
 
 export interface SpawnedBuilder {
   builder: Builder;
@@ -51,7 +49,10 @@ export async function spawnBuilder(
 ): Promise<SpawnedBuilder> {
   const instructions = builderInstructions(farm.root, mode, options.withRole);
   if (instructions.prompt !== undefined) checkArgument(instructions.prompt);
-  const reserved = await reserve(farm, store, draftFor(mode, instructions), instructions.prompt);
+  const reserved = await reserve(farm, store, draftFor(mode, instructions), {
+    command,
+    ...(instructions.prompt === undefined ? {} : { prompt: instructions.prompt }),
+  });
   const what = `builder ${reserved.id}`;
   const session = farm.sessionName(`builder-${reserved.id}`);
   let checkout: PreparedCheckout | undefined;
@@ -120,10 +121,6 @@ function draftFor(mode: SpawnMode, instructions: BuilderInstructions): BuilderDr
   switch (mode.type) {
     case 'spec': {
       const { id, name } = instructions.spec!;
-      if (!BUILDER_ID.test(id))
-        throw new InvalidInputError(
-          `the spec ${name} gives the builder id "${id}", which is not usable: name specs codev/specs/<number>-<name>.md.`,
-        );
       return { ...pending, id, name, type: 'spec' };
     }
     case 'task':
@@ -146,19 +143,19 @@ function summary(text: string): string {
  * earlier builder's branch or worktree still uses is held while the next is tried,
  * then let go, so a new task never lands in an old task's checkout.
  */
-async function reserve(farm: Farm, store: StateStore, draft: BuilderDraft, prompt?: string): Promise<Builder> {
+async function reserve(farm: Farm, store: StateStore, draft: BuilderDraft, launch: BuilderLaunch): Promise<Builder> {
   if (draft.id !== undefined) {
     const existing = await store.getBuilder(draft.id);
     if (existing)
       throw new InvalidInputError(
         `builder ${draft.id} already exists (pid ${existing.pid}, ${existing.status}); see "af status", start it again with "af spawn --resume ${draft.id}", or end it with "af cleanup --project ${draft.id}".`,
       );
-    return store.reserveBuilder(draft, farm.layout.builders, prompt);
+    return store.reserveBuilder(draft, farm.layout.builders, launch);
   }
   const held: string[] = [];
   try {
     for (;;) {
-      const builder = await store.reserveBuilder(draft, farm.layout.builders, prompt);
+      const builder = await store.reserveBuilder(draft, farm.layout.builders, launch);
       // Held until checked: the check runs git, which a Ctrl-C to the process group can kill.
       held.push(builder.id);
       if (builder.type === 'shell' || !(await hasLeftovers(farm.root, builder.id))) {

@@ -9,6 +9,8 @@ import { NotFoundError } from '../shared/errors.js';
 
 /** A spec, plan or protocol name: plain words, never a path. */
 const PLAIN_NAME = /^[A-Za-z0-9][\w.-]*$/;
+/** Ids become branch names, folder names, tmux session names and the dashboard's tab ids: plain words, no dot. */
+export const BUILDER_ID = /^[A-Za-z0-9][\w-]*$/;
 
 export interface BuilderInstructions {
   /** The prompt, the agent command's last argument; none for shell and worktree builders. */
@@ -72,7 +74,12 @@ export function findSpec(root: string, given: string): { name: string; id: strin
       `"${given}" names ${matches.length} specs (${matches.join(', ')}): give the whole name. Nothing was made.`,
     );
   const name = matches[0]!;
-  return { name, id: numberOf(name) ?? name };
+  const id = numberOf(name) ?? name;
+  if (!BUILDER_ID.test(id))
+    throw new InvalidInputError(
+      `the spec ${name} gives the builder id "${id}", which is not usable (letters, digits, "_" and "-"): name specs codev/specs/<number>-<name>.md. Nothing was made.`,
+    );
+  return { name, id };
 }
 
 /** The plan of a spec: `codev/plans/<spec name>.md`, else the one `codev/plans/<number>-*.md`. */

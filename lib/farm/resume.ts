@@ -9,6 +9,7 @@ import { NotFoundError } from '../shared/errors.js';
 import type { StateStore } from '../state/store.js';
 import type { Builder } from '../state/types.js';
 import { checkArgument } from './command-line.js';
+import { farmCommand } from './config.js';
 import { RESUME_NOTE } from './instructions.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
 import { killTmuxSession, launchTerminal, stopProcess, type Launched } from './launch.js';
@@ -25,11 +26,16 @@ export function endedBuilders(builders: readonly Builder[]): Builder[] {
   return builders.filter((builder) => !isProcessAlive(builder.pid));
 }
 
+/**
+ * Starts the builder `id` again, with the command it was started with (or
+ * `commandOverride`, or the project's builder command for a builder that has none
+ * recorded), checked to be installed before anything changes.
+ */
 export async function resumeBuilder(
   farm: Farm,
   store: StateStore,
   id: string,
-  command: string,
+  commandOverride?: string,
   interruption: Interruption = NO_INTERRUPTION,
 ): Promise<SpawnedBuilder> {
   const recorded = await store.getBuilder(id);
@@ -40,8 +46,9 @@ export async function resumeBuilder(
     throw new InvalidInputError(
       `builder ${id}'s worktree ${cwd} is gone, so it cannot resume there: "af cleanup --project ${id}" removes what is left of it, then spawn it again.`,
     );
-  const prompt = await store.getInstructions(id);
-  const args = prompt === undefined ? [] : [`${prompt}\n\n${RESUME_NOTE}`];
+  const launch = await store.getInstructions(id);
+  const command = farmCommand(farm.root, 'builder', { builderCmd: commandOverride ?? launch?.command });
+  const args = launch?.prompt === undefined ? [] : [`${launch.prompt}\n\n${RESUME_NOTE}`];
   for (const arg of args) checkArgument(arg);
   const { running, claimed } = await store.claimBuilder(id, process.pid);
   if (running)
@@ -79,6 +86,7 @@ export async function resumeBuilder(
       ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}),
     };
     await store.upsertBuilder(builder);
+    await store.recordLaunch(id, { command, ...(launch?.prompt === undefined ? {} : { prompt: launch.prompt }) });
     return { builder, launched };
   } catch (error) {
     try {

@@ -43,12 +43,35 @@ export interface SendTarget {
   tmuxSession: string;
 }
 
-/** The native wrapper around an instruction to a builder; a message to the architect says who sent it. */
+/**
+ * The native wrapper: an instruction to a builder is the architect's, unless a builder
+ * sent it (from its worktree), which the heading then names; to the architect, a
+ * message from whoever sent it.
+ */
 export function wrapMessage(message: string, to: string, options: SendOptions, now = new Date()): string {
   if (options.raw) return message;
-  const heading =
-    to === 'architect' ? (options.from ? `BUILDER ${options.from} MESSAGE` : 'MESSAGE') : 'ARCHITECT INSTRUCTION';
+  const heading = options.from
+    ? `BUILDER ${options.from} MESSAGE`
+    : to === 'architect'
+      ? 'MESSAGE'
+      : 'ARCHITECT INSTRUCTION';
   return `### [${heading} | ${now.toISOString()}] ###\n${message}\n###############################`;
+}
+
+/**
+ * Terminal controls a message may not carry: typed into a terminal they are keys (an
+ * Escape sequence could end the paste early and press Enter, or change an agent's
+ * mode). Tab, new lines and carriage returns are text.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it finds
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+export function checkMessageText(text: string, what: string): void {
+  const found = CONTROLS.exec(text);
+  if (found)
+    throw new InvalidInputError(
+      `${what} holds the control character U+${found[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}, which a terminal would take as a key: nothing was sent. Send plain text (for a diff: git diff --no-color).`,
+    );
 }
 
 /** `--file`: the message and the file's text, as the native version attaches it. */
@@ -85,11 +108,15 @@ export async function sendTarget(state: DashboardState, to: string): Promise<Sen
   return { id: to, label, tmuxSession: entry.tmuxSession };
 }
 
-/** Types `text` into the target's terminal as one paste, then Enter unless `enter` is false. */
+/**
+ * Types the message into the target's terminal as one paste (wrapped when it is its
+ * turn, so queued messages carry the times they were typed), then Enter unless
+ * `enter` is false.
+ */
 export async function deliver(
   farm: FarmIdentity,
   target: SendTarget,
-  text: string,
+  message: string,
   options: SendOptions,
 ): Promise<void> {
   const lock = await acquireLock(join(stateDir(farm.root), `send-${target.tmuxSession}`), {
@@ -101,12 +128,16 @@ export async function deliver(
     // Checked again under the lock: it may have ended while this send waited its turn.
     if (!(await paneLives(target.tmuxSession)))
       throw new NotRunningError(`${target.label} ended before the message could be typed; nothing was sent.`);
+    const text = wrapMessage(message, target.id, options);
     if (options.interrupt) {
       await tmux(['send-keys', '-t', pane, 'C-c']);
       await delay(AFTER_INTERRUPT_MS);
     }
     const buffer = `af-send-${process.pid}-${Date.now().toString(36)}`;
     await tmux(['load-buffer', '-b', buffer, '-'], text);
+    // A send paused past the lock's stale threshold (Ctrl-Z) lost its turn: it must not type into another's.
+    if (!lock.stillOwned())
+      throw new NotRunningError(`the turn to type into ${target.label} was lost while paused; nothing was typed.`);
     // -p: bracketed paste when the program asked for it; -d: the buffer goes with the paste.
     await tmux(['paste-buffer', '-p', '-d', '-b', buffer, '-t', pane]);
     if (options.enter !== false) {
@@ -167,10 +198,13 @@ export async function sendMessage(
   options: SendOptions = {},
 ): Promise<SendOutcome> {
   checkMessageSize(Buffer.byteLength(message), 'the message');
+  checkMessageText(message, 'the message');
   if (message.trim() === '') throw new InvalidInputError('the message is empty; nothing was sent.');
   const skipped: SendOutcome['skipped'] = [];
   const targets: SendTarget[] = [];
-  for (const id of typeof to === 'string' ? [to] : state.builders.map((builder) => builder.id)) {
+  // To all: every builder but the one sending.
+  const everyone = state.builders.map((builder) => builder.id).filter((id) => id !== options.from);
+  for (const id of typeof to === 'string' ? [to] : everyone) {
     try {
       targets.push(await sendTarget(state, id));
     } catch (error) {
@@ -186,8 +220,14 @@ export async function sendMessage(
     );
   const sent: string[] = [];
   for (const target of targets) {
-    await deliver(farm, target, wrapMessage(message, target.id, options), options);
-    sent.push(target.id);
+    try {
+      await deliver(farm, target, message, options);
+      sent.push(target.id);
+    } catch (error) {
+      // To one target the failure is the answer; to all, the others still get theirs and it is named.
+      if (typeof to === 'string' || !(error instanceof AgentFarmStateError)) throw error;
+      skipped.push({ id: target.id, code: error.code, message: messageOf(error) });
+    }
   }
   return { sent, skipped };
 }

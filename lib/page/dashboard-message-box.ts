@@ -19,6 +19,7 @@ export interface MessageBox {
 export function messageBox(send: (request: SendRequest) => Promise<void>): MessageBox {
   let to = '';
   let label = '';
+  let alive = false;
   const text = element('textarea', 'message-text', { rows: 1, 'aria-label': 'Message', spellcheck: 'false' });
   const interrupt = element('input', '', { type: 'checkbox' });
   const submit = element('button', 'button button-small', { type: 'submit' }, ['Send']);
@@ -51,7 +52,7 @@ export function messageBox(send: (request: SendRequest) => Promise<void>): Messa
       setText(result, error instanceof Error ? error.message : String(error));
       result.className = 'message-result is-error';
     } finally {
-      submit.disabled = false;
+      submit.disabled = !alive;
     }
   };
   form.addEventListener('submit', (event) => {
@@ -67,9 +68,10 @@ export function messageBox(send: (request: SendRequest) => Promise<void>): Messa
 
   return {
     node: form,
-    update(target, name, alive) {
+    update(target, name, running) {
       to = target;
       label = name;
+      alive = running;
       text.placeholder = alive ? `Message to ${label} (Ctrl+Enter sends)` : `${label} is not running`;
       text.disabled = !alive;
       submit.disabled = !alive;

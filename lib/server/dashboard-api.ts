@@ -173,8 +173,7 @@ async function builderAction(
   const body = await readJsonBody(request);
   const { farm } = source;
   if (action === 'restart') {
-    const command = farmCommand(farm.root, 'builder', {});
-    const { builder } = await source.use((store) => resumeBuilder(farm, store, id, command));
+    const { builder } = await source.use((store) => resumeBuilder(farm, store, id));
     return sendJson(response, 200, builder);
   }
   if (body.force !== undefined && typeof body.force !== 'boolean')

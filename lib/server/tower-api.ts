@@ -86,6 +86,8 @@ async function stop(request: IncomingMessage, response: ServerResponse, { source
   const root = allocation.path;
   if (!existsSync(root))
     throw new RequestError('E_NOT_FOUND', `the folder ${root} is gone; "af ports cleanup" frees its block.`);
+  // A farm with no state recorded has nothing to stop, and the tower creates no state.db.
+  if (!existsSync(stateDbPath(root))) return sendJson(response, 200, { success: true, stopped: [] });
   const store = await StateStore.open(stateDbPath(root));
   try {
     sendJson(response, 200, { success: true, stopped: await stopFarm(farmIdentity(root), store) });

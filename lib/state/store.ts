@@ -26,7 +26,13 @@ import {
   writeUtil,
 } from './rows.js';
 import { validAnnotation, validArchitect, validBuilder, validUtil } from './records.js';
-import { readAllInstructions, readInstructions, writeInstructions } from './instructions.js';
+import {
+  type BuilderLaunch,
+  LOCAL_SCHEMA_V2,
+  readAllPrompts,
+  readInstructions,
+  writeInstructions,
+} from './instructions.js';
 import type {
   Annotation,
   ArchitectInput,
@@ -57,8 +63,8 @@ export class StateStore {
       await SharedDatabase.open(absolutePath, {
         ...engine,
         migrations: localMigrations(stateJsonPath, absolutePath),
-        // The tables of version 1, the only one there is: a schema damaged into another (a renamed column) is refused at open.
-        verify: (db) => assertSchema(db, LOCAL_SCHEMA_V1, absolutePath, { otherTables: 'allowed' }),
+        // The tables of both versions: a schema damaged into another (a renamed column) is refused at open.
+        verify: (db) => assertSchema(db, LOCAL_SCHEMA_V1 + LOCAL_SCHEMA_V2, absolutePath, { otherTables: 'allowed' }),
       }),
     );
   }
@@ -128,14 +134,19 @@ export class StateStore {
     });
   }
 
-  /** The prompt the builder's agent was started with, if it had one. */
-  getInstructions(id: string): Promise<string | undefined> {
+  /** The command and prompt the builder was started with, when it was started by this version. */
+  getInstructions(id: string): Promise<BuilderLaunch | undefined> {
     return this.database.read((db) => readInstructions(db, id));
+  }
+
+  /** Records how the builder was started last (a resume may give another command). */
+  async recordLaunch(id: string, launch: BuilderLaunch): Promise<void> {
+    await this.database.transaction((db) => writeInstructions(db, id, launch));
   }
 
   /** Every builder's prompt by id; while the file is unchanged, what the last call read. */
   async loadInstructions(): Promise<Record<string, string>> {
-    return { ...(await this.database.readRemembered(readAllInstructions)) };
+    return { ...(await this.database.readRemembered(readAllPrompts)) };
   }
 
   getBuilder(id: string): Promise<Builder | null> {
@@ -210,10 +221,10 @@ export class StateStore {
 
   /**
    * Records a builder on the lowest free port of `ports`, with the next free id
-   * `<type>-<n>` unless the draft names one, and its instructions, in one
+   * `<type>-<n>` unless the draft names one, and how it is started, in one
    * transaction: two processes reserving at once never get the same port or id.
    */
-  reserveBuilder(draft: BuilderDraft, ports: PortRange, instructions?: string): Promise<Builder> {
+  reserveBuilder(draft: BuilderDraft, ports: PortRange, launch?: BuilderLaunch): Promise<Builder> {
     return this.reserve(
       'reserveBuilder',
       'builder',
@@ -222,7 +233,7 @@ export class StateStore {
       validBuilder,
       (db, builder) => {
         writeBuilder(db, builder, 'insert');
-        writeInstructions(db, builder.id, instructions);
+        writeInstructions(db, builder.id, launch);
       },
     );
   }

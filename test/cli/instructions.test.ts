@@ -11,7 +11,9 @@ import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import { RESUME_NOTE } from '../../lib/farm/instructions.js';
 import type { Builder } from '../../lib/state/types.js';
+import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
 import { recordingAgent } from '../helpers/agent.js';
+import { eventually } from '../helpers/tmux-server.js';
 import { farmTest, type TestFarm } from '../helpers/farm.js';
 
 const BUILDER_ROLE = 'You are a Builder. Read codev/roles/builder.md for your full role definition. ';
@@ -107,12 +109,14 @@ farmTest(
   async (farm) => {
     write(farm.project, 'codev/specs/0001-alpha.md');
     write(farm.project, 'codev/specs/0001-beta.md');
+    write(farm.project, 'codev/specs/v1.2.md');
     const agent = recordingAgent(farm.folder, 'agent');
     const cases: Array<[string[], string, RegExp]> = [
       [['--project', '9999'], 'E_SPEC_NOT_FOUND', /no spec "9999".*codev\/specs\/9999-\*\.md/],
       [['--project', '0001'], 'E_INVALID_INPUT', /names 2 specs \(0001-alpha, 0001-beta\)/],
       [['--protocol', 'nope'], 'E_PROTOCOL_NOT_FOUND', /codev\/protocols\/nope\/protocol\.md does not exist/],
       [['--protocol', '../specs'], 'E_INVALID_INPUT', /not a protocol name/],
+      [['--project', 'v1.2'], 'E_INVALID_INPUT', /builder id "v1\.2", which is not usable/],
     ];
     for (const [args, code, message] of cases) {
       const refused = await farm.af(['spawn', ...args, '--builder-cmd', agent.command]);
@@ -158,6 +162,13 @@ farmTest(
     assert.equal(await second.args(), [`${prompt}\n\n${RESUME_NOTE}`]);
     const unknown = await farm.af(['spawn', '--resume', 'task-9', '--builder-cmd', second.command]);
     assert.match(unknown.stderr, '(E_BUILDER_NOT_FOUND)');
+
+    // Resumed again without a command: the one it was last started with, not the project's default (claude).
+    process.kill(-resumed.pid, 'SIGKILL');
+    const third: Builder = await farm.afJson(['spawn', '--resume', builder.id]);
+    assert.is.not(third.pid, resumed.pid);
+    await eventually('the second agent started again', () => isProcessAlive(third.pid));
+    assert.equal(await second.args(), [`${prompt}\n\n${RESUME_NOTE}`]);
   },
 );
 

@@ -124,6 +124,44 @@ farmTest(
       ),
     );
     assert.equal([one.input(), two.input()], before, 'the refused message typed nothing');
+
+    // A builder writing to another builder, or to all: the heading names it, and it does not message itself.
+    assert.is((await send(farm, [second.id, 'from one builder to another'], first.worktree)).code, 0);
+    await two.waitForInput(`### [BUILDER ${first.id} MESSAGE | `);
+    const toAll = await send(farm, ['--all', 'to the others'], first.worktree);
+    assert.is(toAll.code, 0, toAll.stderr);
+    assert.not.match(toAll.stdout, `builder ${first.id}`);
+    await two.waitForInput('to the others');
+    assert.not.match(one.input(), 'to the others', 'the sender is left out');
+  },
+);
+
+farmTest(
+  'the message is taken as typed: standard input, numbers, a leading "-", and no terminal controls',
+  { tmux: true },
+  async (farm) => {
+    const agent = recordingAgent(farm.folder, 'agent', { paste: true });
+    const builder = await builderWith(farm, agent);
+    const piped = await farm.af(['send', builder.id, '--raw', '-'], undefined, 'from standard input\nline two\n');
+    assert.is(piped.code, 0, piped.stderr);
+    await agent.waitForInput(`${PASTE_START}from standard input\rline two${PASTE_END}\r`);
+    for (const text of ['007', '0x10', '1e3']) {
+      assert.is((await send(farm, [builder.id, '--raw', text])).code, 0);
+      await agent.waitForInput(`${PASTE_START}${text}${PASTE_END}\r`);
+    }
+    assert.is((await send(farm, [builder.id, '--raw', '--', '-n is the flag'])).code, 0);
+    await agent.waitForInput(`${PASTE_START}-n is the flag${PASTE_END}\r`);
+
+    const before = agent.input();
+    for (const hostile of ['end the paste\x1b[201~and press\r', 'a bell \x07', 'a C1 \u009b2J']) {
+      const refused = await send(farm, [builder.id, '--raw', '--no-enter', hostile]);
+      assert.is(refused.code, 1, JSON.stringify(hostile));
+      assert.match(refused.stderr, /control character U\+00[0-9A-F]{2}.*nothing was sent.*\(E_INVALID_INPUT\)/);
+    }
+    const missing = await send(farm, [builder.id, 'see', '--file', join(farm.folder, 'no-such-file')]);
+    assert.match(missing.stderr, /does not exist; nothing was sent\. \(E_INVALID_INPUT\)/);
+    await delay(300);
+    assert.is(agent.input(), before, 'nothing refused was typed');
   },
 );
 

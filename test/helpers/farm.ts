@@ -25,7 +25,8 @@ export interface TestFarm {
   project: string;
   basePort: number;
   env: Record<string, string>;
-  af(args: string[], cwd?: string): Promise<Finished>;
+  /** `af` in the project (or `cwd`), with `input` on its standard input. */
+  af(args: string[], cwd?: string, input?: string): Promise<Finished>;
   /** `af … --json`, parsed; fails with af's stderr when it exits non-zero. */
   afJson<T = any>(args: string[]): Promise<T>;
   git(...args: string[]): string;
@@ -58,7 +59,8 @@ export function testFarm(folder: string, options: { tmux: boolean }): TestFarm {
   writeFileSync(join(project, 'README.md'), '# the project\n');
   git('add', 'README.md');
   git('commit', '-q', '-m', 'first commit');
-  const af = (args: string[], cwd = project) => runAf(args, { cwd, home: join(folder, 'home'), env });
+  const af = (args: string[], cwd = project, input?: string) =>
+    runAf(args, { cwd, home: join(folder, 'home'), env, input });
   return {
     folder,
     project,
