@@ -7,21 +7,23 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
 import type { Builder } from '../../lib/state/types.js';
 import { launchBrowser, type TestBrowser, type WatchedPage, watchedPage } from '../helpers/browser.js';
+import {
+  allText,
+  architectFrame,
+  builderFrame,
+  CUT_CONNECTION,
+  markPage,
+  notReloaded,
+  RAW_TMUX,
+  screenOf,
+  startFarm,
+  statusOf,
+  typeAndSee,
+} from '../helpers/dashboard-page.js';
 import { farmTest, type TestFarm } from '../helpers/farm.js';
 import { eventually } from '../helpers/tmux-server.js';
-
-/** An interactive bash; the agent's instructions, passed last, become sh's $0 and are left alone. */
-const BASH = "sh -c 'exec bash --norc --noprofile'";
-const CONFIG = { shell: { architect: BASH, builder: BASH, shell: BASH } };
-/** What tmux says when it has no such session or server: never for the page's eyes. */
-const RAW_TMUX = /can't find|no server running|no sessions|error connecting/;
-/** Chromium's own report of a socket or stream cut while a dashboard was away. */
-const CUT_CONNECTION = /WebSocket connection to|net::ERR_(CONNECTION_REFUSED|INCOMPLETE_CHUNKED_ENCODING)/;
 
 let shared: TestBrowser | undefined;
 test.after(async () => {
@@ -35,13 +37,7 @@ interface Dashboard extends WatchedPage {
 /** A farm started with bash as every agent, its dashboard open at the URL `af start` printed. */
 function panesTest(name: string, body: (dashboard: Dashboard) => Promise<void>): void {
   farmTest(name, { tmux: true }, async (farm) => {
-    mkdirSync(join(farm.project, 'codev', 'specs'), { recursive: true });
-    writeFileSync(join(farm.project, 'codev', 'config.json'), JSON.stringify(CONFIG));
-    writeFileSync(join(farm.project, 'codev', 'specs', '0042-panes.md'), '# Panes\n');
-    const start = await farm.af(['start', '--no-browser']);
-    assert.is(start.code, 0, `af start: ${start.stderr}`);
-    const url = /^http:\/\/127\.0\.0\.1:\d+\/\S*token=\S+$/m.exec(start.stdout)?.[0];
-    assert.ok(url, start.stdout);
+    const url = await startFarm(farm);
     shared ??= await launchBrowser();
     const watched = await watchedPage(shared.browser);
     try {
@@ -53,46 +49,6 @@ function panesTest(name: string, body: (dashboard: Dashboard) => Promise<void>):
     }
   });
 }
-
-const architectFrame = (page: Page) => page.frameLocator('#architect-pane iframe');
-const builderFrame = (page: Page, id: string) => page.frameLocator(`#panel-builder-${id} iframe`);
-
-/** The terminal's visible rows as the page renders them. */
-// biome-ignore lint/performance/useDomNodeTextContent: the rows' line breaks come from the layout
-const screenOf = (frame: FrameLocator) => frame.locator('.xterm-rows').innerText();
-const statusOf = async (frame: FrameLocator) => (await frame.locator('#status').textContent()) ?? '';
-
-/** Waits for the terminal to take input, types a sum into bash and waits for bash's answer. */
-async function typeAndSee(page: Page, frame: FrameLocator, word: string): Promise<void> {
-  await frame.locator('body[data-state="connected"]').waitFor({ state: 'attached', timeout: 10_000 });
-  await frame.locator('.xterm-screen').click();
-  await page.keyboard.type(`echo ${word}-$((6*7))`);
-  await page.keyboard.press('Enter');
-  await eventually(`${word}-42 on the page`, async () => (await screenOf(frame)).includes(`${word}-42`));
-}
-
-/** Everything the page and its frames show as text. */
-async function allText(page: Page): Promise<string> {
-  const texts = await Promise.all(
-    page.frames().map(
-      async (frame) =>
-        (await frame
-          .locator('body')
-          .textContent()
-          .catch(() => '')) ?? '',
-    ),
-  );
-  return texts.join('\n');
-}
-
-interface Marked {
-  kept?: boolean;
-}
-const markPage = (page: Page) =>
-  page.evaluate(() => {
-    (globalThis as Marked).kept = true;
-  });
-const notReloaded = (page: Page) => page.evaluate(() => (globalThis as Marked).kept === true);
 
 panesTest(
   'a builder spawned while the page is open becomes typable without a reload: by af spawn, then by New builder',
