@@ -6,6 +6,7 @@
 // terminal). A real tablist: one tab in the Tab order; arrow keys, Home and End move
 // between tabs.
 import { element, setAttribute, setText } from './dashboard-dom.js';
+import { makeFrame } from './dashboard-frame.js';
 import type { Overview, Tab } from '../farm/overview-types.js';
 import { type ProcessActions, type ProcessCard, processCard } from './dashboard-process.js';
 
@@ -16,7 +17,8 @@ interface TabView {
   meta: HTMLElement;
   panel: HTMLElement;
   card: ProcessCard;
-  frame?: HTMLIFrameElement;
+  /** The frame in its box (dashboard-frame.ts), made the first time the tab is shown. */
+  frame?: HTMLElement;
 }
 
 export interface TabStrip {
@@ -27,22 +29,10 @@ export interface TabStrip {
   unload(): void;
 }
 
-const frameUrl = (tab: Tab) => tab.file?.url ?? `/terminal/${encodeURIComponent(tab.id)}`;
-
 /** A tab's state in words, under its title. */
 function stateInWords(tab: Tab): string {
   const what = tab.kind === 'builder' ? [tab.builder?.status, tab.builder?.phase] : [tab.kind];
   return [tab.alive ? '' : 'dead', ...what].filter(Boolean).join(' · ');
-}
-
-export function makeFrame(tab: Tab): HTMLIFrameElement {
-  const frame = element('iframe', tab.kind === 'file' ? 'frame frame-file' : 'frame', {
-    src: frameUrl(tab),
-    title: tab.kind === 'file' ? `File ${tab.title}` : `Terminal of ${tab.kind} ${tab.title}`,
-  });
-  // A file's text needs no script of its own.
-  if (tab.kind === 'file') frame.sandbox.value = '';
-  return frame;
 }
 
 export function tabStrip(

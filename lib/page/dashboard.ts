@@ -6,6 +6,7 @@ import { api, type StoppedProcess } from './dashboard-api.js';
 import { architectPane } from './dashboard-architect.js';
 import { actionDialog, describeError } from './dashboard-dialogs.js';
 import { byId, element, setAttribute, setText } from './dashboard-dom.js';
+import { takeFocusFromTerminals } from './dashboard-frame.js';
 import { type Connection, followOverview } from './dashboard-live.js';
 import { notifier } from './dashboard-notices.js';
 import type { Overview, Tab } from '../farm/overview-types.js';
@@ -13,6 +14,7 @@ import type { ProcessActions } from './dashboard-process.js';
 import { splitter } from './dashboard-splitter.js';
 import { plural, statusBar } from './dashboard-status-bar.js';
 import { tabStrip } from './dashboard-tabs.js';
+import { LEAVE_KEY } from './terminal-leave.js';
 
 const notify = notifier(byId('notices'));
 const workspace = byId('workspace');
@@ -156,6 +158,8 @@ byId('open-file').addEventListener('click', () => {
 });
 byId('stop-farm').addEventListener('click', confirmStopFarm);
 splitter(byId('splitter'), workspace);
+takeFocusFromTerminals();
+byId('status-keys').replaceChildren(element('kbd', '', {}, [LEAVE_KEY]), ' leaves a terminal');
 
 function initialOverview(): Overview | undefined {
   try {
