@@ -10,6 +10,7 @@ import { dbProgram } from '../lib/cli/db.js';
 import { registerDashboard } from '../lib/cli/dashboard.js';
 import { registerLifecycle } from '../lib/cli/lifecycle.js';
 import { portsProgram } from '../lib/cli/ports.js';
+import { registerSend } from '../lib/cli/send.js';
 import { registerStatus } from '../lib/cli/status.js';
 import { VERSION } from '../lib/cli/version.js';
 import { endOutputQuietlyWhenClosed, printError } from '../lib/cli/io.js';
@@ -23,6 +24,7 @@ const groups = { db: dbProgram, ports: portsProgram } as const;
 function mainProgram() {
   const cli = cac('af');
   registerLifecycle(cli);
+  registerSend(cli);
   registerStatus(cli);
   registerDashboard(cli);
   cli.command('db <command>', 'The state databases: dump, query, stats, reset (see af db --help)');

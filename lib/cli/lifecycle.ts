@@ -6,6 +6,8 @@ import { InvalidInputError } from '../engine/index.js';
 import { InterruptedError } from '../shared/errors.js';
 import { startArchitect } from '../farm/architect.js';
 import { cleanupBuilder, spawnBuilder, type SpawnMode } from '../farm/builders.js';
+import { architectInstructions, builderInstructions } from '../farm/instructions.js';
+import { endedBuilderHint, endedBuilders, resumeBuilder } from '../farm/resume.js';
 import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
 import { farmIdentity } from '../farm/project-farm.js';
 import { excludeFarmFolders } from '../farm/git-exclude.js';
@@ -27,20 +29,30 @@ interface Options {
   architectCmd?: unknown;
   builderCmd?: unknown;
   shellCmd?: unknown;
+  /** `af start -c`: the native shorthand of --architect-cmd. */
+  cmd?: unknown;
+  /** False with --no-role. */
+  role?: boolean;
   json?: boolean;
 }
 
 interface SpawnOptions extends Options {
   project?: unknown;
   task?: unknown;
+  files?: unknown;
   protocol?: unknown;
   shell?: boolean;
   worktree?: boolean;
+  resume?: unknown;
 }
 
 function overridesOf(options: Options): CommandOverrides {
+  const cmd = textOption(options.cmd, ['--cmd', '-c']);
+  const architectCmd = textOption(options.architectCmd, ['--architect-cmd']);
+  if (cmd !== undefined && architectCmd !== undefined)
+    throw new InvalidInputError('give the architect command once: --cmd (-c) and --architect-cmd are the same option.');
   return {
-    architectCmd: textOption(options.architectCmd, ['--architect-cmd']),
+    architectCmd: cmd ?? architectCmd,
     builderCmd: textOption(options.builderCmd, ['--builder-cmd']),
     shellCmd: textOption(options.shellCmd, ['--shell-cmd']),
   };
@@ -79,14 +91,22 @@ function whereItRuns(launched: Launched): string {
 async function start(interruption: Interruption, options: Options & DashboardOptions): Promise<void> {
   const { root, command } = prepare('architect', options);
   await excludeFarmFolders(root).then((leftAlone) => leftAlone && note(leftAlone));
-  const { result, dashboard } = await inFarm(root, true, async (farm, store) => {
-    const result = await startArchitect(farm, store, command, interruption);
+  const { result, dashboard, ended } = await inFarm(root, true, async (farm, store) => {
+    const result = await startArchitect(
+      farm,
+      store,
+      command,
+      architectInstructions(root, options.role !== false),
+      interruption,
+    );
     // The architect is recorded whatever becomes of the dashboard: a dashboard that cannot start is reported after it.
     const dashboard = await startDashboard(farm, interruption).catch((error: unknown) =>
       error instanceof InterruptedError ? Promise.reject(error) : { failed: error },
     );
-    return { result, dashboard };
+    return { result, dashboard, ended: endedBuilders(await store.getBuilders()) };
   });
+  // After a reboot (or an agent that quit) the builders stay recorded: say how to pick each up again.
+  for (const builder of ended) note(`builder ${builder.id} is not running: ${endedBuilderHint(builder.id)}.`);
   const { architect } = result;
   if (result.alreadyRunning && result.startingElsewhere)
     note(`another "af start" (pid ${architect.pid}) is starting the architect right now; see "af status" in a moment.`);
@@ -108,37 +128,61 @@ async function start(interruption: Interruption, options: Options & DashboardOpt
   } else if (!options.json && !('failed' in dashboard)) announceDashboard(dashboard, options);
 }
 
-function spawnMode(options: SpawnOptions): SpawnMode {
+/** `--files a,b`: the task's files, listed in its prompt (native: only with --task). */
+function filesOf(options: SpawnOptions, task: string | undefined): string[] | undefined {
+  const files = textOption(options.files, ['--files']);
+  if (files === undefined) return undefined;
+  if (task === undefined) throw new InvalidInputError('--files goes with --task: the files are listed in the task.');
+  const list = files
+    .split(',')
+    .map((file) => file.trim())
+    .filter(Boolean);
+  if (list.length === 0) throw new InvalidInputError('--files needs one or more paths, separated by commas.');
+  return list;
+}
+
+type SpawnRequest = { mode: SpawnMode } | { resume: string };
+
+function spawnRequest(options: SpawnOptions): SpawnRequest {
   const project = textOption(options.project, ['--project', '-p']);
   const task = textOption(options.task, ['--task']);
   const protocol = textOption(options.protocol, ['--protocol']);
-  const candidates: Array<[flag: string, mode: SpawnMode | undefined]> = [
-    ['--project', project === undefined ? undefined : { type: 'spec', project }],
-    ['--task', task === undefined ? undefined : { type: 'task', task }],
-    ['--protocol', protocol === undefined ? undefined : { type: 'protocol', protocol }],
-    ['--shell', options.shell ? { type: 'shell' } : undefined],
-    ['--worktree', options.worktree ? { type: 'worktree' } : undefined],
+  const resume = textOption(options.resume, ['--resume']);
+  const files = filesOf(options, task);
+  const candidates: Array<[flag: string, request: SpawnRequest | undefined]> = [
+    ['--project', project === undefined ? undefined : { mode: { type: 'spec', project } }],
+    ['--task', task === undefined ? undefined : { mode: { type: 'task', task, ...(files ? { files } : {}) } }],
+    ['--protocol', protocol === undefined ? undefined : { mode: { type: 'protocol', protocol } }],
+    ['--shell', options.shell ? { mode: { type: 'shell' } } : undefined],
+    ['--worktree', options.worktree ? { mode: { type: 'worktree' } } : undefined],
+    ['--resume', resume === undefined ? undefined : { resume }],
   ];
-  const given = candidates.filter(([, mode]) => mode !== undefined);
+  const given = candidates.filter(([, request]) => request !== undefined);
   if (given.length !== 1) {
     throw new InvalidInputError(
-      `af spawn takes exactly one of --project <id>, --task <text>, --protocol <name>, --shell, --worktree; got ${given.length === 0 ? 'none' : given.map(([flag]) => flag).join(' and ')}.`,
+      `af spawn takes exactly one of --project <id>, --task <text>, --protocol <name>, --shell, --worktree, --resume <id>; got ${given.length === 0 ? 'none' : given.map(([flag]) => flag).join(' and ')}.`,
     );
   }
-  const [flag, mode] = given[0]!;
-  if ([project, task, protocol].some((text) => text?.trim() === ''))
+  const [flag, request] = given[0]!;
+  if ([project, task, protocol, resume].some((text) => text?.trim() === ''))
     throw new InvalidInputError(`${flag} needs a value.`);
-  return mode!;
+  return request!;
 }
 
 async function spawn(interruption: Interruption, options: SpawnOptions): Promise<void> {
-  const mode = spawnMode(options);
+  const request = spawnRequest(options);
   const { root, command } = prepare('builder', options);
+  const withRole = options.role !== false;
+  // A missing spec or protocol is refused before the state or a port block is touched.
+  if ('mode' in request) builderInstructions(root, request.mode, withRole);
   const { builder, launched } = await inFarm(root, false, (farm, store) =>
-    spawnBuilder(farm, store, mode, command, interruption),
+    'resume' in request
+      ? resumeBuilder(farm, store, request.resume, command, interruption)
+      : spawnBuilder(farm, store, request.mode, command, { withRole }, interruption),
   );
   if (options.json) return printJson(builder);
-  printLine(`builder ${builder.id} started: pid ${builder.pid}, port ${builder.port}, ${whereItRuns(launched)}`);
+  const started = 'resume' in request ? 'resumed' : 'started';
+  printLine(`builder ${builder.id} ${started}: pid ${builder.pid}, port ${builder.port}, ${whereItRuns(launched)}`);
   if (builder.worktree) printLine(`  worktree ${builder.worktree} on branch ${builder.branch}`);
 }
 
@@ -220,23 +264,39 @@ export function registerLifecycle(cli: CAC): void {
       'start',
       'Start the architect (in tmux when installed, else detached with a log in .agent-farm/logs), then the dashboard, and print its URL',
     )
+    .option('-c, --cmd <command>', 'The architect command (the same as --architect-cmd)')
+    .option('--no-role', "Do not name codev/roles/architect.md in the architect's prompt")
     .option('--no-browser', 'Do not open the dashboard in the browser')
     .option('--json', 'Print the recorded architect, and the dashboard, as JSON')
     .example('af start')
     .example('af start --architect-cmd "claude --model opus"')
+    .example('af start -c "claude --model opus" --no-role')
     .action(interruptible(start));
 
   cli
-    .command('spawn', 'Start a builder in its own worktree (.builders/<id>, branch builder/<id>); give one mode')
-    .option('-p, --project <id>', 'Build the spec <id> (codev/specs/<id>-*.md); the builder is named <id>')
+    .command(
+      'spawn',
+      'Start a builder in its own worktree (.builders/<id>, branch builder/<id>), its instructions as the last argument; give one mode',
+    )
+    .option(
+      '-p, --project <spec>',
+      'Build a spec: codev/specs/<number>-<name>.md by number, name or both (the builder is named by its number)',
+    )
     .option('--task <text>', 'Work on a task described in words')
-    .option('--protocol <name>', 'Run a protocol')
-    .option('--shell', 'A builder without a worktree, in the project folder')
-    .option('--worktree', 'A worktree with the builder command and nothing else')
+    .option('--files <paths>', 'With --task: files to list in the task, separated by commas')
+    .option('--protocol <name>', 'Run the protocol codev/protocols/<name>/protocol.md')
+    .option('--shell', 'A builder without a worktree or prompt, in the project folder')
+    .option('--worktree', 'A worktree with the builder command and no prompt')
+    .option(
+      '--resume <id>',
+      'Start a recorded builder whose process ended again, in its worktree, with its instructions',
+    )
+    .option('--no-role', 'Do not name the role file (codev/roles/builder.md) in the prompt')
     .option('--json', 'Print the recorded builder as JSON')
     .example('af spawn --project 0042')
-    .example('af spawn --task "Fix the flaky login test" --json')
+    .example('af spawn --task "Fix the flaky login test" --files test/login.test.ts,lib/login.ts --json')
     .example('af spawn --protocol spir --builder-cmd "claude --model sonnet"')
+    .example('af spawn --resume 0042')
     .action(interruptible(spawn));
 
   cli

@@ -3,6 +3,7 @@ import type { CAC } from 'cac';
 import { isProcessAlive } from '../engine/index.js';
 import { readDashboardRecord, runningDashboard } from '../farm/dashboard-record.js';
 import { farmIdentity } from '../farm/project-farm.js';
+import { endedBuilderHint } from '../farm/resume.js';
 import { action } from './action.js';
 import { paint, printJson, printLine, printTable } from './io.js';
 import { projectRoot, readRegistry, readState } from './stores.js';
@@ -29,7 +30,10 @@ export async function farmStatus() {
     project: root,
     basePort: allocation?.basePort ?? null,
     architect: state.architect && liveness(state.architect),
-    builders: state.builders.map(liveness),
+    builders: state.builders.map((builder) => {
+      const entry = liveness(builder);
+      return entry.alive ? entry : { ...entry, hint: endedBuilderHint(builder.id) };
+    }),
     utils: state.utils.map(liveness),
     annotations: state.annotations.map(liveness),
     dashboard: dashboardStatus(root),
@@ -70,6 +74,8 @@ async function status(options: { json?: boolean }): Promise<void> {
     ['id', 'status', 'port', 'pid', 'process', 'worktree'],
     report.builders.map((b) => [b.id, b.status, b.port, b.pid, alive(b), b.worktree]),
   );
+  for (const builder of report.builders)
+    if ('hint' in builder) printLine(`  builder ${builder.id} is not running: ${builder.hint}`);
   section(
     'utility terminals',
     ['id', 'name', 'port', 'pid', 'process'],

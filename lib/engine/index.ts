@@ -17,7 +17,7 @@ export { withConstraintErrors } from './constraints.js';
 export { assertSchema, createOrAdopt } from './adopt-schema.js';
 export { runReadOnlyQuery } from './read-only-query.js';
 export { removeDatabaseFiles } from './io/remove.js';
-export { DEFAULT_LOCK_TIMING, lockPathOf } from './lock/lock.js';
+export { acquireLock, DEFAULT_LOCK_TIMING, type HeldLock, lockPathOf } from './lock/lock.js';
 export { isProcessAlive } from './io/process-alive.js';
 export {
   entryKind,

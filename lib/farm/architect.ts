@@ -18,10 +18,12 @@ export type ArchitectStart =
   | { alreadyRunning: true; architect: ArchitectState; startingElsewhere?: boolean }
   | { alreadyRunning: false; architect: ArchitectState; launched: Launched; replaced?: ArchitectState };
 
+/** Starts the architect running `command`, with `prompt` (its role) as the last argument when given. */
 export async function startArchitect(
   farm: Farm,
   store: StateStore,
   command: string,
+  prompt?: string,
   interruption: Interruption = NO_INTERRUPTION,
 ): Promise<ArchitectStart> {
   const port = farm.layout.architect;
@@ -53,6 +55,7 @@ export async function startArchitect(
         session,
         logFile: farm.logFile('architect'),
         farmId: farm.id,
+        args: prompt === undefined ? [] : [prompt],
       },
       farm.useTmux,
     );

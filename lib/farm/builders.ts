@@ -2,13 +2,13 @@
 // transaction before anything starts; then its checkout, then its process. A failure
 // at any step, or a signal before the builder is recorded, removes what the spawn
 // made: process, tmux session, checkout, reservation.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { messageOf, InvalidInputError } from '../engine/index.js';
 import type { BuilderDraft, StateStore } from '../state/store.js';
 import type { Builder } from '../state/types.js';
 import type { Farm, FarmIdentity } from './project-farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
+import { checkArgument } from './command-line.js';
+import { builderInstructions, type BuilderInstructions, type InstructedMode } from './instructions.js';
 import { killTmuxSession, launchTerminal, stopProcess, type Launched, type StopOutcome } from './launch.js';
 import {
   checkoutOf,
@@ -21,12 +21,7 @@ import {
 } from './worktree.js';
 
 /** The native version's spawn modes, one per builder type. */
-export type SpawnMode =
-  | { type: 'spec'; project: string }
-  | { type: 'task'; task: string }
-  | { type: 'protocol'; protocol: string }
-  | { type: 'shell' }
-  | { type: 'worktree' };
+export type SpawnMode = InstructedMode;
 
 /** Ids become branch names and folder names: keep them to plain words. */
 const BUILDER_ID = /^[A-Za-z0-9][\w.-]*$/;
@@ -36,14 +31,27 @@ export interface SpawnedBuilder {
   launched: Launched;
 }
 
+export interface SpawnOptions {
+  /** Name the role file in the prompt when the project has one (false: `--no-role`). */
+  withRole: boolean;
+}
+
+/**
+ * Spawns a builder: its instructions are worked out first (a missing spec or protocol
+ * is refused before anything is made), reserved with its row, then its checkout and
+ * its agent, given the prompt as its last argument.
+ */
 export async function spawnBuilder(
   farm: Farm,
   store: StateStore,
   mode: SpawnMode,
   command: string,
+  options: SpawnOptions = { withRole: true },
   interruption: Interruption = NO_INTERRUPTION,
 ): Promise<SpawnedBuilder> {
-  const reserved = await reserve(farm, store, draftFor(farm.root, mode));
+  const instructions = builderInstructions(farm.root, mode, options.withRole);
+  if (instructions.prompt !== undefined) checkArgument(instructions.prompt);
+  const reserved = await reserve(farm, store, draftFor(mode, instructions), instructions.prompt);
   const what = `builder ${reserved.id}`;
   const session = farm.sessionName(`builder-${reserved.id}`);
   let checkout: PreparedCheckout | undefined;
@@ -60,6 +68,7 @@ export async function spawnBuilder(
         session,
         logFile: farm.logFile(`builder-${reserved.id}`),
         farmId: farm.id,
+        args: instructions.prompt === undefined ? [] : [instructions.prompt],
       },
       farm.useTmux,
     );
@@ -104,16 +113,18 @@ async function undoSpawn(
   }
 }
 
-function draftFor(root: string, mode: SpawnMode): BuilderDraft {
+function draftFor(mode: SpawnMode, instructions: BuilderInstructions): BuilderDraft {
   // The real pid, worktree and branch are filled in once they exist; until then the row holds the id and port.
   const pending = { pid: process.pid, status: 'spawning', phase: '', worktree: '', branch: '' } as const;
   switch (mode.type) {
-    case 'spec':
-      if (!BUILDER_ID.test(mode.project))
+    case 'spec': {
+      const { id, name } = instructions.spec!;
+      if (!BUILDER_ID.test(id))
         throw new InvalidInputError(
-          `"${mode.project}" is not a usable project id: use letters, digits, ".", "_" and "-", starting with a letter or digit (e.g. 0042).`,
+          `the spec ${name} gives the builder id "${id}", which is not usable: name specs codev/specs/<number>-<name>.md.`,
         );
-      return { ...pending, id: mode.project, name: specName(root, mode.project), type: 'spec' };
+      return { ...pending, id, name, type: 'spec' };
+    }
     case 'task':
       return { ...pending, name: summary(mode.task), type: 'task', taskText: mode.task };
     case 'protocol':
@@ -121,18 +132,6 @@ function draftFor(root: string, mode: SpawnMode): BuilderDraft {
     case 'shell':
     case 'worktree':
       return { ...pending, name: mode.type, type: mode.type };
-  }
-}
-
-/** The spec's file name (`codev/specs/0042-name.md` gives `0042-name`), else the id. */
-function specName(root: string, id: string): string {
-  try {
-    const spec = readdirSync(join(root, 'codev', 'specs')).find(
-      (file) => file.startsWith(`${id}-`) && file.endsWith('.md'),
-    );
-    return spec ? spec.slice(0, -'.md'.length) : id;
-  } catch {
-    return id;
   }
 }
 
@@ -146,19 +145,19 @@ function summary(text: string): string {
  * earlier builder's branch or worktree still uses is held while the next is tried,
  * then let go, so a new task never lands in an old task's checkout.
  */
-async function reserve(farm: Farm, store: StateStore, draft: BuilderDraft): Promise<Builder> {
+async function reserve(farm: Farm, store: StateStore, draft: BuilderDraft, prompt?: string): Promise<Builder> {
   if (draft.id !== undefined) {
     const existing = await store.getBuilder(draft.id);
     if (existing)
       throw new InvalidInputError(
-        `builder ${draft.id} already exists (pid ${existing.pid}, ${existing.status}); see "af status", or end it with "af cleanup --project ${draft.id}".`,
+        `builder ${draft.id} already exists (pid ${existing.pid}, ${existing.status}); see "af status", start it again with "af spawn --resume ${draft.id}", or end it with "af cleanup --project ${draft.id}".`,
       );
-    return store.reserveBuilder(draft, farm.layout.builders);
+    return store.reserveBuilder(draft, farm.layout.builders, prompt);
   }
   const held: string[] = [];
   try {
     for (;;) {
-      const builder = await store.reserveBuilder(draft, farm.layout.builders);
+      const builder = await store.reserveBuilder(draft, farm.layout.builders, prompt);
       // Held until checked: the check runs git, which a Ctrl-C to the process group can kill.
       held.push(builder.id);
       if (builder.type === 'shell' || !(await hasLeftovers(farm.root, builder.id))) {

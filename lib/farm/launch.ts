@@ -10,6 +10,7 @@ import type { DomainErrorCode } from '../shared/errors.js';
 import { carriesFarmMark, FARM_MARKER } from './farm-mark.js';
 import { openLogForAppend, readLogFrom } from './log-files.js';
 import { findExecutable } from './find-executable.js';
+import { commandArgv } from './command-line.js';
 
 /** How long a new program must stay up to count as started: one that fails at once is reported, not recorded. */
 const SETTLE_MS = 300;
@@ -47,6 +48,8 @@ export interface DetachedSpec {
 export interface TerminalSpec extends DetachedSpec {
   /** The tmux session's name. */
   session: string;
+  /** Arguments after the command's words (an agent's prompt), each passed as it is. */
+  args?: readonly string[];
 }
 
 export function tmuxInstalled(): boolean {
@@ -65,13 +68,15 @@ function tmux(...args: string[]): Promise<string> {
 const exactly = (session: string) => `=${session}`;
 
 export async function launchTerminal(spec: TerminalSpec, useTmux: boolean): Promise<Launched> {
-  return useTmux ? launchInTmux(spec) : launchDetached(spec, ['sh', '-c', spec.command], 'settle');
+  const argv = commandArgv(spec.command, spec.args);
+  return useTmux ? launchInTmux(spec, argv) : launchDetached(spec, argv, 'settle');
 }
 
-async function launchInTmux(spec: TerminalSpec): Promise<Launched> {
+async function launchInTmux(spec: TerminalSpec, argv: string[]): Promise<Launched> {
   let output: string;
   try {
-    const args = ['new-session', '-d', '-s', spec.session, '-c', spec.cwd, '-P', '-F', '#{pane_pid}', spec.command];
+    // More than one word: tmux runs the argv as it is, with no shell of its own.
+    const args = ['new-session', '-d', '-s', spec.session, '-c', spec.cwd, '-P', '-F', '#{pane_pid}', ...argv];
     // The mark in the pane's environment (tmux 3.0 on) backs up the session's name; an older tmux goes without.
     output = await tmux(...args.slice(0, 4), '-e', `${FARM_MARKER}=${spec.farmId}`, ...args.slice(4)).catch(
       (error: Error) => (/unknown option|usage:/i.test(error.message) ? tmux(...args) : Promise.reject(error)),

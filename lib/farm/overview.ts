@@ -34,7 +34,7 @@ function reach(farm: FarmIdentity, entry: { tmuxSession?: string }, part: string
   return { logFile, attach: `tail -f ${logFile}` };
 }
 
-const builderTab = (farm: FarmIdentity, builder: Builder): Tab => ({
+const builderTab = (farm: FarmIdentity, builder: Builder, instructions: string | undefined): Tab => ({
   id: `builder-${builder.id}`,
   kind: 'builder',
   title: builder.name || builder.id,
@@ -48,6 +48,7 @@ const builderTab = (farm: FarmIdentity, builder: Builder): Tab => ({
     worktree: builder.worktree,
     branch: builder.branch,
     type: builder.type,
+    ...(instructions === undefined ? {} : { instructions }),
   },
 });
 
@@ -71,7 +72,12 @@ const fileTab = (farm: FarmIdentity, annotation: Annotation): Tab => ({
   file: { path: annotation.file, url: `/file/${encodeURIComponent(annotation.id)}` },
 });
 
-export function overviewOf(farm: FarmIdentity, state: DashboardState, problem?: Problem): Overview {
+/** The overview of `state`, with each builder's instructions by id, and the problem reading it when there is one. */
+export function overviewOf(
+  farm: FarmIdentity,
+  state: DashboardState,
+  { problem, instructions = {} }: { problem?: Problem; instructions?: Record<string, string> } = {},
+): Overview {
   const { architect } = state;
   const tabs: Tab[] = [
     ...(architect
@@ -87,7 +93,7 @@ export function overviewOf(farm: FarmIdentity, state: DashboardState, problem?: 
           },
         ]
       : []),
-    ...state.builders.map((builder) => builderTab(farm, builder)),
+    ...state.builders.map((builder) => builderTab(farm, builder, instructions[builder.id])),
     ...state.utils.map((util) => shellTab(farm, util)),
     ...state.annotations.map((annotation) => fileTab(farm, annotation)),
   ];

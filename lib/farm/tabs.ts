@@ -36,17 +36,32 @@ export function tabEntry(
   }
 }
 
+export interface ClosedTab {
+  process: StopOutcome;
+  /** A builder's checkout, kept: what is left of it, and the command that removes it. */
+  left?: { worktree: string; branch: string; remove: string };
+}
+
 /** Ends a builder's, shell's or file's process and removes its row; undefined when the state has no such tab. */
 export async function closeTab(
   farm: FarmIdentity,
   store: StateStore,
   ref: Exclude<TabRef, { kind: 'architect' }>,
-): Promise<StopOutcome | undefined> {
-  const entry = tabEntry(await store.loadState(), ref);
+): Promise<ClosedTab | undefined> {
+  const state = await store.loadState();
+  const entry = tabEntry(state, ref);
   if (!entry) return undefined;
-  const outcome = await stopProcess(entry, farm.id);
-  if (ref.kind === 'builder') await store.removeBuilder(ref.id);
-  else if (ref.kind === 'shell') await store.removeUtil(ref.id);
-  else await store.removeAnnotation(ref.id);
-  return outcome;
+  const process = await stopProcess(entry, farm.id);
+  if (ref.kind === 'shell') await store.removeUtil(ref.id);
+  else if (ref.kind === 'file') await store.removeAnnotation(ref.id);
+  else {
+    await store.removeBuilder(ref.id);
+    const builder = state.builders.find((candidate) => candidate.id === ref.id);
+    if (builder?.worktree)
+      return {
+        process,
+        left: { worktree: builder.worktree, branch: builder.branch, remove: `af cleanup --project ${ref.id}` },
+      };
+  }
+  return { process };
 }

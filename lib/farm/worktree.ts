@@ -3,6 +3,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../engine/index.js';
+import { BUILDERS_DIR_NAME } from '../shared/paths.js';
 import { git, gitSucceeds } from './git.js';
 
 export interface BuilderCheckout {
@@ -21,7 +22,7 @@ export interface PreparedCheckout extends BuilderCheckout {
 }
 
 export function checkoutOf(root: string, id: string): BuilderCheckout {
-  return { worktree: join(root, '.builders', id), branch: `builder/${id}` };
+  return { worktree: join(root, BUILDERS_DIR_NAME, id), branch: `builder/${id}` };
 }
 
 function branchExists(root: string, branch: string): Promise<boolean> {

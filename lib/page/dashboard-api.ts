@@ -60,5 +60,7 @@ export const api = {
   openFile: (path: string) =>
     call<{ id: string; port: number; existing?: boolean }>('POST', '/api/tabs/file', { path }),
   closeTab: (tabId: string) => call<{ ok: true }>('DELETE', `/api/tabs/${encodeURIComponent(tabId)}`),
+  send: (request: { to: string; message: string; interrupt: boolean }) =>
+    call<{ sent: string[] }>('POST', '/api/send', request),
   stopFarm: () => call<{ stopped: StoppedProcess[] }>('POST', '/api/stop', {}),
 };

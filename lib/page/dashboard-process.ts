@@ -3,6 +3,7 @@
 // close button. Built once per tab, then updated in place: its size never depends on
 // the state, so nothing below it moves.
 import { element, setAttribute, setText } from './dashboard-dom.js';
+import { messageBox, type SendRequest } from './dashboard-message-box.js';
 import type { Overview, Tab, TabKind } from '../farm/overview-types.js';
 
 interface Fact {
@@ -55,6 +56,8 @@ const FACTS: Record<TabKind, Fact[]> = {
 
 export interface ProcessActions {
   copy(text: string, node: HTMLElement): void;
+  /** Types a message into a builder's or the architect's terminal. */
+  send(request: SendRequest): Promise<void>;
   /** The close button's action; none for the architect. */
   close?: (tab: Tab) => void;
 }
@@ -105,10 +108,19 @@ export function processCard(kind: TabKind, actions: ProcessActions): ProcessCard
     close.addEventListener('click', () => current && actions.close?.(current));
     heading.append(close);
   }
-  const node = element('header', `process process-${kind}`, {}, [
+  // A builder's instructions, opened over what lies below rather than pushing it down.
+  const instructionsText = element('pre', 'instructions-text');
+  const instructions = element('details', 'instructions', {}, [
+    element('summary', 'button button-small', {}, ['Instructions']),
+    instructionsText,
+  ]);
+  if (kind === 'builder') how.append(instructions);
+  const box = kind === 'builder' || kind === 'architect' ? messageBox(actions.send) : undefined;
+  const node = element('header', `process process-${kind}${box ? ' has-message-box' : ''}`, {}, [
     heading,
     element('div', 'process-facts', {}, facts),
     how,
+    ...(box ? [box.node] : []),
   ]);
 
   return {
@@ -135,6 +147,11 @@ export function processCard(kind: TabKind, actions: ProcessActions): ProcessCard
       // Nothing to attach to: no empty command to copy (the card keeps its height).
       if (kind !== 'file') how.hidden = !tab.terminal?.attach;
       setAttribute(open, 'href', tab.file?.url);
+      const prompt = tab.builder?.instructions;
+      instructions.hidden = prompt === undefined;
+      setText(instructionsText, prompt ?? '');
+      const target = tab.kind === 'architect' ? 'architect' : tab.id.replace(/^builder-/, '');
+      box?.update(target, tab.kind === 'architect' ? 'the architect' : `builder ${target}`, tab.alive);
     },
   };
 }

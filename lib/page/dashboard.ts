@@ -42,9 +42,15 @@ const actions: ProcessActions = {
     }
   },
   close: (tab) => (tab.kind === 'builder' ? confirmStopBuilder(tab) : closeTab(tab)),
+  async send(request) {
+    await api.send(request);
+  },
 };
 
-const architect = architectPane(byId('architect-pane'), byId('architect-empty'), { copy: actions.copy });
+const architect = architectPane(byId('architect-pane'), byId('architect-empty'), {
+  copy: actions.copy,
+  send: actions.send,
+});
 const tabs = tabStrip(byId('tablist'), byId('tabpanels'), byId('tabs-empty'), actions, (id) =>
   history.replaceState(null, '', `#${id}`),
 );
@@ -91,7 +97,7 @@ async function closeTab(tab: Tab): Promise<void> {
 }
 
 function confirmStopBuilder(tab: Tab): void {
-  setText(byId('confirm-dialog-title'), `Stop builder ${tab.title}?`);
+  setText(byId('confirm-dialog-title'), `Stop builder ${tab.id.replace(/^builder-/, '')}?`);
   const where = tab.builder?.worktree
     ? ` Its worktree ${tab.builder.worktree} and branch ${tab.builder.branch} are kept.`
     : '';

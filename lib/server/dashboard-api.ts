@@ -5,9 +5,13 @@ import { realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve, sep } from 'node:path';
 import { annotationViewerArgv } from '../farm/annotation-viewer-command.js';
-import { spawnBuilder } from '../farm/builders.js';
+import { cleanupBuilder, spawnBuilder } from '../farm/builders.js';
+import { findSpec } from '../farm/instructions.js';
+import { resumeBuilder } from '../farm/resume.js';
+import { spawnModeIn } from './spawn-request.js';
 import { farmCommand } from '../farm/config.js';
 import { openTabCount, TAB_LIMIT } from '../farm/overview.js';
+import { sendMessage } from '../farm/send.js';
 import { stopFarm, type StoppedProcess } from '../farm/stop.js';
 import { closeTab, parseTabId, TAB_NAME } from '../farm/tabs.js';
 import { openAnnotation, openUtil } from '../farm/terminals.js';
@@ -36,7 +40,12 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
   '/api/tabs/builder': { POST: openBuilder },
   '/api/tabs/': { DELETE: closeTabRoute },
   '/api/stop': { POST: stop },
+  '/api/send': { POST: send },
+  '/api/builders/': { POST: builderAction },
 };
+
+/** Routes that end in `/`: the rest of the path is their argument. */
+const PREFIXES = Object.keys(ROUTES).filter((path) => path.endsWith('/'));
 
 /** Whether `method` changes the farm: such a request must come from the dashboard's own page, or a script with the bearer token. */
 export const changesState = (method: string | undefined) => method === 'POST' || method === 'DELETE';
@@ -47,7 +56,7 @@ export async function answerApi(
   path: string,
   context: ApiContext,
 ): Promise<void> {
-  const prefix = path.startsWith('/api/tabs/') && !(path in ROUTES) ? '/api/tabs/' : path;
+  const prefix = path in ROUTES ? path : (PREFIXES.find((start) => path.startsWith(start)) ?? path);
   const methods = ROUTES[prefix];
   if (!methods)
     throw new RequestError('E_NOT_FOUND', `there is no route ${path}; see the dashboard's routes in the README.`);
@@ -158,16 +167,44 @@ function existingRealPath(path: string): string | undefined {
   }
 }
 
+/** A builder in any mode of `af spawn`: `{projectId}` as the native route, or `{mode, project | task, files | protocol}`. */
 async function openBuilder(request: IncomingMessage, response: ServerResponse, { source }: ApiContext): Promise<void> {
-  const projectId = nameIn(await readJsonBody(request), 'projectId', true)!;
+  const mode = spawnModeIn(await readJsonBody(request));
   const { farm } = source;
-  const existing = (await source.state()).builders.find((builder) => builder.id === projectId);
-  if (existing) return sendJson(response, 200, existing);
+  if (mode.type === 'spec') {
+    // The spec is looked up first: a missing one is refused (404) before anything is made.
+    const { id } = findSpec(farm.root, mode.project);
+    const existing = (await source.state()).builders.find((builder) => builder.id === id);
+    if (existing) return sendJson(response, 200, existing);
+  }
   const command = farmCommand(farm.root, 'builder', {});
-  const { builder } = await withRoomForATab(source, (store) =>
-    spawnBuilder(farm, store, { type: 'spec', project: projectId }, command),
-  );
+  const { builder } = await withRoomForATab(source, (store) => spawnBuilder(farm, store, mode, command));
   sendJson(response, 201, builder);
+}
+
+/** `POST /api/builders/<id>/restart` (as `af spawn --resume`) and `/cleanup` `{force?}` (as `af cleanup`). */
+async function builderAction(
+  request: IncomingMessage,
+  response: ServerResponse,
+  { source }: ApiContext,
+  rest: string,
+): Promise<void> {
+  const [id, action, ...more] = rest.split('/').map(decodedPart);
+  if (!id || !TAB_NAME.test(id) || more.length > 0 || (action !== 'restart' && action !== 'cleanup'))
+    throw new RequestError(
+      'E_NOT_FOUND',
+      'the builder routes are /api/builders/<id>/restart and /api/builders/<id>/cleanup.',
+    );
+  const body = await readJsonBody(request);
+  const { farm } = source;
+  if (action === 'restart') {
+    const command = farmCommand(farm.root, 'builder', {});
+    const { builder } = await source.use((store) => resumeBuilder(farm, store, id, command));
+    return sendJson(response, 200, builder);
+  }
+  if (body.force !== undefined && typeof body.force !== 'boolean')
+    throw new RequestError('E_BAD_REQUEST', '"force" must be true or false.');
+  sendJson(response, 200, await source.use((store) => cleanupBuilder(farm, store, id, body.force === true)));
 }
 
 async function closeTabRoute(
@@ -184,9 +221,27 @@ async function closeTabRoute(
     );
   if (ref.kind === 'architect')
     throw new RequestError('E_BAD_REQUEST', 'the architect is not closed as a tab; stop the farm instead.');
-  const outcome = await source.use((store) => closeTab(source.farm, store, ref));
-  if (!outcome) throw new RequestError('E_NOT_FOUND', `the farm has no tab ${tab}.`);
-  sendJson(response, 200, { ok: true, process: outcome });
+  const closed = await source.use((store) => closeTab(source.farm, store, ref));
+  if (!closed) throw new RequestError('E_NOT_FOUND', `the farm has no tab ${tab}.`);
+  sendJson(response, 200, { ok: true, ...closed });
+}
+
+/** A message typed into a builder's or the architect's terminal, as `af send` types it. */
+async function send(request: IncomingMessage, response: ServerResponse, { source }: ApiContext): Promise<void> {
+  const body = await readJsonBody(request);
+  const to = nameIn(body, 'to', true)!;
+  const { message } = body;
+  if (typeof message !== 'string')
+    throw new RequestError('E_BAD_REQUEST', 'the body needs "message": the text to send.');
+  for (const flag of ['interrupt', 'raw', 'enter'] as const)
+    if (body[flag] !== undefined && typeof body[flag] !== 'boolean')
+      throw new RequestError('E_BAD_REQUEST', `"${flag}" must be true or false.`);
+  const outcome = await sendMessage(source.farm, await source.state(), to, message, {
+    interrupt: body.interrupt === true,
+    raw: body.raw === true,
+    enter: body.enter !== false,
+  });
+  sendJson(response, 200, outcome);
 }
 
 async function stop(request: IncomingMessage, response: ServerResponse, context: ApiContext): Promise<void> {

@@ -50,6 +50,9 @@ export function statusOf(error: unknown): number {
   if (!(error instanceof AgentFarmStateError)) return 500;
   if (error.code === 'E_INVALID_INPUT' || error.code === 'E_CONSTRAINT') return 400;
   if (error.code === 'E_PORTS_EXHAUSTED') return 429;
+  if (error.code.endsWith('_NOT_FOUND')) return 404;
+  if (error.code === 'E_NOT_RUNNING') return 409;
+  if (error.code === 'E_MESSAGE_TOO_LARGE') return 413;
   if (error.code === 'E_LAUNCH' || error.code === 'E_GIT') return 502;
   return UNAVAILABLE.has(error.code) ? 503 : 500;
 }

@@ -44,10 +44,11 @@ export class StateSource {
   /** The overview; while the file cannot be read, the last state with the problem. */
   async overview(): Promise<Overview> {
     try {
-      return overviewOf(this.farm, await this.state());
+      const state = await this.state();
+      return overviewOf(this.farm, state, { instructions: await this.use((store) => store.loadInstructions()) });
     } catch (error) {
       if (statusOf(error) !== 503) throw error;
-      return overviewOf(this.farm, this.lastState, problemOf(error));
+      return overviewOf(this.farm, this.lastState, { problem: problemOf(error) });
     }
   }
 

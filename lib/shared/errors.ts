@@ -13,7 +13,13 @@ export type DomainErrorCode =
   | 'E_GIT'
   | 'E_INTERRUPTED'
   | 'E_QUERY_LIMIT'
-  | 'E_NO_DATABASE';
+  | 'E_NO_DATABASE'
+  | NotFoundCode
+  | 'E_NOT_RUNNING'
+  | 'E_MESSAGE_TOO_LARGE';
+
+/** Something the user named that the project does not have. */
+export type NotFoundCode = 'E_SPEC_NOT_FOUND' | 'E_PROTOCOL_NOT_FOUND' | 'E_BUILDER_NOT_FOUND';
 
 /** Every code an error of this package carries. */
 export type ErrorCode = EngineErrorCode | DomainErrorCode;
@@ -110,5 +116,26 @@ export class NoDatabaseError extends AgentFarmStateError<DomainErrorCode> {
     advice: string,
   ) {
     super('E_NO_DATABASE', `there is no database yet at ${filePath} (nothing was created). ${advice}`);
+  }
+}
+
+/** A spec, protocol or builder the user named does not exist; the message says what was looked for. */
+export class NotFoundError extends AgentFarmStateError<DomainErrorCode> {
+  constructor(code: NotFoundCode, message: string) {
+    super(code, message);
+  }
+}
+
+/** A process that must run for the command (a builder or architect to send to) is not running as needed. */
+export class NotRunningError extends AgentFarmStateError<DomainErrorCode> {
+  constructor(message: string) {
+    super('E_NOT_RUNNING', message);
+  }
+}
+
+/** A message to send is over the limit. */
+export class MessageTooLargeError extends AgentFarmStateError<DomainErrorCode> {
+  constructor(message: string) {
+    super('E_MESSAGE_TOO_LARGE', message);
   }
 }

@@ -4,7 +4,7 @@
 // AF_STATE_DIR and AF_GLOBAL_DIR move the two folders.
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 export const STATE_DIR_NAME = '.agent-farm';
 
@@ -27,14 +27,35 @@ export function findProjectRoot(start: string = process.cwd(), env: NodeJS.Proce
   for (let dir = from; ; dir = dirname(dir)) {
     const stateFolder = join(dir, STATE_DIR_NAME);
     // The home folder's `.agent-farm` is the global registry, not a project's state.
-    if ((isFolder(stateFolder) && stateFolder !== globalFolder) || isFolder(join(dir, 'codev'))) return dir;
+    if ((isFolder(stateFolder) && stateFolder !== globalFolder) || isFolder(join(dir, 'codev')))
+      return builderOwner(dir) ?? dir;
     if (dir === dirname(dir)) break;
   }
   for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, '.git'))) return dir;
+    if (existsSync(join(dir, '.git'))) return builderOwner(dir) ?? dir;
     if (dir === dirname(dir)) break;
   }
   return from;
+}
+
+export const BUILDERS_DIR_NAME = '.builders';
+
+/**
+ * The project a builder's worktree (`<root>/.builders/<id>`, a checkout with its own
+ * `codev/` and `.git`) belongs to: `af` run by a builder works on its farm.
+ */
+function builderOwner(dir: string): string | undefined {
+  const parent = dirname(dir);
+  if (basename(parent) !== BUILDERS_DIR_NAME) return undefined;
+  const root = dirname(parent);
+  return isFolder(join(root, STATE_DIR_NAME)) ? root : undefined;
+}
+
+/** The builder whose worktree holds `path`, when it is inside `<root>/.builders/<id>`. */
+export function builderOfPath(root: string, path: string): string | undefined {
+  const inside = relative(join(root, BUILDERS_DIR_NAME), resolve(path));
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return undefined;
+  return inside.split(sep)[0];
 }
 
 /** The project's state folder: AF_STATE_DIR, else `<project root>/.agent-farm`. */

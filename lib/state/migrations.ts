@@ -1,10 +1,12 @@
 // The local state's schema versions. Version 1 is the native schema, and imports
 // the project's state.json in the same transaction when there is one; a file the
-// native version left with its tables but no version recorded is adopted.
+// native version left with its tables but no version recorded is adopted. Version 2
+// adds a table of builders' instructions beside the native ones.
 import { ConstraintError, createOrAdopt, type Migration, type SqlDatabase } from '../engine/index.js';
 import { InvalidJsonError } from '../shared/errors.js';
 import { JsonFileValidator, keepAsBackup, readJsonIfPresent } from '../shared/json-import.js';
 import { LOCAL_SCHEMA_V1 } from './schema.js';
+import { LOCAL_SCHEMA_V2 } from './instructions.js';
 import { writeAnnotation, writeArchitect, writeBuilder, writeUtil } from './rows.js';
 import { validState } from './records.js';
 import { ANNOTATION_PARENT_TYPES, BUILDER_STATUSES, BUILDER_TYPES, type StateInput } from './types.js';
@@ -25,6 +27,11 @@ export function localMigrations(stateJsonPath: string, dbPath: string): Migratio
       afterCommit: () => {
         if (imported) keepAsBackup(stateJsonPath);
       },
+    },
+    {
+      version: 2,
+      description: "each builder's instructions",
+      up: (db) => db.run(LOCAL_SCHEMA_V2),
     },
   ];
 }

@@ -68,5 +68,8 @@ CREATE TRIGGER builders_updated_at
   END;
 `;
 
-/** The tables, in the order `clearState` empties them; `af db dump` prints them empty when there is no file yet. */
-export const LOCAL_TABLES = ['architect', 'builders', 'utils', 'annotations'] as const;
+/**
+ * The tables (the native four, then the builders' instructions of version 2), in the
+ * order `clearState` empties them; `af db dump` prints them empty when there is no file yet.
+ */
+export const LOCAL_TABLES = ['architect', 'builders', 'utils', 'annotations', 'builder_instructions'] as const;

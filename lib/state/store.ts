@@ -26,6 +26,7 @@ import {
   writeUtil,
 } from './rows.js';
 import { validAnnotation, validArchitect, validBuilder, validUtil } from './records.js';
+import { readAllInstructions, readInstructions, writeInstructions } from './instructions.js';
 import type {
   Annotation,
   ArchitectInput,
@@ -97,14 +98,44 @@ export class StateStore {
     });
   }
 
+  /**
+   * Claims a recorded builder whose process is no longer alive for the process `pid`
+   * (its row then names `pid`), in one transaction, so two resumes at once start one
+   * agent. Returns the builder as it was; the running one, with nothing written; or
+   * nothing when no such builder is recorded.
+   */
+  async claimBuilder(id: string, pid: number): Promise<{ running?: Builder; claimed?: Builder }> {
+    return this.database.transaction((db) => {
+      const [current] = readBuilders(db, 'WHERE id = ?', [id]);
+      if (!current) return {};
+      if (isProcessAlive(current.pid)) return { running: current };
+      db.run('UPDATE builders SET pid = ? WHERE id = ?', [pid, id]);
+      return { claimed: current };
+    });
+  }
+
   /** Inserts the builder, or updates every field of the builder with the same id. */
   async upsertBuilder(builder: Builder): Promise<void> {
     const checked = validBuilder(new ArgumentValidator('upsertBuilder'), builder, 'builder');
     await this.database.transaction((db) => writeBuilder(db, checked));
   }
 
+  /** Removes the builder and its instructions. */
   async removeBuilder(id: string): Promise<void> {
-    await this.database.transaction((db) => db.run('DELETE FROM builders WHERE id = ?', [id]));
+    await this.database.transaction((db) => {
+      db.run('DELETE FROM builders WHERE id = ?', [id]);
+      writeInstructions(db, id, undefined);
+    });
+  }
+
+  /** The prompt the builder's agent was started with, if it had one. */
+  getInstructions(id: string): Promise<string | undefined> {
+    return this.database.read((db) => readInstructions(db, id));
+  }
+
+  /** Every builder's prompt by id; while the file is unchanged, what the last call read. */
+  async loadInstructions(): Promise<Record<string, string>> {
+    return { ...(await this.database.readRemembered(readAllInstructions)) };
   }
 
   getBuilder(id: string): Promise<Builder | null> {
@@ -170,7 +201,7 @@ export class StateStore {
     });
   }
 
-  /** Empties all four tables in one transaction. */
+  /** Empties all four tables, and the builders' instructions, in one transaction. */
   async clearState(): Promise<void> {
     await this.database.transaction((db) => {
       for (const table of LOCAL_TABLES) db.run(`DELETE FROM ${table}`);
@@ -179,17 +210,20 @@ export class StateStore {
 
   /**
    * Records a builder on the lowest free port of `ports`, with the next free id
-   * `<type>-<n>` unless the draft names one, in one transaction: two processes
-   * reserving at once never get the same port or id.
+   * `<type>-<n>` unless the draft names one, and its instructions, in one
+   * transaction: two processes reserving at once never get the same port or id.
    */
-  reserveBuilder(draft: BuilderDraft, ports: PortRange): Promise<Builder> {
+  reserveBuilder(draft: BuilderDraft, ports: PortRange, instructions?: string): Promise<Builder> {
     return this.reserve(
       'reserveBuilder',
       'builder',
       ports,
       (db, port) => ({ ...draft, id: draft.id ?? nextFreeId(db, `${draft.type ?? 'spec'}-`), port }),
       validBuilder,
-      (db, builder) => writeBuilder(db, builder, 'insert'),
+      (db, builder) => {
+        writeBuilder(db, builder, 'insert');
+        writeInstructions(db, builder.id, instructions);
+      },
     );
   }
 

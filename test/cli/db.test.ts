@@ -44,7 +44,7 @@ test(
     const run = await runAf(['db', 'dump'], { cwd });
     assert.is(run.code, 0, run.stderr);
     const dump = parse(run.stdout);
-    assert.equal(Object.keys(dump), ['architect', 'builders', 'utils', 'annotations']);
+    assert.equal(Object.keys(dump), ['architect', 'builders', 'utils', 'annotations', 'builder_instructions']);
     assert.equal(
       dump.builders!.map((row) => [row.id, row.status, row.port]),
       [['0001', 'blocked', 4210]],
@@ -139,8 +139,8 @@ test(
     };
     const free = await stats();
     assert.is(free.path, dbPath);
-    assert.is(free.schemaVersion, 1);
-    assert.equal(free.tables, { architect: 1, builders: 1, utils: 1, annotations: 0 });
+    assert.is(free.schemaVersion, 2);
+    assert.equal(free.tables, { architect: 1, builders: 1, utils: 1, annotations: 0, builder_instructions: 0 });
     assert.is(free.pageSize * free.pageCount, free.sizeBytes);
     assert.is(free.logBytes, 0, 'every writer closed, so its log was copied in and removed');
     assert.is(free.lock.state, 'free');
@@ -149,7 +149,7 @@ test(
     utimesSync(`${dbPath}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     assert.is((await stats()).lock.state, 'stale');
     const human = await runAf(['db', 'stats'], { cwd });
-    assert.match(human.stdout, /schema version\s+1/);
+    assert.match(human.stdout, /schema version\s+2/);
     assert.not.ok(human.stdout.includes('\u001b['), 'no colour when not on a terminal');
   }),
 );

@@ -13,7 +13,9 @@ import type { Annotation, Builder, UtilTerminal } from '../../lib/state/types.js
 import { deadPid, farmTest, type TestFarm } from '../helpers/farm.js';
 
 const LONG = 'sleep 600';
-const COMMANDS = ['--architect-cmd', LONG, '--builder-cmd', LONG, '--shell-cmd', LONG];
+/** A builder gets its prompt as its last argument: the stand-in takes it as its $0 and sleeps. */
+const AGENT = `sh -c 'exec ${LONG}'`;
+const COMMANDS = ['--architect-cmd', LONG, '--builder-cmd', AGENT, '--shell-cmd', LONG];
 
 /** What `af status --json` prints. */
 type Status = Awaited<ReturnType<typeof farmStatus>>;
@@ -66,6 +68,8 @@ farmTest(
     assert.is(again.code, 0);
     assert.match(again.stderr, `already running (pid ${architect.pid}`);
 
+    mkdirSync(join(farm.project, 'codev', 'specs'), { recursive: true });
+    writeFileSync(join(farm.project, 'codev', 'specs', '0042-thing.md'), '# thing\n');
     const spec: Builder = await farm.afJson(['spawn', '--project', '0042', ...COMMANDS]);
     const task: Builder = await farm.afJson(['spawn', '--task', 'Fix the flaky test', ...COMMANDS]);
     const shell: Builder = await farm.afJson(['spawn', '--shell', ...COMMANDS]);

@@ -19,7 +19,7 @@ test(
     const run = await runAf(['db', 'stats', '--json'], { cwd });
     assert.is(run.code, 0, run.stderr);
     const stats = JSON.parse(run.stdout);
-    assert.is(stats.schemaVersion, 1, 'the open wrote');
+    assert.is(stats.schemaVersion, 2, 'the open wrote');
     assert.is(stats.lock.state, 'free');
   }),
 );

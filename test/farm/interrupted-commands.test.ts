@@ -30,7 +30,8 @@ import { farmTest, type TestFarm } from '../helpers/farm.js';
 import { finished, type Finished } from '../helpers/processes.js';
 
 const LONG = 'sleep 600';
-const COMMANDS = ['--architect-cmd', LONG, '--builder-cmd', LONG, '--shell-cmd', LONG];
+/** A builder gets its prompt as its last argument: the stand-in takes it as its $0 and sleeps. */
+const COMMANDS = ['--architect-cmd', LONG, '--builder-cmd', `sh -c 'exec ${LONG}'`, '--shell-cmd', LONG];
 
 /** `af` started in the test's project, to be signalled while it works. */
 function startAf(farm: TestFarm, args: string[]): { child: ChildProcess; done: Promise<Finished> } {
@@ -362,7 +363,10 @@ farmTest(
     await done;
     const [orphan] = farmProcesses(farm);
     const stop = await farm.af(['stop']);
-    assert.match(stop.stdout, `process group ${orphan} (sh -c ${LONG}), not recorded (pid ${orphan}): stopped`);
+    assert.match(
+      stop.stdout,
+      new RegExp(`process group ${orphan} \\([^)]*${LONG}[^)]*\\), not recorded \\(pid ${orphan}\\): stopped`),
+    );
     assert.equal(farmProcesses(farm), []);
   },
 );

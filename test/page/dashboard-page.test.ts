@@ -53,8 +53,9 @@ function dashboardTest(
   options: { colorScheme?: 'light' | 'dark'; before?: (farm: TestFarm) => Promise<void> } = {},
 ): void {
   farmTest(name, { tmux: true }, async (farm) => {
-    mkdirSync(join(farm.project, 'codev'));
+    mkdirSync(join(farm.project, 'codev', 'specs'), { recursive: true });
     writeFileSync(join(farm.project, 'codev', 'config.json'), JSON.stringify(CONFIG));
+    writeFileSync(join(farm.project, 'codev', 'specs', '0042-login.md'), '# Login\n');
     const start = await farm.af(['start', '--no-browser']);
     assert.is(start.code, 0, `af start: ${start.stderr}`);
     const url = /^http:\/\/127\.0\.0\.1:\d+\/\S*token=\S+$/m.exec(start.stdout)?.[0];

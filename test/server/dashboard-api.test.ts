@@ -14,14 +14,17 @@ import type { Overview } from '../../lib/farm/overview-types.js';
 import type { DashboardState } from '../../lib/state/types.js';
 
 const LONG = 'sleep 600';
-const COMMANDS = ['--architect-cmd', LONG, '--builder-cmd', LONG, '--shell-cmd', LONG];
+/** A builder gets its prompt as its last argument: the stand-in takes it as its $0 and sleeps. */
+const AGENT = `sh -c 'exec ${LONG}'`;
+const COMMANDS = ['--architect-cmd', LONG, '--builder-cmd', AGENT, '--shell-cmd', LONG];
 
 /** The farm started, its commands (for the dashboard's routes too) set in codev/config.json. */
 async function startFarm(farm: TestFarm) {
-  mkdirSync(join(farm.project, 'codev'), { recursive: true });
+  mkdirSync(join(farm.project, 'codev', 'specs'), { recursive: true });
+  writeFileSync(join(farm.project, 'codev', 'specs', '0042-login.md'), '# Login\n');
   writeFileSync(
     join(farm.project, 'codev', 'config.json'),
-    JSON.stringify({ shell: { architect: LONG, builder: LONG, shell: LONG } }),
+    JSON.stringify({ shell: { architect: LONG, builder: AGENT, shell: LONG } }),
   );
   const started = await farm.afJson(['start', '--no-browser', ...COMMANDS]);
   assert.ok(started.dashboard, 'af start --json names the dashboard');
@@ -108,6 +111,18 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
   assert.equal([builder.body.id, builder.body.type, builder.body.branch], ['0042', 'spec', 'builder/0042']);
   const existing = await api.json('/api/tabs/builder', { method: 'POST', body: '{"projectId":"0042"}' });
   assert.equal([existing.status, existing.body.pid], [200, builder.body.pid]);
+  const task = await api.json('/api/tabs/builder', {
+    method: 'POST',
+    body: JSON.stringify({ mode: 'task', task: 'Fix "it"; $(nothing runs)', files: 'a.ts, b.ts' }),
+  });
+  assert.is(task.status, 201, JSON.stringify(task.body));
+  assert.equal([task.body.type, task.body.taskText], ['task', 'Fix "it"; $(nothing runs)']);
+  const overview = (await api.json('/api/overview')).body as Overview;
+  assert.match(
+    overview.tabs.find((tab) => tab.id === `builder-${task.body.id}`)!.builder!.instructions!,
+    /Fix "it"; \$\(nothing runs\)\n\nRelevant files to consider:\n- a\.ts\n- b\.ts$/,
+    "the builder's instructions, for its card",
+  );
 
   // The farm's own folder (the secret, the logs), named or reached through links.
   symlinkSync(join(farm.project, '.agent-farm', 'secret'), join(farm.project, 'innocent.txt'));
@@ -119,6 +134,15 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
     ['POST', '/api/tabs/shell', '[1]', 400, 'E_BAD_REQUEST'],
     ['POST', '/api/tabs/builder', '{"projectId":"../../etc"}', 400, 'E_BAD_REQUEST'],
     ['POST', '/api/tabs/builder', '{}', 400, 'E_BAD_REQUEST'],
+    ['POST', '/api/tabs/builder', '{"projectId":"9999"}', 404, 'E_SPEC_NOT_FOUND'],
+    ['POST', '/api/tabs/builder', '{"mode":"protocol","protocol":"nope"}', 404, 'E_PROTOCOL_NOT_FOUND'],
+    ['POST', '/api/tabs/builder', '{"mode":"task","task":""}', 400, 'E_BAD_REQUEST'],
+    ['POST', '/api/tabs/builder', '{"mode":"everything"}', 400, 'E_BAD_REQUEST'],
+    ['POST', '/api/builders/0042/restart', '{}', 400, 'E_INVALID_INPUT'],
+    ['POST', '/api/builders/9999/restart', '{}', 404, 'E_BUILDER_NOT_FOUND'],
+    ['POST', '/api/builders/0042/rename', '{}', 404, 'E_NOT_FOUND'],
+    ['POST', '/api/send', '{"to":"9999","message":"hi"}', 404, 'E_BUILDER_NOT_FOUND'],
+    ['POST', '/api/send', '{"to":"0042"}', 400, 'E_BAD_REQUEST'],
     ['POST', '/api/tabs/file', '{"path":"/etc/passwd"}', 403, 'E_FORBIDDEN'],
     ['POST', '/api/tabs/file', '{"path":"no-such-file.md"}', 404, 'E_NOT_FOUND'],
     ['POST', '/api/tabs/file', '{"path":"/no/such/file/outside"}', 403, 'E_FORBIDDEN'],
@@ -154,7 +178,23 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
 
   assert.equal((await api.json(`/api/tabs/shell-${shell.body.id}`, { method: 'DELETE' })).status, 200);
   assert.equal((await api.json(`/api/tabs/file-${file.body.id}`, { method: 'DELETE' })).status, 200);
-  assert.equal((await api.json('/api/tabs/builder-0042', { method: 'DELETE' })).status, 200);
+  // An ended builder: Restart starts it again, as af spawn --resume; Clean up removes it, as af cleanup.
+  process.kill(-task.body.pid, 'SIGKILL');
+  await eventually(stateNow, () => !isProcessAlive(task.body.pid), 'the task builder ended');
+  const restarted = await api.json(`/api/builders/${task.body.id}/restart`, { method: 'POST', body: '{}' });
+  assert.is(restarted.status, 200, JSON.stringify(restarted.body));
+  assert.equal([restarted.body.id, restarted.body.port], [task.body.id, task.body.port]);
+  assert.ok(isProcessAlive(restarted.body.pid), 'running again');
+  const cleaned = await api.json(`/api/builders/${task.body.id}/cleanup`, { method: 'POST', body: '{}' });
+  assert.is(cleaned.status, 200, JSON.stringify(cleaned.body));
+  assert.not.ok(existsSync(task.body.worktree), 'its worktree removed');
+  const stopped = await api.json('/api/tabs/builder-0042', { method: 'DELETE' });
+  assert.is(stopped.status, 200);
+  assert.equal(stopped.body.left, {
+    worktree: builder.body.worktree,
+    branch: 'builder/0042',
+    remove: 'af cleanup --project 0042',
+  });
   const after = await stateNow();
   assert.equal([after.utils, after.annotations, after.builders], [[], [], []]);
   assert.not.ok(farm.tmuxSessions().includes(shellSession), "the shell's session ended");

@@ -89,7 +89,7 @@ test(
     assert.equal(state.architect, fullState.architect);
     assert.not.ok(existsSync(jsonPath), 'state.json is gone');
     assert.is(readFileSync(`${jsonPath}.bak`, 'utf8'), json, 'the .bak is the original, byte for byte');
-    assert.is(sqliteShell(dbPath, 'SELECT group_concat(version) FROM _migrations'), '1');
+    assert.is(sqliteShell(dbPath, 'SELECT group_concat(version) FROM _migrations'), '1,2');
     await store.close();
     // A second open imports nothing more, even if a new state.json appears.
     writeFileSync(jsonPath, JSON.stringify({ builders: [] }));

@@ -88,11 +88,11 @@ test(
       state.utils.map((util) => util.id),
       ['u1'],
     );
-    assert.is(await store.database.schemaVersion(), 1);
+    assert.is(await store.database.schemaVersion(), 2);
     await store.close();
     assert.not.ok(existsSync(jsonPath), 'state.json is gone');
     assert.is(readFileSync(`${jsonPath}.bak`, 'utf8'), stateJson);
-    assert.is(sqliteShell(dbPath, 'SELECT group_concat(version) FROM _migrations'), '1');
+    assert.is(sqliteShell(dbPath, 'SELECT group_concat(version) FROM _migrations'), '1,2');
     assert.is(
       sqliteShell(dbPath, "SELECT count(*) FROM sqlite_master WHERE name = 'builders_updated_at'"),
       '1',
@@ -116,7 +116,7 @@ test(
     assert.is((await store.getBuilders()).length, 1);
     await store.close();
     assert.ok(existsSync(`${jsonPath}.bak`));
-    assert.is(sqliteShell(dbPath, 'SELECT group_concat(version) FROM _migrations'), '1');
+    assert.is(sqliteShell(dbPath, 'SELECT group_concat(version) FROM _migrations'), '1,2');
   }),
 );
 

@@ -25,11 +25,11 @@ const builder = (id: string, port: number, extra: Partial<Builder> = {}): Builde
 const openIn = (folder: string) => StateStore.open(join(folder, '.agent-farm', 'state.db'));
 
 test(
-  'a fresh store is empty and records schema version 1',
+  "a fresh store is empty and records schema version 2 (the native schema, then the builders' instructions)",
   inFolder(async (folder) => {
     const store = await openIn(folder);
     assert.equal(await store.loadState(), { architect: null, builders: [], utils: [], annotations: [] });
-    assert.is(await store.database.schemaVersion(), 1);
+    assert.is(await store.database.schemaVersion(), 2);
     await store.close();
   }),
 );

@@ -1,0 +1,193 @@
+// `af send` and the dashboard's message box: a message typed into a running agent's
+// terminal as one piece. The text goes to tmux on standard input (load-buffer: no
+// temporary file anyone could read), is pasted in one go with bracketed paste when the
+// program asked for it (so an agent takes a multi-line message as text), and Enter
+// follows as a key of its own once the paste is in. One delivery at a time per
+// terminal, across processes (a lock in the state folder), so messages sent at once
+// never interleave. A target that does not exist, has ended or runs without tmux is
+// refused before anything is typed.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { acquireLock, AgentFarmStateError, InvalidInputError, isProcessAlive, messageOf } from '../engine/index.js';
+import { MessageTooLargeError, NotFoundError, NotRunningError } from '../shared/errors.js';
+import { stateDir } from '../shared/paths.js';
+import type { DashboardState } from '../state/types.js';
+import { TerminalError } from './terminal/tmux-control.js';
+import type { FarmIdentity } from './project-farm.js';
+
+/** The native limit of `--file`, and of a message. */
+export const MAX_MESSAGE_BYTES = 48 * 1024;
+/** How long a send waits for others to the same terminal. */
+const QUEUE_TIMEOUT_MS = 60_000;
+/** After an interrupt, the program's moment to get back to its prompt (as the native version waits). */
+const AFTER_INTERRUPT_MS = 100;
+/** After the paste, before Enter: the program reads the paste first, so Enter arrives as a key of its own. */
+const AFTER_PASTE_MS = 100;
+
+export interface SendOptions {
+  /** Ctrl-C first. */
+  interrupt?: boolean;
+  /** No wrapper. */
+  raw?: boolean;
+  /** False: leave the message typed, not submitted. */
+  enter?: boolean;
+  /** Who sends, for the wrapper of a message to the architect: a builder's id. */
+  from?: string;
+}
+
+export interface SendTarget {
+  /** 'architect' or the builder's id. */
+  id: string;
+  label: string;
+  tmuxSession: string;
+}
+
+/** The native wrapper around an instruction to a builder; a message to the architect says who sent it. */
+export function wrapMessage(message: string, to: string, options: SendOptions, now = new Date()): string {
+  if (options.raw) return message;
+  const heading =
+    to === 'architect' ? (options.from ? `BUILDER ${options.from} MESSAGE` : 'MESSAGE') : 'ARCHITECT INSTRUCTION';
+  return `### [${heading} | ${now.toISOString()}] ###\n${message}\n###############################`;
+}
+
+/** `--file`: the message and the file's text, as the native version attaches it. */
+export function withAttachment(message: string, attachment: string | undefined): string {
+  return attachment === undefined ? message : `${message}\n\nAttached content:\n\`\`\`\n${attachment}\n\`\`\``;
+}
+
+/** A message (or a file to attach) of `bytes` is refused over MAX_MESSAGE_BYTES. */
+export function checkMessageSize(bytes: number, what: string): void {
+  if (bytes > MAX_MESSAGE_BYTES)
+    throw new MessageTooLargeError(
+      `${what} is ${bytes} bytes, over the limit of ${MAX_MESSAGE_BYTES} (48 KiB): send a shorter one, or point the agent to a file of the project.`,
+    );
+}
+
+/** The terminal of `to` ('architect' or a builder id), checked to take typed input now. */
+export async function sendTarget(state: DashboardState, to: string): Promise<SendTarget> {
+  const entry = to === 'architect' ? state.architect : state.builders.find((builder) => builder.id === to);
+  const label = to === 'architect' ? 'the architect' : `builder ${to}`;
+  if (!entry)
+    throw new NotFoundError(
+      'E_BUILDER_NOT_FOUND',
+      to === 'architect'
+        ? 'the farm has no architect to send to; "af start" starts it.'
+        : `there is no builder ${to}; "af status" lists the builders.`,
+    );
+  const resume = to === 'architect' ? '"af start" starts it again' : `"af spawn --resume ${to}" starts it again`;
+  if (!entry.tmuxSession)
+    throw new NotRunningError(
+      `${label} runs without tmux (detached, its output in a log): it takes no typed input, so nothing was sent. Install tmux to talk to agents.`,
+    );
+  if (!isProcessAlive(entry.pid) || !(await paneLives(entry.tmuxSession)))
+    throw new NotRunningError(`${label} is not running (its process ${entry.pid} ended); nothing was sent. ${resume}.`);
+  return { id: to, label, tmuxSession: entry.tmuxSession };
+}
+
+/** Types `text` into the target's terminal as one paste, then Enter unless `enter` is false. */
+export async function deliver(
+  farm: FarmIdentity,
+  target: SendTarget,
+  text: string,
+  options: SendOptions,
+): Promise<void> {
+  const lock = await acquireLock(join(stateDir(farm.root), `send-${target.tmuxSession}`), {
+    busyTimeout: QUEUE_TIMEOUT_MS,
+    staleThreshold: 5000,
+  });
+  try {
+    const pane = `=${target.tmuxSession}:`;
+    // Checked again under the lock: it may have ended while this send waited its turn.
+    if (!(await paneLives(target.tmuxSession)))
+      throw new NotRunningError(`${target.label} ended before the message could be typed; nothing was sent.`);
+    if (options.interrupt) {
+      await tmux(['send-keys', '-t', pane, 'C-c']);
+      await delay(AFTER_INTERRUPT_MS);
+    }
+    const buffer = `af-send-${process.pid}-${Date.now().toString(36)}`;
+    await tmux(['load-buffer', '-b', buffer, '-'], text);
+    // -p: bracketed paste when the program asked for it; -d: the buffer goes with the paste.
+    await tmux(['paste-buffer', '-p', '-d', '-b', buffer, '-t', pane]);
+    if (options.enter !== false) {
+      await delay(AFTER_PASTE_MS);
+      await tmux(['send-keys', '-t', pane, 'Enter']);
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+/** Whether the session's pane runs its program (a pane kept after its program ended does not). */
+async function paneLives(session: string): Promise<boolean> {
+  const dead = await tmux(['display-message', '-p', '-t', `=${session}:`, '#{pane_dead}']).catch(() => undefined);
+  return dead !== undefined && dead.trim() === '0';
+}
+
+/** Runs tmux; `input` goes to its standard input (load-buffer -), which no other command reads. */
+function tmux(args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('tmux', args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on('error', (error) => reject(new TerminalError(`tmux ${args[0]} failed: ${messageOf(error)}`)));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new TerminalError(`tmux ${args[0]} failed: ${stderr.trim() || `exit ${code}`}`)),
+    );
+    // A tmux that ended early (its error is in its exit) closes the pipe: EPIPE here says nothing more.
+    child.stdin?.on('error', () => undefined);
+    child.stdin?.end(input);
+  });
+}
+
+export interface SendOutcome {
+  sent: string[];
+  /** With `--all`: the builders that could not take it, and why. */
+  skipped: Array<{ id: string; code: string; message: string }>;
+}
+
+/**
+ * Sends `message` to `to` (a builder's id or 'architect'), or with 'all' to every
+ * builder that runs: one that cannot take it is skipped and named, and when none can,
+ * nothing is sent and the call fails. A single target that cannot take it fails.
+ */
+export async function sendMessage(
+  farm: FarmIdentity,
+  state: DashboardState,
+  to: string | { all: true },
+  message: string,
+  options: SendOptions = {},
+): Promise<SendOutcome> {
+  checkMessageSize(Buffer.byteLength(message), 'the message');
+  if (message.trim() === '') throw new InvalidInputError('the message is empty; nothing was sent.');
+  const skipped: SendOutcome['skipped'] = [];
+  const targets: SendTarget[] = [];
+  for (const id of typeof to === 'string' ? [to] : state.builders.map((builder) => builder.id)) {
+    try {
+      targets.push(await sendTarget(state, id));
+    } catch (error) {
+      if (typeof to === 'string' || !(error instanceof AgentFarmStateError)) throw error;
+      skipped.push({ id, code: error.code, message: messageOf(error) });
+    }
+  }
+  if (targets.length === 0)
+    throw new NotRunningError(
+      state.builders.length === 0
+        ? 'the farm has no builder to send to; "af spawn" starts one.'
+        : `no builder is running to take the message (${skipped.map((skip) => skip.id).join(', ')} are not); nothing was sent.`,
+    );
+  const sent: string[] = [];
+  for (const target of targets) {
+    await deliver(farm, target, wrapMessage(message, target.id, options), options);
+    sent.push(target.id);
+  }
+  return { sent, skipped };
+}

@@ -1,0 +1,164 @@
+// Each agent's instructions, as the user gives them: the architect's role, a builder's
+// spec (and plan), task (with files) or protocol arrive as the command's last
+// argument, byte for byte (a hostile task runs nothing), are kept with the builder,
+// and come again, with a line saying so, when `af spawn --resume` starts it after its
+// process ended. A spec or protocol that does not exist is refused before anything
+// is made.
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { test } from 'uvu';
+import { RESUME_NOTE } from '../../lib/farm/instructions.js';
+import type { Builder } from '../../lib/state/types.js';
+import { recordingAgent } from '../helpers/agent.js';
+import { farmTest, type TestFarm } from '../helpers/farm.js';
+
+const BUILDER_ROLE = 'You are a Builder. Read codev/roles/builder.md for your full role definition. ';
+
+function write(root: string, path: string, text = '# a file\n'): void {
+  mkdirSync(dirname(join(root, path)), { recursive: true });
+  writeFileSync(join(root, path), text);
+}
+
+async function spawnWith(farm: TestFarm, agent: { command: string }, args: string[]): Promise<Builder> {
+  return farm.afJson(['spawn', ...args, '--builder-cmd', agent.command]);
+}
+
+const promptOf = async (farm: TestFarm, id: string) =>
+  JSON.parse(
+    (await farm.af(['db', 'query', `SELECT prompt FROM builder_instructions WHERE builder_id = '${id}'`])).stdout,
+  )[0]?.prompt;
+
+farmTest("every mode's prompt reaches the agent as its last argument, byte for byte", { tmux: true }, async (farm) => {
+  const root = farm.project;
+  for (const path of [
+    'codev/specs/0042-thing.md',
+    'codev/plans/0042-thing.md',
+    'codev/specs/0043-other.md',
+    'codev/roles/builder.md',
+    'codev/roles/architect.md',
+    'codev/protocols/review/protocol.md',
+    'codev/protocols/review/role.md',
+  ])
+    write(root, path);
+
+  const architect = recordingAgent(farm.folder, 'architect');
+  const start = await farm.af(['start', '--no-browser', '-c', architect.command]);
+  assert.is(start.code, 0, start.stderr);
+  assert.equal(await architect.args(), [
+    'You are the architect. Your role and responsibilities are described in codev/roles/architect.md. Please read that file to understand your role.',
+  ]);
+
+  const spec = recordingAgent(farm.folder, 'spec');
+  const specBuilder = await spawnWith(farm, spec, ['--project', 'thing']);
+  assert.equal([specBuilder.id, specBuilder.name], ['0042', '0042-thing'], 'named by its number, whatever was typed');
+  const specPrompt = `${BUILDER_ROLE}Implement the feature specified in codev/specs/0042-thing.md. Follow the implementation plan in codev/plans/0042-thing.md. Start by reading the spec and plan, then begin implementation.`;
+  assert.equal(await spec.args(), [specPrompt]);
+  assert.is(await promptOf(farm, '0042'), specPrompt, 'kept with the builder');
+
+  const noPlan = recordingAgent(farm.folder, 'no-plan');
+  await spawnWith(farm, noPlan, ['--project', '0043-other', '--no-role']);
+  assert.equal(await noPlan.args(), [
+    'Implement the feature specified in codev/specs/0043-other.md. Start by reading the spec, then begin implementation.',
+  ]);
+
+  const marker = join(farm.folder, 'ran');
+  // Ends with ";", which tmux takes as the end of its command.
+  const hostile = `Fix "it" and 'that': $(touch ${marker}-1) \`touch ${marker}-2\` $HOME \\n ;\nsecond line — ünïcödé ✓;`;
+  const task = recordingAgent(farm.folder, 'task');
+  const taskBuilder = await spawnWith(farm, task, ['--task', hostile]);
+  assert.equal(await task.args(), [`${BUILDER_ROLE}${hostile}`]);
+  assert.is(taskBuilder.taskText, hostile);
+  assert.not.ok(existsSync(`${marker}-1`) || existsSync(`${marker}-2`), 'nothing in the task ran');
+  const withFiles = recordingAgent(farm.folder, 'files');
+  await spawnWith(farm, withFiles, ['--task', 'Tidy up', '--files', 'lib/a.ts, test/b.ts']);
+  assert.equal(await withFiles.args(), [
+    `${BUILDER_ROLE}Tidy up\n\nRelevant files to consider:\n- lib/a.ts\n- test/b.ts`,
+  ]);
+
+  const protocol = recordingAgent(farm.folder, 'protocol');
+  await spawnWith(farm, protocol, ['--protocol', 'review']);
+  assert.equal(await protocol.args(), [
+    'You are a Builder. Read codev/protocols/review/role.md for your full role definition. You are running the review protocol. Start by reading codev/protocols/review/protocol.md and follow its instructions.',
+  ]);
+
+  for (const mode of ['--shell', '--worktree']) {
+    const bare = recordingAgent(farm.folder, mode.slice(2));
+    await spawnWith(farm, bare, [mode]);
+    assert.equal(await bare.args(), [], `${mode}: no prompt`);
+  }
+
+  const configured = recordingAgent(farm.folder, 'configured');
+  write(root, 'codev/config.json', JSON.stringify({ shell: { builder: [...configuredWords(configured.command)] } }));
+  const fromConfig: Builder = await farm.afJson(['spawn', '--task', 'from the config']);
+  assert.equal(await configured.args(), [`${BUILDER_ROLE}from the config`], 'a list of words keeps its words');
+  assert.is(fromConfig.type, 'task');
+});
+
+/** The agent command as a list of words, as codev/config.json may give it. */
+function configuredWords(command: string): string[] {
+  return [...command.matchAll(/'((?:[^']|'\\'')*)'/g)].map((match) => match[1]!.replace(/'\\''/g, "'"));
+}
+
+farmTest(
+  'a missing or ambiguous spec, or a missing protocol, is refused before anything is made',
+  { tmux: true },
+  async (farm) => {
+    write(farm.project, 'codev/specs/0001-alpha.md');
+    write(farm.project, 'codev/specs/0001-beta.md');
+    const agent = recordingAgent(farm.folder, 'agent');
+    const cases: Array<[string[], string, RegExp]> = [
+      [['--project', '9999'], 'E_SPEC_NOT_FOUND', /no spec "9999".*codev\/specs\/9999-\*\.md/],
+      [['--project', '0001'], 'E_INVALID_INPUT', /names 2 specs \(0001-alpha, 0001-beta\)/],
+      [['--protocol', 'nope'], 'E_PROTOCOL_NOT_FOUND', /codev\/protocols\/nope\/protocol\.md does not exist/],
+      [['--protocol', '../specs'], 'E_INVALID_INPUT', /not a protocol name/],
+    ];
+    for (const [args, code, message] of cases) {
+      const refused = await farm.af(['spawn', ...args, '--builder-cmd', agent.command]);
+      assert.is(refused.code, 1, args.join(' '));
+      assert.match(refused.stderr, `(${code})`);
+      assert.match(refused.stderr, message);
+    }
+    assert.not.ok(existsSync(join(farm.project, '.builders')), 'no worktree');
+    assert.is(farm.git('branch', '--list', 'builder/*'), '', 'no branch');
+    assert.not.ok(existsSync(join(farm.project, '.agent-farm', 'state.db')), 'no state, so no row');
+    assert.equal(farm.tmuxSessions(), [], 'no process');
+    assert.not.ok(existsSync(join(farm.folder, 'agent.args.json')), 'the agent never started');
+  },
+);
+
+farmTest(
+  'af spawn --resume starts an ended builder again: same id, port, branch and worktree, its instructions and a resume line',
+  { tmux: true },
+  async (farm) => {
+    const first = recordingAgent(farm.folder, 'first');
+    const builder = await spawnWith(farm, first, ['--task', 'Write the README']);
+    const prompt = (await first.args())[0]!;
+
+    const refused = await farm.af(['spawn', '--resume', builder.id, '--builder-cmd', first.command]);
+    assert.is(refused.code, 1);
+    assert.match(refused.stderr, `builder ${builder.id} is running`);
+
+    // Every tmux session gone at once, as after a reboot.
+    spawnSync('tmux', ['kill-server'], { env: { ...process.env, TMUX_TMPDIR: farm.folder, TMUX: '' } });
+    const dead = await farm.afJson(['status']);
+    assert.equal(
+      dead.builders.map((entry: { id: string; alive: boolean }) => [entry.id, entry.alive]),
+      [[builder.id, false]],
+    );
+
+    const second = recordingAgent(farm.folder, 'second');
+    const resumed: Builder = await farm.afJson(['spawn', '--resume', builder.id, '--builder-cmd', second.command]);
+    assert.equal(
+      [resumed.id, resumed.port, resumed.branch, resumed.worktree, resumed.taskText],
+      [builder.id, builder.port, builder.branch, builder.worktree, builder.taskText],
+    );
+    assert.is.not(resumed.pid, builder.pid);
+    assert.equal(await second.args(), [`${prompt}\n\n${RESUME_NOTE}`]);
+    const unknown = await farm.af(['spawn', '--resume', 'task-9', '--builder-cmd', second.command]);
+    assert.match(unknown.stderr, '(E_BUILDER_NOT_FOUND)');
+  },
+);
+
+test.run();
