@@ -10,7 +10,8 @@ import { excludeFarmFolders } from '../../lib/farm/git-exclude.js';
 import { farmTest, testFarm } from '../helpers/farm.js';
 import { inFolder } from '../helpers/processes.js';
 
-const COMMANDS = ['--architect-cmd', 'sleep 600', '--builder-cmd', 'sleep 600', '--no-browser'];
+/** A builder gets its prompt as its last argument: the stand-in takes it as its $0 and sleeps. */
+const COMMANDS = ['--architect-cmd', 'sleep 600', '--builder-cmd', "sh -c 'exec sleep 600'", '--no-browser'];
 const lines = (text: string) => text.split('\n');
 
 farmTest(
