@@ -3,7 +3,7 @@
 //   dist/index.js, dist/index.cjs          the library, as an ES module and as CommonJS
 //   dist/embedded.js, dist/embedded.cjs    `agent-farm-state/embedded`: the library with
 //   dist/sql-wasm.embedded.cjs             the `.wasm` inside (gzip + base64, one copy for both)
-//   dist/af.js, dist/af/                   the `af` bin, and what only its dashboard process loads
+//   dist/af.js, dist/af/                   the `af` bin, and what only its dashboard and tower processes load
 //   dist/types/, dist/types-cjs/           declarations for ES module and CommonJS importers
 //   wasm/sql-wasm.wasm                     sql.js's WebAssembly, found beside the bundles at run time
 //   THIRD_PARTY_NOTICES.md                 the licences of every bundled package
@@ -127,7 +127,7 @@ const results = await Promise.all([
     banner: { js: "'use strict';\nconst AF_EMBEDDED_WASM = require('./sql-wasm.embedded.cjs');" },
   }),
   // The bin carries the pages and xterm.js too: spaces and dead syntax go (names stay, for stack traces), so the
-  // package stays under 1 MiB. What only the dashboard's process imports (dynamically) is split into dist/af/,
+  // package stays under 1 MiB. What only the dashboard's and the tower's processes import (dynamically) is split into dist/af/,
   // so the other commands start without loading it.
   build({
     ...esm,
@@ -163,16 +163,16 @@ buildDeclarations();
 writeNotices(bundledPackages(results));
 
 /**
- * The dashboard's and the terminals' pages (lib/page/): their scripts bundled for the
+ * The dashboard's, the terminals' and the tower's pages (lib/page/): their scripts bundled for the
  * browser with the packages they use (xterm.js), their styles and templates, given
  * to the server code as the module `af:page-assets` (file name → text). Only the
- * bin holds them, in the chunk its dashboard process imports: the server sends them
+ * bin holds them, in the chunk its dashboard and tower processes import: the server sends them
  * from memory and nothing is loaded from the network.
  */
 async function buildPageAssets() {
   const folder = 'lib/page';
   const files = readdirSync(folder);
-  const scripts = ['dashboard', 'terminal'].filter((name) => files.includes(`${name}.ts`));
+  const scripts = ['dashboard', 'terminal', 'tower'].filter((name) => files.includes(`${name}.ts`));
   const result = await build({
     entryPoints: Object.fromEntries(scripts.map((name) => [name, join(folder, `${name}.ts`)])),
     bundle: true,

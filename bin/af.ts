@@ -3,23 +3,26 @@
 // help; everything else is a command of the main program. The same bundle is also
 // started as internal entries, told apart before any command is parsed: the thread
 // of an `af db query` (lib/cli/query-worker.ts), the annotation viewer that `af
-// annotate` launches (lib/cli/annotation-viewer.ts), and the dashboard server that
-// `af start` launches (lib/cli/dashboard-process.ts).
+// annotate` launches (lib/cli/annotation-viewer.ts), the dashboard server that
+// `af start` launches (lib/cli/dashboard-process.ts), and the tower server that `af
+// tower start` launches (lib/cli/tower-process.ts).
 import { cac } from 'cac';
 import { dbProgram } from '../lib/cli/db.js';
 import { registerDashboard } from '../lib/cli/dashboard.js';
 import { registerLifecycle } from '../lib/cli/lifecycle.js';
 import { portsProgram } from '../lib/cli/ports.js';
 import { registerSend } from '../lib/cli/send.js';
+import { towerProgram } from '../lib/cli/tower.js';
 import { registerStatus } from '../lib/cli/status.js';
 import { VERSION } from '../lib/cli/version.js';
 import { endOutputQuietlyWhenClosed, printError } from '../lib/cli/io.js';
 import { isQueryWorker, runQueryWorker } from '../lib/cli/query-worker.js';
 import { isAnnotationViewer, runAnnotationViewer } from '../lib/cli/annotation-viewer.js';
 import { isDashboardProcess, runDashboardProcess } from '../lib/cli/dashboard-process.js';
+import { isTowerProcess, runTowerProcess } from '../lib/cli/tower-process.js';
 import { preferBaselineWasmCompiler } from '../lib/engine/index.js';
 
-const groups = { db: dbProgram, ports: portsProgram } as const;
+const groups = { db: dbProgram, ports: portsProgram, tower: towerProgram } as const;
 
 function mainProgram() {
   const cli = cac('af');
@@ -29,6 +32,7 @@ function mainProgram() {
   registerDashboard(cli);
   cli.command('db <command>', 'The state databases: dump, query, stats, reset (see af db --help)');
   cli.command('ports <command>', 'The port registry: list, cleanup, remove (see af ports --help)');
+  cli.command('tower <command>', 'Every farm of the user in one page: start, stop (see af tower --help)');
   cli.help();
   cli.version(VERSION);
   return cli;
@@ -53,8 +57,8 @@ function failed(error: unknown): void {
 }
 
 // A short process, and its query thread: SQLite compiled once, quickly, is what pays here.
-// The dashboard lives for the farm's whole life: it keeps V8's optimising tier.
-if (!isDashboardProcess()) preferBaselineWasmCompiler();
+// The dashboard and the tower live long: they keep V8's optimising tier.
+if (!isDashboardProcess() && !isTowerProcess()) preferBaselineWasmCompiler();
 if (isQueryWorker()) {
   // This file started again as the thread of an `af db query` (see lib/cli/query-worker.ts).
   void runQueryWorker();
@@ -66,6 +70,10 @@ if (isQueryWorker()) {
   // This file started again as the dashboard server by `af start` or `af dashboard` (see lib/cli/dashboard-process.ts).
   endOutputQuietlyWhenClosed();
   runDashboardProcess().catch(failed);
+} else if (isTowerProcess()) {
+  // This file started again as the tower server by `af tower start` (see lib/cli/tower-process.ts).
+  endOutputQuietlyWhenClosed();
+  runTowerProcess().catch(failed);
 } else {
   endOutputQuietlyWhenClosed();
   main(process.argv).catch(failed);

@@ -1,5 +1,7 @@
 // The quick-start demo: the `af` command on a demo project made in a temporary
-// folder (a git repository with one commit, its own port registry), from start to stop.
+// folder (a git repository with one commit, a spec and roles, its own port registry).
+// On a terminal the farm stays up after the tour, to be walked in the dashboard, and
+// Ctrl-C stops it; without one (CI) the tour ends with af stop.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,20 +11,34 @@ import { fileURLToPath } from 'node:url';
 const af = join(dirname(fileURLToPath(import.meta.url)), 'af.js');
 const folder = mkdtempSync(join(tmpdir(), 'af-demo-'));
 const project = join(folder, 'demo-project');
-// The farm's programs stand in for the real agents: they say hello and wait.
-const stayUp = (who: string) => `sh -c 'echo ${who} ready; sleep 600'`;
+// The farm's programs stand in for the real agents: each says what it was told (its
+// prompt is its last argument), then echoes every line typed into its terminal.
+const agentScript = join(folder, 'demo-agent.sh');
+writeFileSync(
+  agentScript,
+  'who=$1; shift\necho "$who ready. Instructions: ${1:-none}"\nwhile IFS= read -r line; do echo "$who heard: $line"; done\n',
+);
+const agent = (who: string) => `sh ${agentScript} ${who}`;
 const env = { ...process.env, AF_GLOBAL_DIR: join(folder, 'home', '.agent-farm') };
 
 mkdirSync(join(project, 'codev'), { recursive: true });
 writeFileSync(
   join(project, 'codev', 'config.json'),
   JSON.stringify(
-    { shell: { architect: stayUp('architect'), builder: stayUp('builder'), shell: stayUp('shell') } },
+    { shell: { architect: agent('architect'), builder: agent('builder'), shell: 'sh -i' } },
     null,
     2,
   ),
 );
 writeFileSync(join(project, 'README.md'), '# demo project\n');
+for (const [path, text] of [
+  ['codev/specs/0001-readme.md', '# 0001: a README that says what the project is\n'],
+  ['codev/roles/architect.md', '# The architect\nPlans the work and hands it to builders.\n'],
+  ['codev/roles/builder.md', '# A builder\nImplements one spec or task in its own worktree.\n'],
+]) {
+  mkdirSync(dirname(join(project, path)), { recursive: true });
+  writeFileSync(join(project, path), text);
+}
 for (const args of [
   ['init', '-q'],
   ['add', '.'],
@@ -52,10 +68,31 @@ async function showDashboard(): Promise<void> {
   );
 }
 
+/** On a terminal: the farm stays up until Ctrl-C (or SIGTERM, SIGHUP). */
+async function keepRunning(): Promise<void> {
+  run('dashboard');
+  console.log(
+    '\nThe farm is running: open the URL above to watch and type into every terminal, and try "af send" from',
+    `\n${project}. Press Ctrl-C to stop the farm and remove the demo project.`,
+  );
+  await new Promise<void>((resolve) => {
+    // Signal handlers alone do not keep Node running.
+    const wait = setInterval(() => undefined, 60_000);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const)
+      process.once(signal, () => {
+        clearInterval(wait);
+        resolve();
+      });
+  });
+}
+
+const onTerminal = process.stdin.isTTY && process.stdout.isTTY && !process.env.CI;
 console.log(`demo project: ${project}`);
 try {
   run('start', '--no-browser');
-  run('spawn', '--task', 'Write the README');
+  run('spawn', '--project', '0001');
+  run('spawn', '--task', 'Add a usage section to the README');
+  run('send', '0001', 'Keep it short: one paragraph.');
   run('spawn', '--shell');
   run('util', '--name', 'logs');
   run('annotate', 'README.md');
@@ -64,6 +101,7 @@ try {
   run('db', 'query', 'SELECT id, type, port, status FROM builders');
   run('db', 'stats');
   run('ports', 'list');
+  if (onTerminal) await keepRunning();
 } finally {
   run('stop');
   rmSync(folder, { recursive: true, force: true });

@@ -18,12 +18,12 @@ import { note } from './io.js';
 
 const DASHBOARD_MARKER = '_dashboard';
 /**
- * The server lives for the farm's life on a steady stream of small answers: Node.js
+ * The server (and the tower, see tower-process.ts) lives for the farm's life on a steady stream of small answers: Node.js
  * would grow V8's young generation step by step to 2 × 16 MiB and keep it (RSS that
  * looks like a leak); 1 MiB semi-spaces cap it at 2 MiB for more, short, scavenges.
  * Bun and Deno take other flags and size their heaps themselves.
  */
-const DASHBOARD_RUNTIME_FLAGS =
+export const DASHBOARD_RUNTIME_FLAGS =
   process.versions.bun === undefined && !('Deno' in globalThis) ? ['--max-semi-space-size=1'] : [];
 
 /** The dashboard's command line for the project at `root` on `port`: this same program, serving the farm. */

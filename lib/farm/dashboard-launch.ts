@@ -5,7 +5,7 @@
 import { launchServer } from './launch.js';
 import type { Farm } from './project-farm.js';
 import { type DashboardRecord, runningDashboard } from './dashboard-record.js';
-import { TOKEN_PARAMETER } from './http-guard.js';
+import { signedInUrl } from './http-guard.js';
 
 export interface DashboardStart {
   dashboard: DashboardRecord;
@@ -37,4 +37,4 @@ export async function ensureDashboard(farm: Farm, argv: string[]): Promise<Dashb
 }
 
 /** The address that opens the dashboard: the secret in it becomes the browser's cookie at the first visit. */
-export const dashboardUrl = (port: number, secret: string) => `http://127.0.0.1:${port}/?${TOKEN_PARAMETER}=${secret}`;
+export const dashboardUrl = signedInUrl;

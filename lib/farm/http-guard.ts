@@ -36,6 +36,9 @@ export const SECURITY_HEADERS: OutgoingHttpHeaders = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
+/** The address that opens a farm server signed in: the secret in it becomes the browser's cookie at the first visit. */
+export const signedInUrl = (port: number, secret: string) => `http://127.0.0.1:${port}/?${TOKEN_PARAMETER}=${secret}`;
+
 /** Cookies are shared by every port of a host: one name per port keeps two farms' servers apart. */
 const cookieName = (port: number) => `af_secret_${port}`;
 

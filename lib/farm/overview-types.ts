@@ -22,7 +22,7 @@ export interface Tab {
   alive: boolean;
   terminal?: TerminalReach;
   file?: { path: string; url: string };
-  builder?: Pick<Builder, 'status' | 'phase' | 'worktree' | 'branch' | 'type'> & {
+  builder?: Pick<Builder, 'name' | 'status' | 'phase' | 'worktree' | 'branch' | 'type'> & {
     /** The prompt its agent was started with (none for shell and worktree builders). */
     instructions?: string;
   };

@@ -2,7 +2,7 @@
 // annotations pruned (as the native dashboard does), and one tab per process with
 // whether it lives and how to reach it. The page and the event stream both send this.
 import { basename, relative } from 'node:path';
-import { isProcessAlive } from '../engine/index.js';
+import { AgentFarmStateError, isProcessAlive, messageOf } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
 import type { Annotation, Builder, DashboardState, UtilTerminal } from '../state/types.js';
 import type { Overview, Problem, Tab, TerminalReach } from './overview-types.js';
@@ -10,6 +10,11 @@ import type { FarmIdentity } from './project-farm.js';
 import { tabEntry, type TabRef } from './tabs.js';
 
 export const EMPTY_STATE: DashboardState = { architect: null, builders: [], utils: [], annotations: [] };
+
+/** A typed error as a page shows it (an untyped one is E_INTERNAL). */
+export function problemOf(error: unknown): Problem {
+  return { code: error instanceof AgentFarmStateError ? error.code : 'E_INTERNAL', message: messageOf(error) };
+}
 
 /** The most tabs the dashboard opens (builders, shells and files together), as the native one. */
 export const TAB_LIMIT = 20;
@@ -37,12 +42,14 @@ function reach(farm: FarmIdentity, entry: { tmuxSession?: string }, part: string
 const builderTab = (farm: FarmIdentity, builder: Builder, instructions: string | undefined): Tab => ({
   id: `builder-${builder.id}`,
   kind: 'builder',
-  title: builder.name || builder.id,
+  // Its id, as af send, af cleanup and --resume take it; what it works on is its name.
+  title: builder.id,
   pid: builder.pid,
   port: builder.port,
   alive: isProcessAlive(builder.pid),
   terminal: reach(farm, builder, `builder-${builder.id}`),
   builder: {
+    name: builder.name,
     status: builder.status,
     phase: builder.phase,
     worktree: builder.worktree,

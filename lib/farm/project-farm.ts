@@ -29,7 +29,7 @@ export interface Farm extends FarmIdentity {
 const safeName = (text: string) => text.replace(/[^\w-]+/g, '-');
 
 /** Six hex digits of FNV-1a over the text: stable per path, and no node:crypto to load at start-up. */
-function shortHash(text: string): string {
+export function shortHash(text: string): string {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
   return hash.toString(16).padStart(8, '0').slice(0, 6);

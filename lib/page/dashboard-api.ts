@@ -1,6 +1,6 @@
-// The dashboard server's state-changing routes. The secret travels in the HttpOnly
-// cookie the printed URL set; the server wants JSON and the page's own Origin, which
-// a same-origin fetch sends. A refusal `{error: {code, message}}` becomes an ApiError.
+// The routes of the page's server (the dashboard's, the tower's). The secret travels
+// in the HttpOnly cookie the printed URL set; the server wants JSON and the page's
+// own Origin, which a same-origin fetch sends. A refusal `{error: {code, message}}` becomes an ApiError.
 import type { Builder } from '../state/types.js';
 
 export class ApiError extends Error {
@@ -13,7 +13,15 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+const DASHBOARD_UNREACHABLE = 'the dashboard server is not answering (is the farm running? "af dashboard")';
+
+/** A route of the page's own server, sending `body` as JSON; `unreachable` says what to do when it does not answer. */
+export async function call<T>(
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+  unreachable = DASHBOARD_UNREACHABLE,
+): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -23,11 +31,7 @@ async function call<T>(method: 'POST' | 'DELETE', path: string, body?: unknown):
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    throw new ApiError(
-      0,
-      'E_UNREACHABLE',
-      'the dashboard server is not answering (is the farm running? "af dashboard")',
-    );
+    throw new ApiError(0, 'E_UNREACHABLE', unreachable);
   }
   const text = await response.text();
   let parsed: unknown;
@@ -47,6 +51,14 @@ async function call<T>(method: 'POST' | 'DELETE', path: string, body?: unknown):
   return parsed as T;
 }
 
+/** A builder to spawn, in one of the modes of `af spawn`. */
+export type BuilderRequest =
+  | { mode: 'spec'; project: string }
+  | { mode: 'task'; task: string; files?: string }
+  | { mode: 'protocol'; protocol: string }
+  | { mode: 'shell' }
+  | { mode: 'worktree' };
+
 /** A process `POST /api/stop` ended, as `af stop --json` lists them. */
 export interface StoppedProcess {
   what: string;
@@ -55,12 +67,23 @@ export interface StoppedProcess {
 }
 
 export const api = {
-  newBuilder: (projectId: string) => call<Builder>('POST', '/api/tabs/builder', { projectId }),
+  newBuilder: (request: BuilderRequest) => call<Builder>('POST', '/api/tabs/builder', request),
   newShell: (name?: string) => call<{ id: string; port: number; name: string }>('POST', '/api/tabs/shell', { name }),
   openFile: (path: string) =>
     call<{ id: string; port: number; existing?: boolean }>('POST', '/api/tabs/file', { path }),
-  closeTab: (tabId: string) => call<{ ok: true }>('DELETE', `/api/tabs/${encodeURIComponent(tabId)}`),
+  closeTab: (tabId: string) =>
+    call<{ ok: true; process: string; left?: { worktree: string; branch: string; remove: string } }>(
+      'DELETE',
+      `/api/tabs/${encodeURIComponent(tabId)}`,
+    ),
   send: (request: { to: string; message: string; interrupt: boolean }) =>
     call<{ sent: string[] }>('POST', '/api/send', request),
+  restartBuilder: (id: string) => call<Builder>('POST', `/api/builders/${encodeURIComponent(id)}/restart`, {}),
+  cleanupBuilder: (id: string, force: boolean) =>
+    call<{ id: string; worktree?: string; branch?: string }>(
+      'POST',
+      `/api/builders/${encodeURIComponent(id)}/cleanup`,
+      { force },
+    ),
   stopFarm: () => call<{ stopped: StoppedProcess[] }>('POST', '/api/stop', {}),
 };

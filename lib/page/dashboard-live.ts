@@ -1,5 +1,5 @@
-// Following the farm: /api/events pushes an `overview` event at once and on every
-// change. The browser retries a dropped stream by itself; a stream it gave up on
+// Following the farm: /api/events pushes an `overview` event (the tower: `status`) at
+// once and on every change. The browser retries a dropped stream by itself; a stream it gave up on
 // (the server answered with an error, or is gone) is opened again here, a little
 // later each time.
 import type { Overview } from '../farm/overview-types.js';
@@ -14,6 +14,11 @@ const FIRST_RETRY_MS = 1000;
 const LAST_RETRY_MS = 10_000;
 
 export function followOverview(onOverview: (overview: Overview) => void, onConnection: (c: Connection) => void): Live {
+  return followEvents('overview', onOverview, onConnection);
+}
+
+/** Every `event` of /api/events, its data parsed as JSON. */
+export function followEvents<T>(event: string, onData: (data: T) => void, onConnection: (c: Connection) => void): Live {
   let source: EventSource | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let delay = FIRST_RETRY_MS;
@@ -21,10 +26,10 @@ export function followOverview(onOverview: (overview: Overview) => void, onConne
 
   const open = () => {
     source = new EventSource('/api/events');
-    source.addEventListener('overview', (event) => {
+    source.addEventListener(event, (message) => {
       delay = FIRST_RETRY_MS;
       onConnection('live');
-      onOverview(JSON.parse((event as MessageEvent<string>).data) as Overview);
+      onData(JSON.parse((message as MessageEvent<string>).data) as T);
     });
     source.addEventListener('error', () => {
       onConnection('reconnecting');

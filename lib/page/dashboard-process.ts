@@ -27,11 +27,11 @@ function when(iso: string | undefined): string {
   return today ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleString();
 }
 
-/** What a builder works on, in the words it was given, when its title does not say it already. */
+/** What a builder works on, in the words it was given: its task, protocol or spec. */
 function assignment(tab: Tab, overview: Overview): string {
   const builder = overview.state.builders.find((candidate) => `builder-${candidate.id}` === tab.id);
-  const words = builder?.taskText || (builder?.protocolName ? `protocol ${builder.protocolName}` : '');
-  return words === tab.title ? '' : words;
+  if (builder?.type === 'shell') return "a builder's shell, in the project folder";
+  return builder?.taskText || (builder?.protocolName ? `protocol ${builder.protocolName}` : builder?.name || '');
 }
 
 const port: Fact = { label: 'port', value: (tab) => String(tab.port) };
@@ -60,6 +60,9 @@ export interface ProcessActions {
   send(request: SendRequest): Promise<void>;
   /** The close button's action; none for the architect. */
   close?: (tab: Tab) => void;
+  /** A builder whose process ended: start it again (af spawn --resume), or clean it up (af cleanup). */
+  restart?: (tab: Tab) => void;
+  cleanUp?: (tab: Tab) => void;
 }
 
 export interface ProcessCard {
@@ -101,6 +104,16 @@ export function processCard(kind: TabKind, actions: ProcessActions): ProcessCard
     liveness,
     subtitle,
   ]);
+  // An ended builder is not a dead end: it can start again where it was, or be removed.
+  const ended = element('span', 'process-ended', { hidden: true });
+  if (kind === 'builder') {
+    const restart = element('button', 'button button-small button-primary', { type: 'button' }, ['Restart']);
+    restart.addEventListener('click', () => current && actions.restart?.(current));
+    const cleanUp = element('button', 'button button-small', { type: 'button' }, ['Clean up…']);
+    cleanUp.addEventListener('click', () => current && actions.cleanUp?.(current));
+    ended.append(restart, cleanUp);
+    heading.append(ended);
+  }
   if (actions.close) {
     const close = element('button', 'button button-small button-quiet process-close', { type: 'button' }, [
       CLOSE_LABEL[kind],
@@ -127,7 +140,10 @@ export function processCard(kind: TabKind, actions: ProcessActions): ProcessCard
     node,
     update(tab, overview) {
       current = tab;
-      setText(title, tab.kind === 'architect' ? 'Architect' : tab.title);
+      setText(
+        title,
+        tab.kind === 'architect' ? 'Architect' : tab.kind === 'builder' ? `Builder ${tab.title}` : tab.title,
+      );
       setAttribute(title, 'title', tab.title);
       const builderStatus = tab.builder?.status ?? '';
       setText(status, builderStatus);
@@ -135,6 +151,7 @@ export function processCard(kind: TabKind, actions: ProcessActions): ProcessCard
       setText(liveness, tab.alive ? 'alive' : 'dead');
       setAttribute(liveness, 'class', tab.alive ? 'liveness is-alive' : 'liveness is-dead');
       node.classList.toggle('is-dead', !tab.alive);
+      ended.hidden = tab.alive;
       const task = kind === 'builder' ? assignment(tab, overview) : '';
       setText(subtitle, task);
       setAttribute(subtitle, 'title', task || undefined);

@@ -31,7 +31,10 @@ export interface TabStrip {
 
 /** A tab's state in words, under its title. */
 function stateInWords(tab: Tab): string {
-  const what = tab.kind === 'builder' ? [tab.builder?.status, tab.builder?.phase] : [tab.kind];
+  const what =
+    tab.kind === 'builder'
+      ? [tab.builder?.type === 'shell' ? "builder's shell" : tab.builder?.name, tab.builder?.status, tab.builder?.phase]
+      : [tab.kind];
   return [tab.alive ? '' : 'dead', ...what].filter(Boolean).join(' · ');
 }
 

@@ -4,6 +4,7 @@
 // really is.
 import { api, type StoppedProcess } from './dashboard-api.js';
 import { architectPane } from './dashboard-architect.js';
+import { builderRequest, wireBuilderModes } from './dashboard-builder-dialog.js';
 import { actionDialog, describeError } from './dashboard-dialogs.js';
 import { byId, element, setAttribute, setText } from './dashboard-dom.js';
 import { takeFocusFromTerminals } from './dashboard-frame.js';
@@ -19,9 +20,11 @@ import { LEAVE_KEY } from './terminal-leave.js';
 const notify = notifier(byId('notices'));
 const workspace = byId('workspace');
 const builderDialog = actionDialog(byId<HTMLDialogElement>('builder-dialog'));
+wireBuilderModes(byId<HTMLDialogElement>('builder-dialog'));
 const shellDialog = actionDialog(byId<HTMLDialogElement>('shell-dialog'));
 const fileDialog = actionDialog(byId<HTMLDialogElement>('file-dialog'));
 const confirmDialog = actionDialog(byId<HTMLDialogElement>('confirm-dialog'));
+const cleanupDialog = actionDialog(byId<HTMLDialogElement>('cleanup-dialog'));
 const farmButtons = ['new-builder', 'new-shell', 'open-file', 'stop-farm'].map((id) => byId<HTMLButtonElement>(id));
 let latest: Overview | undefined;
 let latestAt = new Date();
@@ -42,6 +45,16 @@ const actions: ProcessActions = {
     }
   },
   close: (tab) => (tab.kind === 'builder' ? confirmStopBuilder(tab) : closeTab(tab)),
+  async restart(tab) {
+    const id = builderId(tab);
+    try {
+      await api.restartBuilder(id);
+      notify('info', `Builder ${id} restarted`, 'in its worktree, with its instructions and a line saying it resumes');
+    } catch (error) {
+      notify('error', `Could not restart builder ${id}`, describeError(error));
+    }
+  },
+  cleanUp: confirmCleanUp,
   async send(request) {
     await api.send(request);
   },
@@ -96,16 +109,45 @@ async function closeTab(tab: Tab): Promise<void> {
   }
 }
 
+const builderId = (tab: Tab) => tab.id.replace(/^builder-/, '');
+
+function confirmCleanUp(tab: Tab): void {
+  const id = builderId(tab);
+  setText(byId('cleanup-dialog-title'), `Clean up builder ${id}?`);
+  setText(
+    byId('cleanup-dialog-text'),
+    tab.builder?.worktree
+      ? `This removes its worktree ${tab.builder.worktree} and its branch ${tab.builder.branch}, as "af cleanup --project ${id}". Work not merged is kept unless you tick the box.`
+      : `This removes it from the farm, as "af cleanup --project ${id}".`,
+  );
+  cleanupDialog.open(async (fields) => {
+    await api.cleanupBuilder(id, fields.get('force') === 'on');
+    return () =>
+      notify(
+        'info',
+        `Builder ${id} cleaned up`,
+        tab.builder?.worktree ? 'its worktree and branch are removed' : undefined,
+      );
+  });
+}
+
 function confirmStopBuilder(tab: Tab): void {
-  setText(byId('confirm-dialog-title'), `Stop builder ${tab.id.replace(/^builder-/, '')}?`);
+  setText(byId('confirm-dialog-title'), `Stop builder ${builderId(tab)}?`);
   const where = tab.builder?.worktree
     ? ` Its worktree ${tab.builder.worktree} and branch ${tab.builder.branch} are kept.`
     : '';
   setText(byId('confirm-dialog-text'), `This ends its process and removes it from the farm.${where}`);
   setText(byId('confirm-dialog-submit'), 'Stop builder');
   confirmDialog.open(async () => {
-    await api.closeTab(tab.id);
-    return undefined;
+    const { process, left } = await api.closeTab(tab.id);
+    return () =>
+      notify(
+        'info',
+        `Builder ${builderId(tab)}: process ${process}, removed from the farm`,
+        left
+          ? `Kept: its worktree ${left.worktree} and branch ${left.branch}. "${left.remove}" removes them.`
+          : undefined,
+      );
   });
 }
 
@@ -144,7 +186,7 @@ function showStopped(ended: readonly StoppedProcess[]): void {
 
 byId('new-builder').addEventListener('click', () =>
   builderDialog.open(async (fields) => {
-    const builder = await api.newBuilder(String(fields.get('project') ?? '').trim());
+    const builder = await api.newBuilder(builderRequest(fields));
     return () => tabs.select(`builder-${builder.id}`, true);
   }),
 );

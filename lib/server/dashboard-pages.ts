@@ -32,18 +32,18 @@ const CONTENT_TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 /** JSON inside a <script type="application/json">: still JSON, and no "</script>" can end the element. */
-const scriptJson = (value: unknown) =>
+export const scriptJson = (value: unknown) =>
   JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
-function page(template: string, fields: Record<string, string>): string {
+export function page(template: string, fields: Record<string, string>): string {
   const text = PAGE_ASSETS[template];
   if (text === undefined) throw new RequestError('E_NOT_FOUND', `this build of af has no ${template}.`);
   return text.replace(/\{\{(\w+)\}\}/g, (whole, name: string) => fields[name] ?? whole);
 }
 
-const html = (csp: string) => ({
+export const html = (csp: string) => ({
   'Content-Type': 'text/html; charset=utf-8',
   'Content-Security-Policy': csp,
   'X-Frame-Options': csp.includes("frame-ancestors 'self'") ? 'SAMEORIGIN' : 'DENY',

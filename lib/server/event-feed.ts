@@ -1,15 +1,14 @@
-// Server-Sent Events for the dashboard page: the overview at once, then again each
-// time it changes. While a page listens the state is read every TICK_MS (the engine
-// sees another process's commit on that read, and a process found dead changes the
-// overview too); one read serves every listener. A listener that stops reading is
-// dropped before its buffer grows large.
+// Server-Sent Events for a page (the dashboard's overview, the tower's status): the
+// view at once, then again each time it changes. While a page listens the files are
+// read every TICK_MS (the engine sees another process's commit on that read, and a
+// process found dead changes the view too); one read serves every listener. A
+// listener that stops reading is dropped before its buffer grows large.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SECURITY_HEADERS } from '../farm/http-guard.js';
-import type { Overview } from '../farm/overview-types.js';
 
 const TICK_MS = 250;
 const PING_MS = 15_000;
-/** A listener this far behind is dropped (its browser reconnects and gets the whole overview anew). */
+/** A listener this far behind is dropped (its browser reconnects and gets the whole view anew). */
 const BACKLOG_LIMIT = 4 * 1024 * 1024;
 
 export class EventFeed {
@@ -19,7 +18,11 @@ export class EventFeed {
   private pinging: NodeJS.Timeout | undefined;
   private reading = false;
 
-  constructor(private readonly read: () => Promise<Overview>) {}
+  /** `event`: the name of the events the page listens for. */
+  constructor(
+    private readonly read: () => Promise<unknown>,
+    private readonly event = 'overview',
+  ) {}
 
   get size(): number {
     return this.listeners.size;
@@ -31,7 +34,7 @@ export class EventFeed {
       'Content-Type': 'text/event-stream; charset=utf-8',
       Connection: 'keep-alive',
     });
-    // A reconnecting page gets the whole overview again; tell it to retry soon.
+    // A reconnecting page gets the whole view again; tell it to retry soon.
     response.write('retry: 1000\n\n');
     this.listeners.add(response);
     request.on('close', () => this.remove(response));
@@ -50,7 +53,7 @@ export class EventFeed {
     this.stopTimers();
   }
 
-  /** Reads now and sends the overview if it changed (a route changed the state). */
+  /** Reads now and sends the view if it changed (a route changed something). */
   async tick(): Promise<void> {
     if (this.reading || this.listeners.size === 0) return;
     this.reading = true;
@@ -66,13 +69,13 @@ export class EventFeed {
     }
   }
 
-  private send(response: ServerResponse, overview: string): void {
+  private send(response: ServerResponse, view: string): void {
     if (response.writableLength > BACKLOG_LIMIT) {
       response.destroy();
       this.remove(response);
       return;
     }
-    response.write(`event: overview\ndata: ${overview}\n\n`);
+    response.write(`event: ${this.event}\ndata: ${view}\n\n`);
   }
 
   private ping(): void {

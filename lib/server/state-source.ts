@@ -4,12 +4,11 @@
 // reset or damaged file makes calls fail with its typed error (503), and the store is
 // opened again once the file is good.
 import { existsSync } from 'node:fs';
-import { AgentFarmStateError, messageOf } from '../engine/index.js';
 import { NoDatabaseError } from '../shared/errors.js';
 import { StateStore } from '../state/store.js';
 import type { DashboardState } from '../state/types.js';
-import { EMPTY_STATE, overviewOf, prunedState } from '../farm/overview.js';
-import type { Overview, Problem } from '../farm/overview-types.js';
+import { EMPTY_STATE, overviewOf, problemOf, prunedState } from '../farm/overview.js';
+import type { Overview } from '../farm/overview-types.js';
 import type { Farm } from '../farm/project-farm.js';
 import { statusOf } from './request-error.js';
 
@@ -78,8 +77,4 @@ export class StateSource {
     if (this.store === store) this.store = undefined;
     await store.close().catch(() => undefined);
   }
-}
-
-function problemOf(error: unknown): Problem {
-  return { code: error instanceof AgentFarmStateError ? error.code : 'E_INTERNAL', message: messageOf(error) };
 }

@@ -1,5 +1,5 @@
-// The bin's commands start without the dashboard's server, its pages and xterm.js:
-// those are split into dist/af/ and imported by the dashboard's process alone. Shown
+// The bin's commands start without the dashboard's and the tower's servers, their pages and xterm.js:
+// those are split into dist/af/ and imported by those servers' processes alone. Shown
 // on a copy of the package that keeps only the files the bin imports statically.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -46,7 +46,14 @@ test(
     const project = join(folder, 'project');
     mkdirSync(join(project, '.agent-farm'), { recursive: true });
     writeFileSync(join(project, '.agent-farm', 'state.json'), JSON.stringify({ builders: [] }));
-    for (const args of [['--version'], ['status', '--json'], ['db', 'dump'], ['db', 'stats'], ['ports', 'list']]) {
+    for (const args of [
+      ['--version'],
+      ['status', '--json'],
+      ['db', 'dump'],
+      ['db', 'stats'],
+      ['ports', 'list'],
+      ['tower', 'stop'],
+    ]) {
       const child = spawn(process.execPath, [bin, ...args], {
         cwd: project,
         env: afEnvironment({ cwd: project, home: join(folder, 'home') }),

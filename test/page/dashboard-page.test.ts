@@ -196,8 +196,8 @@ dashboardTest(
     const tabs = page.locator('[role=tab]');
     assert.equal(
       await tabs.locator('.tab-title').allTextContents(),
-      builders.map((builder) => builder.name || builder.id),
-      'a tab per builder, named as af status names them',
+      builders.map((builder) => builder.id),
+      'a tab per builder, named by its id as af status, af send and af cleanup name it',
     );
     for (const [n, builder] of builders.entries()) {
       const tabId = `builder-${builder.id}`;

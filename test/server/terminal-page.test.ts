@@ -52,7 +52,7 @@ farmTest(
   { tmux: true },
   async (farm) => {
     const started = await farm.afJson(['start', '--no-browser', '--architect-cmd', LONG]);
-    const builder = await farm.afJson(['spawn', '--task', 'web terminal', '--builder-cmd', SHELL]);
+    const builder = await farm.afJson(['spawn', '--worktree', '--builder-cmd', SHELL]);
     const tmux = tmuxOf(farm);
     const capture = () => tmux('capture-pane', '-p', '-t', `=${builder.tmuxSession}:`);
     const tab = `builder-${builder.id}`;
