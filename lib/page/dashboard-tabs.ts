@@ -110,6 +110,12 @@ export function tabStrip(
     }
   };
 
+  // A narrow window lays the tabs out as a strip (dashboard.css): the list says which way they run.
+  const orient = () =>
+    setAttribute(list, 'aria-orientation', getComputedStyle(list).flexDirection === 'row' ? 'horizontal' : 'vertical');
+  window.addEventListener('resize', orient);
+  orient();
+
   list.addEventListener('keydown', (event) => {
     if (!selected || order.length === 0) return;
     const at = order.indexOf(selected);

@@ -484,11 +484,13 @@ async function narrowWindow(page: Page, screenshot: string): Promise<void> {
   const box = (await stopFarm.boundingBox())!;
   assert.ok(box.x >= 0 && box.x + box.width <= 420, `Stop farm is in the window: ${JSON.stringify(box)}`);
   await stopFarm.click({ trial: true });
+  assert.is(await page.locator('#tablist').getAttribute('aria-orientation'), 'horizontal', 'the tabs are a strip');
   const terminal = (await page.locator('.tabpanel:not([hidden]) .frame-box').boundingBox())!;
   assert.ok(terminal.width >= 380, `the terminal gets most of the width: ${terminal.width} px`);
   await page.waitForTimeout(500);
   await page.screenshot({ path: screenshot });
   await page.setViewportSize(VIEWPORT);
+  await page.locator('#tablist[aria-orientation=vertical]').waitFor();
 }
 
 for (const colorScheme of ['light', 'dark'] as const) {
