@@ -4,30 +4,17 @@
 // and bin/af.ts, seeing the marker `_serve` as the first argument, runs the viewer
 // here instead of the command-line program, so the viewer is in no help text and no
 // user command can collide with it. The viewer reports 'ready' over the IPC
-// channel once it listens (see launchServer in lib/farm/launch.ts).
+// channel once it listens (see launchServer in lib/farm/launch.ts). Its command line
+// is made in lib/farm/annotation-viewer-command.ts.
 import { cac } from 'cac';
 import { resolve } from 'node:path';
 import { InvalidInputError } from '../engine/index.js';
 import { serveFile } from '../farm/annotation-server.js';
+import { VIEWER_MARKER } from '../farm/annotation-viewer-command.js';
 import { readSecret, secretPath } from '../farm/secret.js';
 import { action } from './action.js';
 import { note } from './io.js';
 import { projectRoot } from './stores.js';
-
-/** The first argument that makes the bin an annotation viewer. */
-const VIEWER_MARKER = '_serve';
-
-/** The viewer's command line for `file` on `port` in the project at `root`: this same program, serving the file. */
-export const annotationViewerArgv = (root: string) => (file: string, port: number) => [
-  process.execPath,
-  resolve(process.argv[1]!),
-  VIEWER_MARKER,
-  file,
-  '--port',
-  String(port),
-  '--root',
-  root,
-];
 
 /** Whether this process was started as an annotation viewer. */
 export function isAnnotationViewer(argv: readonly string[] = process.argv): boolean {

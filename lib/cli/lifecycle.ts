@@ -10,6 +10,7 @@ import { architectInstructions, builderInstructions } from '../farm/instructions
 import { endedBuilderHint, endedBuilders, resumeBuilder } from '../farm/resume.js';
 import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
 import { farmIdentity } from '../farm/project-farm.js';
+import { excludeFarmFolders } from '../farm/git-exclude.js';
 import { TOKEN_PARAMETER } from '../farm/http-guard.js';
 import { withSignalsDeferred, type Interruption } from '../farm/interruption.js';
 import type { Launched } from '../farm/launch.js';
@@ -18,7 +19,7 @@ import { stopFarm } from '../farm/stop.js';
 import { annotationParent, openAnnotation, openUtil } from '../farm/terminals.js';
 import { action, EXIT_FAILURE } from './action.js';
 import { announceDashboard, startDashboard, type DashboardOptions } from './dashboard.js';
-import { annotationViewerArgv } from './annotation-viewer.js';
+import { annotationViewerArgv } from '../farm/annotation-viewer-command.js';
 import { note, printError, printJson, printLine } from './io.js';
 import { inFarm } from './in-farm.js';
 import { projectRoot, withState } from './stores.js';
@@ -89,6 +90,7 @@ function whereItRuns(launched: Launched): string {
 
 async function start(interruption: Interruption, options: Options & DashboardOptions): Promise<void> {
   const { root, command } = prepare('architect', options);
+  await excludeFarmFolders(root).then((leftAlone) => leftAlone && note(leftAlone));
   const { result, dashboard, ended } = await inFarm(root, true, async (farm, store) => {
     const result = await startArchitect(
       farm,

@@ -3,7 +3,7 @@
 // architect is there.
 import type { Overview, Tab } from '../farm/overview-types.js';
 import { type ProcessActions, processCard } from './dashboard-process.js';
-import { makeFrame } from './dashboard-tabs.js';
+import { makeFrame } from './dashboard-frame.js';
 
 export interface ArchitectPane {
   render(tab: Tab | undefined, overview: Overview): void;
@@ -12,7 +12,7 @@ export interface ArchitectPane {
 
 export function architectPane(pane: HTMLElement, empty: HTMLElement, actions: ProcessActions): ArchitectPane {
   const card = processCard('architect', actions);
-  let frame: HTMLIFrameElement | undefined;
+  let frame: HTMLElement | undefined;
   card.node.hidden = true;
   pane.prepend(card.node);
 

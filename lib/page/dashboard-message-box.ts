@@ -20,7 +20,12 @@ export function messageBox(send: (request: SendRequest) => Promise<void>): Messa
   let to = '';
   let label = '';
   let alive = false;
-  const text = element('textarea', 'message-text', { rows: 1, 'aria-label': 'Message', spellcheck: 'false' });
+  const text = element('textarea', 'message-text', {
+    rows: 1,
+    'aria-label': 'Message (Ctrl+Enter sends)',
+    title: 'Ctrl+Enter sends; Enter starts a new line',
+    spellcheck: 'false',
+  });
   const interrupt = element('input', '', { type: 'checkbox' });
   const submit = element('button', 'button button-small', { type: 'submit' }, ['Send']);
   const result = element('span', 'message-result', { role: 'status', 'aria-live': 'polite' });
@@ -72,7 +77,7 @@ export function messageBox(send: (request: SendRequest) => Promise<void>): Messa
       to = target;
       label = name;
       alive = running;
-      text.placeholder = alive ? `Message to ${label} (Ctrl+Enter sends)` : `${label} is not running`;
+      text.placeholder = alive ? `Message to ${label}` : `${label} is not running`;
       text.disabled = !alive;
       submit.disabled = !alive;
     },

@@ -6,6 +6,7 @@
 // terminal). A real tablist: one tab in the Tab order; arrow keys, Home and End move
 // between tabs.
 import { element, setAttribute, setText } from './dashboard-dom.js';
+import { makeFrame } from './dashboard-frame.js';
 import type { Overview, Tab } from '../farm/overview-types.js';
 import { type ProcessActions, type ProcessCard, processCard } from './dashboard-process.js';
 
@@ -16,7 +17,8 @@ interface TabView {
   meta: HTMLElement;
   panel: HTMLElement;
   card: ProcessCard;
-  frame?: HTMLIFrameElement;
+  /** The frame in its box (dashboard-frame.ts), made the first time the tab is shown. */
+  frame?: HTMLElement;
 }
 
 export interface TabStrip {
@@ -27,8 +29,6 @@ export interface TabStrip {
   unload(): void;
 }
 
-const frameUrl = (tab: Tab) => tab.file?.url ?? `/terminal/${encodeURIComponent(tab.id)}`;
-
 /** A tab's state in words, under its title. */
 function stateInWords(tab: Tab): string {
   const what =
@@ -36,16 +36,6 @@ function stateInWords(tab: Tab): string {
       ? [tab.builder?.type === 'shell' ? "builder's shell" : tab.builder?.name, tab.builder?.status, tab.builder?.phase]
       : [tab.kind];
   return [tab.alive ? '' : 'dead', ...what].filter(Boolean).join(' · ');
-}
-
-export function makeFrame(tab: Tab): HTMLIFrameElement {
-  const frame = element('iframe', tab.kind === 'file' ? 'frame frame-file' : 'frame', {
-    src: frameUrl(tab),
-    title: tab.kind === 'file' ? `File ${tab.title}` : `Terminal of ${tab.kind} ${tab.title}`,
-  });
-  // A file's text needs no script of its own.
-  if (tab.kind === 'file') frame.sandbox.value = '';
-  return frame;
 }
 
 export function tabStrip(
@@ -119,6 +109,12 @@ export function tabStrip(
       onSelect(id);
     }
   };
+
+  // A narrow window lays the tabs out as a strip (dashboard.css): the list says which way they run.
+  const orient = () =>
+    setAttribute(list, 'aria-orientation', getComputedStyle(list).flexDirection === 'row' ? 'horizontal' : 'vertical');
+  window.addEventListener('resize', orient);
+  orient();
 
   list.addEventListener('keydown', (event) => {
     if (!selected || order.length === 0) return;

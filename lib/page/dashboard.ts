@@ -8,6 +8,7 @@ import { architectPane } from './dashboard-architect.js';
 import { builderRequest, wireBuilderModes } from './dashboard-builder-dialog.js';
 import { actionDialog, describeError } from './dashboard-dialogs.js';
 import { byId, element, setAttribute, setText } from './dashboard-dom.js';
+import { takeFocusFromTerminals } from './dashboard-frame.js';
 import { type Connection, followOverview } from './dashboard-live.js';
 import { notifier } from './dashboard-notices.js';
 import type { Overview, Tab } from '../farm/overview-types.js';
@@ -15,6 +16,7 @@ import type { ProcessActions } from './dashboard-process.js';
 import { splitter } from './dashboard-splitter.js';
 import { plural, statusBar } from './dashboard-status-bar.js';
 import { tabStrip } from './dashboard-tabs.js';
+import { LEAVE_KEY } from './terminal-leave.js';
 
 const notify = notifier(byId('notices'));
 const workspace = byId('workspace');
@@ -230,6 +232,8 @@ byId('open-file').addEventListener('click', () => {
 });
 byId('stop-farm').addEventListener('click', confirmStopFarm);
 splitter(byId('splitter'), workspace);
+takeFocusFromTerminals();
+byId('status-keys').replaceChildren(element('kbd', '', {}, [LEAVE_KEY]), ' leaves a terminal');
 
 function initialOverview(): Overview | undefined {
   try {

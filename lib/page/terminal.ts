@@ -6,6 +6,7 @@
 import { FitAddon } from '@xterm/addon-fit';
 import { type ITheme, Terminal } from '@xterm/xterm';
 import { type ServerMessage, TerminalConnection } from './terminal-connection.js';
+import { leaveByKey } from './terminal-leave.js';
 
 const DARK: ITheme = { background: '#1e1f22', foreground: '#e6e6e6', cursor: '#e6e6e6' };
 const LIGHT: ITheme = {
@@ -30,6 +31,7 @@ const fit = new FitAddon();
 terminal.loadAddon(fit);
 terminal.open(container);
 fit.fit();
+leaveByKey(terminal);
 lightScheme.addEventListener('change', () => {
   terminal.options.theme = lightScheme.matches ? LIGHT : DARK;
 });

@@ -3,8 +3,8 @@
 // route goes through the same code as the `af` command that does the same thing.
 import { realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { resolve, sep } from 'node:path';
-import { annotationViewerArgv } from '../cli/annotation-viewer.js';
+import { join, resolve, sep } from 'node:path';
+import { annotationViewerArgv } from '../farm/annotation-viewer-command.js';
 import { cleanupBuilder, spawnBuilder } from '../farm/builders.js';
 import { findSpec } from '../farm/instructions.js';
 import { resumeBuilder } from '../farm/resume.js';
@@ -15,6 +15,7 @@ import { sendMessage } from '../farm/send.js';
 import { stopFarm, type StoppedProcess } from '../farm/stop.js';
 import { closeTab, parseTabId, TAB_NAME } from '../farm/tabs.js';
 import { openAnnotation, openUtil } from '../farm/terminals.js';
+import { STATE_DIR_NAME, stateDir } from '../shared/paths.js';
 import type { StateStore } from '../state/store.js';
 import type { EventFeed } from './event-feed.js';
 import { decodedPart, readJsonBody, sendJson } from './http-io.js';
@@ -123,14 +124,25 @@ async function openFile(request: IncomingMessage, response: ServerResponse, { so
 /**
  * The file `given` names (relative to the project), checked as the native route does:
  * inside the project (403) before it must exist (404), so a refusal never tells whether
- * a path outside exists; then inside again with links followed.
+ * a path outside exists; then inside again with links followed. The farm's own folder
+ * (its secret, its logs) is refused the same way, before and after links.
  */
 function projectFile(root: string, given: string): string {
   const path = resolve(root, given);
   const outside = () =>
     new RequestError('E_FORBIDDEN', `${path} lies outside the project ${root}; only its own files are shown.`);
+  const farmFolders = [...new Set([stateDir(root), join(root, STATE_DIR_NAME)])];
+  const farmOwn = (folder: string) =>
+    new RequestError(
+      'E_FORBIDDEN',
+      `${path} is in the farm's own folder ${folder}, which holds its secret and logs; the dashboard never shows them (the farm's state is in "af status" and "af db").`,
+    );
   const within = (folder: string, file: string) => file.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+  const inFarmFolder = (file: string, folders: readonly string[]) =>
+    folders.find((folder) => file === folder || within(folder, file));
   if (!within(root, path)) throw outside();
+  const lexical = inFarmFolder(path, farmFolders);
+  if (lexical) throw farmOwn(lexical);
   let real: string;
   try {
     real = realpathSync(path);
@@ -139,7 +151,20 @@ function projectFile(root: string, given: string): string {
     throw new RequestError('E_NOT_FOUND', `${path} is not a file of the project.`);
   }
   if (!within(realpathSync(root), real)) throw outside();
+  const linked = inFarmFolder(
+    real,
+    farmFolders.flatMap((folder) => existingRealPath(folder) ?? []),
+  );
+  if (linked) throw farmOwn(linked);
   return path;
+}
+
+function existingRealPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** A builder in any mode of `af spawn`: `{projectId}` as the native route, or `{mode, project | task, files | protocol}`. */

@@ -1,7 +1,9 @@
 // The dashboard's pages and their files, sent from memory (build.mjs bundles them
 // into dist/af.js), and the text of an annotated file for a file tab. Nothing a page
 // uses comes from elsewhere: the Content-Security-Policy allows this origin only.
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { basename } from 'node:path';
 import { PAGE_ASSETS } from 'af:page-assets';
 import { readServedFile } from '../farm/annotation-server.js';
 import type { Overview } from '../farm/overview-types.js';
@@ -16,8 +18,14 @@ const OWN_ORIGIN_ONLY =
 export const DASHBOARD_CSP = `${OWN_ORIGIN_ONLY}; style-src 'self'; frame-ancestors 'none'`;
 // xterm.js writes its cell sizes and colours into <style> elements at run time (no nonce option): inline styles only.
 export const TERMINAL_CSP = `${OWN_ORIGIN_ONLY}; style-src 'self' 'unsafe-inline'; frame-ancestors 'self'`;
+/** A file's text in both themes (the frame is sandboxed: one inline style, allowed by its hash, and nothing else). */
+const FILE_STYLE =
+  ':root{color-scheme:light dark;background:#ffffff;color:#16191d}' +
+  '@media (prefers-color-scheme:dark){:root{background:#14171c;color:#e3e6ea}}' +
+  'body{margin:0}pre{margin:0;padding:10px 14px;font:12.5px/1.5 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;' +
+  'white-space:pre-wrap;overflow-wrap:anywhere;tab-size:4}';
 /** A file's text in a frame of the dashboard: no script, no plugin, no navigation. */
-const FILE_CSP = "default-src 'none'; sandbox; frame-ancestors 'self'";
+const FILE_CSP = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(FILE_STYLE).digest('base64')}'; sandbox; frame-ancestors 'self'`;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -80,16 +88,20 @@ export async function sendAnnotatedFile(
   if (!annotation) throw new RequestError('E_NOT_FOUND', `the farm has no annotation ${id.slice(0, 80)}.`);
   const read = await readServedFile(annotation.file, source.farm.root);
   if ('refused' in read) throw new RequestError('E_NOT_FOUND', `${annotation.file} is not served: ${read.refused}.`);
-  // Plain text whatever the file holds, so a file can never run a script in the dashboard's origin.
+  // Text whatever the file holds (every character escaped), so a file can never run a script or style the page.
+  const body =
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">' +
+    `<title>${escapeHtml(basename(annotation.file))}</title><style>${FILE_STYLE}</style></head>` +
+    `<body><pre>\n${escapeHtml(read.content.toString('utf8'))}</pre></body></html>`;
   sendBody(
     response,
     200,
     {
-      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Type': 'text/html; charset=utf-8',
       'Content-Security-Policy': FILE_CSP,
       'X-Frame-Options': 'SAMEORIGIN',
     },
-    read.content,
+    body,
     head,
   );
 }

@@ -2,7 +2,7 @@
 // the project's state.json in the same transaction when there is one; a file the
 // native version left with its tables but no version recorded is adopted. Version 2
 // adds a table of builders' instructions beside the native ones.
-import { ConstraintError, createOrAdopt, type Migration, type SqlDatabase } from '../engine/index.js';
+import { assertSchema, ConstraintError, createOrAdopt, type Migration, type SqlDatabase } from '../engine/index.js';
 import { InvalidJsonError } from '../shared/errors.js';
 import { JsonFileValidator, keepAsBackup, readJsonIfPresent } from '../shared/json-import.js';
 import { LOCAL_SCHEMA_V1 } from './schema.js';
@@ -31,7 +31,11 @@ export function localMigrations(stateJsonPath: string, dbPath: string): Migratio
     {
       version: 2,
       description: "each builder's instructions",
-      up: (db) => db.run(LOCAL_SCHEMA_V2),
+      // On the native tables only: a file of another layout is refused as it is, before anything is written.
+      up: (db) => {
+        assertSchema(db, LOCAL_SCHEMA_V1, dbPath, { otherTables: 'allowed' });
+        db.run(LOCAL_SCHEMA_V2);
+      },
     },
   ];
 }

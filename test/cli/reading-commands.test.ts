@@ -48,7 +48,13 @@ test(
       dashboard: null,
     });
     assert.is(run('db dump').code, 0);
-    assert.equal(JSON.parse(run('db dump').stdout), { architect: [], builders: [], utils: [], annotations: [] });
+    assert.equal(JSON.parse(run('db dump').stdout), {
+      architect: [],
+      builders: [],
+      utils: [],
+      annotations: [],
+      builder_instructions: [],
+    });
     assert.match(run('db dump').stderr, 'no database yet');
     assert.equal(JSON.parse(run('db dump --global').stdout), { port_allocations: [] });
     for (const args of ['db query SELECT 1', 'db query --global SELECT 1', 'db stats', 'db stats --global --json']) {

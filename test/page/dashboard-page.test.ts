@@ -102,6 +102,88 @@ const text = (page: Page, selector: string) => textOf(page.locator(selector));
 /** The tab's panel, once it is the one shown. */
 const panelOf = (page: Page, tabId: string) => page.locator(`#panel-${tabId}`);
 
+interface Focus {
+  tag: string;
+  role: string;
+  box: boolean;
+  inArchitect: boolean;
+}
+/** What has the focus, as the dashboard sees it (a terminal with the focus is its IFRAME). */
+const focused = (page: Page) =>
+  page.evaluate<Focus>(`(() => {
+    const node = document.activeElement;
+    return {
+      tag: node?.tagName ?? '',
+      role: node?.getAttribute('role') ?? '',
+      box: node?.classList.contains('frame-box') ?? false,
+      inArchitect: !!node?.closest('#architect-pane'),
+    };
+  })()`);
+
+/** The visible text of a terminal frame. */
+const screenText = async (page: Page, frame: string) =>
+  (await page.frameLocator(frame).locator('.xterm-rows').textContent()) ?? '';
+
+async function untilScreenShows(page: Page, frame: string, wanted: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !(await screenText(page, frame)).includes(wanted); ) {
+    if (Date.now() > deadline)
+      assert.unreachable(`"${wanted}" on the terminal's screen: ${await screenText(page, frame)}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/**
+ * The keyboard path: Tab from the top reaches the tab list without entering a terminal,
+ * Shift+Tab from the top does not wrap into one, the terminal's box shows a ring, Enter
+ * types in it and the leave key leaves it without reaching its program.
+ */
+async function keyboardWalk(page: Page): Promise<void> {
+  await page.locator('#new-builder').focus();
+  const walk: Focus[] = [];
+  for (let n = 0; n < 12 && walk.at(-1)?.role !== 'tab'; n++) {
+    await page.keyboard.press('Tab');
+    walk.push(await focused(page));
+  }
+  assert.is(walk.at(-1)?.role, 'tab', `Tab reaches the tab list: ${JSON.stringify(walk)}`);
+  assert.not.ok(
+    walk.some((step) => step.tag === 'IFRAME'),
+    `Tab walks past the terminals: ${JSON.stringify(walk)}`,
+  );
+  assert.ok(
+    walk.some((step) => step.box && step.inArchitect),
+    "the architect's terminal box is on the way",
+  );
+  await page.locator('#new-builder').focus();
+  for (let n = 0; n < 3; n++) {
+    await page.keyboard.press('Shift+Tab');
+    assert.is.not((await focused(page)).tag, 'IFRAME', 'Shift+Tab from the top does not wrap into a terminal');
+  }
+
+  const box = page.locator('#architect-pane .frame-box');
+  const ring = () =>
+    page.evaluate<string>("getComputedStyle(document.querySelector('#architect-pane .frame-box')).borderTopColor");
+  await page.locator('#new-builder').focus();
+  const without = await ring();
+  await box.focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await focused(page), { tag: 'IFRAME', role: '', box: false, inArchitect: true }, 'Enter types in it');
+  assert.is.not(await ring(), without, 'the terminal with the focus has a ring');
+  const frame = '#architect-pane iframe';
+  await page.keyboard.type('before');
+  await untilScreenShows(page, frame, 'before');
+  await page.keyboard.press('Control+Shift+KeyE');
+  assert.equal(
+    await focused(page),
+    { tag: 'DIV', role: 'group', box: true, inArchitect: true },
+    "the leave key gives the focus to the terminal's box, in the dashboard",
+  );
+  assert.match(await text(page, '#status-keys'), 'Ctrl+Shift+E leaves a terminal', 'the page names the key');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('after');
+  await untilScreenShows(page, frame, 'after');
+  assert.match(await screenText(page, frame), 'beforeafter', 'the leave key never reached the program');
+}
+
 dashboardTest(
   'the printed URL opens the dashboard: the architect and the builders with their process and how to attach',
   async ({ page, farm, errors }) => {
@@ -144,6 +226,7 @@ dashboardTest(
     assert.equal(await tabs.evaluateAll((nodes) => nodes.map((node) => node.getAttribute('tabindex'))), ['-1', '0']);
     assert.match(await text(page, '#status-builders'), /^2 builders/);
     assert.is(await page.locator('#tabs-empty').isHidden(), true);
+    await keyboardWalk(page);
     assert.equal(errors, [], 'no console error');
   },
   {
@@ -259,6 +342,10 @@ dashboardTest(
     await error.waitFor({ state: 'visible' });
     assert.match(await textOf(error), /outside|project/i, 'the refusal is shown where the path was typed');
     assert.is(await page.locator('#file-dialog').getAttribute('open'), '', 'the dialog stays open to correct it');
+    await page.locator('#file-dialog input[name=path]').fill('.agent-farm/secret');
+    await page.keyboard.press('Enter');
+    await page.locator('#file-dialog .dialog-error', { hasText: "farm's own folder" }).waitFor({ timeout: 5000 });
+    assert.match(await textOf(error), 'E_FORBIDDEN', "the farm's secret is refused, and the dialog says why");
     assert.equal(
       errors.filter((line) => !/status of 403/.test(line)),
       [],
@@ -346,6 +433,66 @@ dashboardTest(
   { before: async (farm) => void (await spawnTask(farm, 'Before the trouble')) },
 );
 
+/** The file tab's text has a colour of its own against its background (computed in the file's frame). */
+async function fileTextReadable(page: Page): Promise<void> {
+  await page.locator('[role=tab].tab-file').click();
+  await page.frameLocator('.tabpanel:not([hidden]) iframe.frame-file').getByText('# Notes').waitFor({ timeout: 5000 });
+  const frame = page.frames().find((candidate) => new URL(candidate.url()).pathname.startsWith('/file/'))!;
+  const [color, background] = await frame.evaluate<string[]>(
+    "[getComputedStyle(document.querySelector('pre')).color, getComputedStyle(document.documentElement).backgroundColor]",
+  );
+  assert.is.not(color, background, `the file's text (${color}) stands out from its background`);
+  assert.is.not(background, 'rgba(0, 0, 0, 0)', 'the file paints its own background');
+  await page.locator('[role=tab]').nth(1).click();
+}
+
+/** Dragged to either end, the splitter leaves the architect's title and the builder's Stop button in sight. */
+async function splitterKeepsTheCards(page: Page): Promise<void> {
+  const stop = page.locator('.tabpanel:not([hidden]) .process-close');
+  for (const x of [1, VIEWPORT.width - 1]) {
+    const bar = (await page.locator('#splitter').boundingBox())!;
+    await page.mouse.move(bar.x + bar.width / 2, bar.y + bar.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(x, bar.y + bar.height / 2, { steps: 4 });
+    await page.mouse.up();
+    for (const [what, locator] of [
+      ['the Stop button', stop],
+      ["the builder's title", page.locator('.tabpanel:not([hidden]) .process-title')],
+      ["the architect's title", page.locator('#architect-pane .process-title')],
+    ] as const) {
+      const box = (await locator.boundingBox())!;
+      const pane = (await locator
+        .locator('xpath=ancestor::section[contains(concat(" ", @class, " "), " pane ")][1]')
+        .boundingBox())!;
+      assert.ok(
+        box.width >= 40 && box.x >= pane.x && box.x + box.width <= pane.x + pane.width + 0.5,
+        `splitter at ${x}: ${what} is whole in its pane (${JSON.stringify(box)} in ${JSON.stringify(pane)})`,
+      );
+    }
+    await stop.click({ trial: true });
+    const share = Number(await page.locator('#splitter').getAttribute('aria-valuenow'));
+    assert.ok(x === 1 ? share < 30 : share > 50, `the splitter moved to its end: ${share}%`);
+  }
+}
+
+/** At 420 px the page fits its width: the header wraps, the tabs become a strip, Stop farm can be clicked. */
+async function narrowWindow(page: Page, screenshot: string): Promise<void> {
+  await page.setViewportSize({ width: 420, height: 800 });
+  const widths = await page.evaluate<number[]>('[document.documentElement.scrollWidth, window.innerWidth]');
+  assert.ok(widths[0]! <= widths[1]!, `no sideways scrolling at 420 px: scrollWidth ${widths[0]}, window ${widths[1]}`);
+  const stopFarm = page.locator('#stop-farm');
+  const box = (await stopFarm.boundingBox())!;
+  assert.ok(box.x >= 0 && box.x + box.width <= 420, `Stop farm is in the window: ${JSON.stringify(box)}`);
+  await stopFarm.click({ trial: true });
+  assert.is(await page.locator('#tablist').getAttribute('aria-orientation'), 'horizontal', 'the tabs are a strip');
+  const terminal = (await page.locator('.tabpanel:not([hidden]) .frame-box').boundingBox())!;
+  assert.ok(terminal.width >= 380, `the terminal gets most of the width: ${terminal.width} px`);
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: screenshot });
+  await page.setViewportSize(VIEWPORT);
+  await page.locator('#tablist[aria-orientation=vertical]').waitFor();
+}
+
 for (const colorScheme of ['light', 'dark'] as const) {
   dashboardTest(
     `a screenshot, ${colorScheme}: docs/dashboard-${colorScheme}.png`,
@@ -356,6 +503,9 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await page.waitForTimeout(1500);
       await page.mouse.move(0, VIEWPORT.height - 1);
       await page.screenshot({ path: join(screenshotFolder(farm), `dashboard-${colorScheme}.png`) });
+      await fileTextReadable(page);
+      await splitterKeepsTheCards(page);
+      await narrowWindow(page, join(screenshotFolder(farm), `dashboard-${colorScheme}-420.png`));
       assert.equal(errors, [], 'no console error');
     },
     {

@@ -2,7 +2,7 @@
 // block's +0 port, real sockets, real `af` commands writing beside it.
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
 import { join } from 'node:path';
@@ -86,7 +86,7 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
   const shellSession = (await stateNow()).utils[0].tmuxSession;
   assert.ok(farm.tmuxSessions().includes(shellSession), 'the shell runs in its tmux session');
 
-  writeFileSync(join(farm.project, 'notes.md'), 'the notes\n');
+  writeFileSync(join(farm.project, 'notes.md'), '\nthe notes </pre><script>alert(1)</script> & "more"\n');
   const file = await api.json('/api/tabs/file', { method: 'POST', body: '{"path":"notes.md"}' });
   assert.is(file.status, 201, JSON.stringify(file.body));
   const again = await api.json('/api/tabs/file', {
@@ -95,7 +95,15 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
   });
   assert.equal([again.status, again.body.id, again.body.existing], [200, file.body.id, true]);
   const text = await api.call(`/file/${file.body.id}`);
-  assert.equal([text.status, text.body], [200, 'the notes\n']);
+  assert.is(text.status, 200);
+  assert.match(String(text.headers['content-type']), 'text/html');
+  const shown = /<pre>\n([\s\S]*)<\/pre><\/body>/.exec(text.body)?.[1];
+  assert.is(
+    shown,
+    '\nthe notes &#60;/pre&#62;&#60;script&#62;alert(1)&#60;/script&#62; &#38; &#34;more&#34;\n',
+    "the file's text, every character as text",
+  );
+  assert.not.match(text.body, '<script', 'no markup of the file survives');
   assert.match(String(text.headers['content-security-policy']), 'sandbox');
 
   const builder = await api.json('/api/tabs/builder', { method: 'POST', body: '{"projectId":"0042"}' });
@@ -116,6 +124,9 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
     "the builder's instructions, for its card",
   );
 
+  // The farm's own folder (the secret, the logs), named or reached through links.
+  symlinkSync(join(farm.project, '.agent-farm', 'secret'), join(farm.project, 'innocent.txt'));
+  symlinkSync(join(farm.project, '.agent-farm'), join(farm.project, 'innocent-folder'));
   const before = await stateNow();
   const refusals: Array<[string, string, string | undefined, number, string]> = [
     ['POST', '/api/tabs/shell', '{"name":"x; rm -rf ~"}', 400, 'E_BAD_REQUEST'],
@@ -136,6 +147,10 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
     ['POST', '/api/tabs/file', '{"path":"no-such-file.md"}', 404, 'E_NOT_FOUND'],
     ['POST', '/api/tabs/file', '{"path":"/no/such/file/outside"}', 403, 'E_FORBIDDEN'],
     ['POST', '/api/tabs/file', '{"path":"../outside.md"}', 403, 'E_FORBIDDEN'],
+    ['POST', '/api/tabs/file', '{"path":".agent-farm/secret"}', 403, 'E_FORBIDDEN'],
+    ['POST', '/api/tabs/file', '{"path":"./x/../.agent-farm/logs/dashboard.log"}', 403, 'E_FORBIDDEN'],
+    ['POST', '/api/tabs/file', '{"path":"innocent.txt"}', 403, 'E_FORBIDDEN'],
+    ['POST', '/api/tabs/file', '{"path":"innocent-folder/secret"}', 403, 'E_FORBIDDEN'],
     ['POST', '/api/tabs/shell', JSON.stringify({ name: 'x'.repeat(70 * 1024) }), 413, 'E_TOO_LARGE'],
     ['DELETE', '/api/tabs/shell-util-000000', undefined, 404, 'E_NOT_FOUND'],
     ['DELETE', '/api/tabs/shell-$(reboot)', undefined, 400, 'E_BAD_REQUEST'],
@@ -150,6 +165,8 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
     assert.is(answer.status, status, `${method} ${path}: ${answer.body}`);
     assert.is(JSON.parse(answer.body).error.code, code, `${method} ${path}`);
     assert.ok(JSON.parse(answer.body).error.message.length > 10, 'a message that says what to do');
+    if (/secret|innocent|\.agent-farm/.test(body ?? ''))
+      assert.match(JSON.parse(answer.body).error.message, "the farm's own folder", `${body}: says why`);
   }
   const notJson = await api.call('/api/tabs/shell', {
     method: 'POST',
