@@ -30,8 +30,12 @@ const farmButtons = ['new-builder', 'new-shell', 'open-file', 'stop-farm'].map((
 let latest: Overview | undefined;
 let latestAt = new Date();
 let connection: Connection | 'stopped' = 'live';
-/** The farm was stopped from this page; its stream ended with its server, or not yet. */
-let stopped: { serverGone: boolean } | undefined;
+/** How many times the event stream broke: the stopped server's stream breaks after its Stop was asked. */
+let streamBreaks = 0;
+/** The farm was stopped from this page, and the stream's breaks when its Stop was asked. */
+let stopped: { breaksAtStop: number } | undefined;
+/** Once the stopped server's stream broke, what comes is the next dashboard's. */
+const stoppedServerGone = () => stopped !== undefined && streamBreaks > stopped.breaksAtStop;
 
 const actions: ProcessActions = {
   async copy(text, node) {
@@ -73,7 +77,7 @@ const tabs = tabStrip(byId('tablist'), byId('tabpanels'), byId('tabs-empty'), ac
 const renderStatus = statusBar();
 
 function render(overview: Overview): void {
-  if (stopped && !stopped.serverGone) return;
+  if (stopped && !stoppedServerGone()) return;
   if (stopped) resume();
   latest = overview;
   latestAt = new Date();
@@ -92,11 +96,9 @@ function render(overview: Overview): void {
 }
 
 function showConnection(now: Connection | 'stopped'): void {
-  if (stopped && now !== 'stopped') {
-    // Until the stopped server's stream ends, what it says is of the farm being stopped; then the next one's.
-    if (now === 'reconnecting') stopped.serverGone = true;
-    if (now === 'reconnecting' || !stopped.serverGone) return;
-  }
+  if (now === 'reconnecting') streamBreaks++;
+  // Stopped: the page says so until the next dashboard's stream is live.
+  if (stopped && (now === 'reconnecting' || (now === 'live' && !stoppedServerGone()))) return;
   // The server answers again: the terminals connect now rather than at the end of their backoff.
   if (now === 'live' && connection === 'reconnecting') reconnectTerminals();
   connection = now;
@@ -174,14 +176,16 @@ function confirmStopFarm(): void {
   );
   setText(byId('confirm-dialog-submit'), 'Stop farm');
   confirmDialog.open(async () => {
+    // Its stream may break before the answer is read.
+    const breaksAtStop = streamBreaks;
     const { stopped } = await api.stopFarm();
-    return () => showStopped(stopped);
+    return () => showStopped(stopped, breaksAtStop);
   });
 }
 
 /** The farm is gone: no stream to follow, no terminals to show, and the page says so. */
-function showStopped(ended: readonly StoppedProcess[]): void {
-  stopped = { serverGone: false };
+function showStopped(ended: readonly StoppedProcess[], breaksAtStop: number): void {
+  stopped = { breaksAtStop };
   architect.unload();
   tabs.unload();
   showConnection('stopped');
