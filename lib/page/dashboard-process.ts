@@ -104,9 +104,16 @@ export function processCard(kind: TabKind, actions: ProcessActions): ProcessCard
     liveness,
     subtitle,
   ]);
+  // A builder's instructions (there whether or not its session is), opened over what lies below.
+  const instructionsText = element('pre', 'instructions-text');
+  const instructions = element('details', 'instructions', {}, [
+    element('summary', 'button button-small', {}, ['Instructions']),
+    instructionsText,
+  ]);
   // An ended builder is not a dead end: it can start again where it was, or be removed.
   const ended = element('span', 'process-ended', { hidden: true });
   if (kind === 'builder') {
+    heading.append(instructions);
     const restart = element('button', 'button button-small button-primary', { type: 'button' }, ['Restart']);
     restart.addEventListener('click', () => current && actions.restart?.(current));
     const cleanUp = element('button', 'button button-small', { type: 'button' }, ['Clean up…']);
@@ -121,13 +128,6 @@ export function processCard(kind: TabKind, actions: ProcessActions): ProcessCard
     close.addEventListener('click', () => current && actions.close?.(current));
     heading.append(close);
   }
-  // A builder's instructions, opened over what lies below rather than pushing it down.
-  const instructionsText = element('pre', 'instructions-text');
-  const instructions = element('details', 'instructions', {}, [
-    element('summary', 'button button-small', {}, ['Instructions']),
-    instructionsText,
-  ]);
-  if (kind === 'builder') how.append(instructions);
   const box = kind === 'builder' || kind === 'architect' ? messageBox(actions.send) : undefined;
   const node = element('header', `process process-${kind}${box ? ' has-message-box' : ''}`, {}, [
     heading,
