@@ -168,8 +168,6 @@ function logTail(logFile: string, from: number): string {
 export async function keepScreenAfterExit(session: string): Promise<void> {
   // A program that already ended took its session along: the settle check reports it.
   await tmux('set-option', '-w', '-t', `${exactly(session)}:`, 'remain-on-exit', 'on').catch(() => {});
-  // Without tmux's own "Pane is dead (status …)" line (tmux 3.3 on): the page says it in its words.
-  await tmux('set-option', '-w', '-t', `${exactly(session)}:`, 'remain-on-exit-format', '').catch(() => {});
 }
 
 /** Starts a small server (argv) detached, and returns once it said it is listening. */
