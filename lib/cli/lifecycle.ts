@@ -6,7 +6,7 @@ import { InvalidInputError } from '../engine/index.js';
 import { InterruptedError } from '../shared/errors.js';
 import { startArchitect } from '../farm/architect.js';
 import { cleanupBuilder, spawnBuilder, type SpawnedBuilder, type SpawnMode } from '../farm/builders.js';
-import { architectInstructions, builderInstructions } from '../farm/instructions.js';
+import { architectInstructions, builderInstructions, fileList } from '../farm/instructions.js';
 import { endedBuilderHint, endedBuilders, resumeBuilder } from '../farm/resume.js';
 import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
 import { farmIdentity } from '../farm/project-farm.js';
@@ -133,10 +133,7 @@ function filesOf(options: SpawnOptions, task: string | undefined): string[] | un
   const files = textOption(options.files, ['--files']);
   if (files === undefined) return undefined;
   if (task === undefined) throw new InvalidInputError('--files goes with --task: the files are listed in the task.');
-  const list = files
-    .split(',')
-    .map((file) => file.trim())
-    .filter(Boolean);
+  const list = fileList(files);
   if (list.length === 0) throw new InvalidInputError('--files needs one or more paths, separated by commas.');
   return list;
 }

@@ -90,6 +90,20 @@ export function checkRequest(request: IncomingMessage, options: GuardOptions): V
   return { kind: 'allow', via: bearer === undefined ? 'cookie' : 'bearer' };
 }
 
+/** Whether `method` changes something: such a request must come from the server's own page, or a script with the bearer token. */
+export const changesState = (method: string | undefined) => method === 'POST' || method === 'DELETE';
+
+/**
+ * A change that rode on the cookie without an Origin: a browser sends the Origin of
+ * its page with every POST and DELETE, so this one came from no page (a link, a form
+ * of another site under an old browser) and is refused.
+ */
+export function changeFromNoPage(request: IncomingMessage, verdict: Verdict): boolean {
+  return (
+    changesState(request.method) && verdict.kind === 'allow' && verdict.via === 'cookie' && !request.headers.origin
+  );
+}
+
 /** Answers a request that the guard did not allow; true when it did so. */
 export function answerUnlessAllowed(verdict: Verdict, response: ServerResponse): boolean {
   if (verdict.kind === 'allow') return false;

@@ -160,6 +160,11 @@ export function architectInstructions(root: string, withRole: boolean): string |
     : undefined;
 }
 
+/** `--files a, b`: the paths of a task's list, as typed between the commas. */
+export function fileList(paths: readonly string[] | string): string[] {
+  return (typeof paths === 'string' ? paths.split(',') : paths).map((path) => path.trim()).filter(Boolean);
+}
+
 /** The line a resumed builder's prompt ends with. */
 export const RESUME_NOTE =
   'You are resuming this work after your previous session ended: your worktree and branch are as you left them. Check their state (git status, git log) before you go on.';

@@ -2,7 +2,7 @@
 // utility shell) runs in its own tmux session when tmux is installed, else detached
 // in its own process group with its output in a log file. Either way its pid leads
 // a process group, so ending the group ends everything it started.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, fstatSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AgentFarmStateError, messageOf, isProcessAlive } from '../engine/index.js';
@@ -11,6 +11,7 @@ import { carriesFarmMark, FARM_MARKER } from './farm-mark.js';
 import { openLogForAppend, readLogFrom } from './log-files.js';
 import { findExecutable } from './find-executable.js';
 import { commandArgv } from './command-line.js';
+import { tmux } from './tmux.js';
 
 /** How long a new program must stay up to count as started: one that fails at once is reported, not recorded. */
 const SETTLE_MS = 300;
@@ -56,14 +57,6 @@ export interface TerminalSpec extends DetachedSpec {
 
 export function tmuxInstalled(): boolean {
   return findExecutable('tmux') !== undefined;
-}
-
-function tmux(...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('tmux', args, (error, stdout, stderr) =>
-      error ? reject(new Error((stderr || error.message).trim())) : resolve(stdout),
-    );
-  });
 }
 
 /** `=name` makes tmux match the session name exactly, never a longer name that starts with it. */

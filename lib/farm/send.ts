@@ -6,14 +6,13 @@
 // terminal, across processes (a lock in the state folder), so messages sent at once
 // never interleave. A target that does not exist, has ended or runs without tmux is
 // refused before anything is typed.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { acquireLock, AgentFarmStateError, InvalidInputError, isProcessAlive, messageOf } from '../engine/index.js';
 import { MessageTooLargeError, NotFoundError, NotRunningError } from '../shared/errors.js';
 import { stateDir } from '../shared/paths.js';
 import type { DashboardState } from '../state/types.js';
-import { TerminalError } from './terminal/tmux-control.js';
+import { tmux, tmuxFed } from './tmux.js';
 import type { FarmIdentity } from './project-farm.js';
 
 /** The native limit of `--file`, and of a message. */
@@ -130,19 +129,19 @@ export async function deliver(
       throw new NotRunningError(`${target.label} ended before the message could be typed; nothing was sent.`);
     const text = wrapMessage(message, target.id, options);
     if (options.interrupt) {
-      await tmux(['send-keys', '-t', pane, 'C-c']);
+      await tmux('send-keys', '-t', pane, 'C-c');
       await delay(AFTER_INTERRUPT_MS);
     }
     const buffer = `af-send-${process.pid}-${Date.now().toString(36)}`;
-    await tmux(['load-buffer', '-b', buffer, '-'], text);
+    await tmuxFed(text, 'load-buffer', '-b', buffer, '-');
     // A send paused past the lock's stale threshold (Ctrl-Z) lost its turn: it must not type into another's.
     if (!lock.stillOwned())
       throw new NotRunningError(`the turn to type into ${target.label} was lost while paused; nothing was typed.`);
     // -p: bracketed paste when the program asked for it; -d: the buffer goes with the paste.
-    await tmux(['paste-buffer', '-p', '-d', '-b', buffer, '-t', pane]);
+    await tmux('paste-buffer', '-p', '-d', '-b', buffer, '-t', pane);
     if (options.enter !== false) {
       await delay(AFTER_PASTE_MS);
-      await tmux(['send-keys', '-t', pane, 'Enter']);
+      await tmux('send-keys', '-t', pane, 'Enter');
     }
   } finally {
     lock.release();
@@ -151,32 +150,8 @@ export async function deliver(
 
 /** Whether the session's pane runs its program (a pane kept after its program ended does not). */
 async function paneLives(session: string): Promise<boolean> {
-  const dead = await tmux(['display-message', '-p', '-t', `=${session}:`, '#{pane_dead}']).catch(() => undefined);
+  const dead = await tmux('display-message', '-p', '-t', `=${session}:`, '#{pane_dead}').catch(() => undefined);
   return dead !== undefined && dead.trim() === '0';
-}
-
-/** Runs tmux; `input` goes to its standard input (load-buffer -), which no other command reads. */
-function tmux(args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('tmux', args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', (error) => reject(new TerminalError(`tmux ${args[0]} failed: ${messageOf(error)}`)));
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(stdout)
-        : reject(new TerminalError(`tmux ${args[0]} failed: ${stderr.trim() || `exit ${code}`}`)),
-    );
-    // A tmux that ended early (its error is in its exit) closes the pipe: EPIPE here says nothing more.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(input);
-  });
 }
 
 export interface SendOutcome {

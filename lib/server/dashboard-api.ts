@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, resolve, sep } from 'node:path';
 import { annotationViewerArgv } from '../farm/annotation-viewer-command.js';
 import { cleanupBuilder, spawnBuilder } from '../farm/builders.js';
+import { changesState } from '../farm/http-guard.js';
 import { findSpec } from '../farm/instructions.js';
 import { resumeBuilder } from '../farm/resume.js';
 import { spawnModeIn } from './spawn-request.js';
@@ -46,9 +47,6 @@ const ROUTES: Record<string, Partial<Record<string, Route>>> = {
 
 /** Routes that end in `/`: the rest of the path is their argument. */
 const PREFIXES = Object.keys(ROUTES).filter((path) => path.endsWith('/'));
-
-/** Whether `method` changes the farm: such a request must come from the dashboard's own page, or a script with the bearer token. */
-export const changesState = (method: string | undefined) => method === 'POST' || method === 'DELETE';
 
 export async function answerApi(
   request: IncomingMessage,

@@ -4,11 +4,11 @@
 // or from a script holding the secret as a bearer token.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { answerUnlessAllowed, checkRequest, type GuardOptions } from '../farm/http-guard.js';
+import { answerUnlessAllowed, changeFromNoPage, checkRequest, type GuardOptions } from '../farm/http-guard.js';
 import type { Overview } from '../farm/overview-types.js';
 import type { StoppedProcess } from '../farm/stop.js';
 import { parseTabId } from '../farm/tabs.js';
-import { answerApi, changesState } from './dashboard-api.js';
+import { answerApi } from './dashboard-api.js';
 import { answerPage } from './dashboard-pages.js';
 import { EventFeed } from './event-feed.js';
 import { decodedPart, sendError } from './http-io.js';
@@ -47,12 +47,7 @@ export function dashboardServer(options: DashboardOptions): DashboardServer {
     if (answerUnlessAllowed(verdict, response)) return;
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     try {
-      if (
-        changesState(request.method) &&
-        verdict.kind === 'allow' &&
-        verdict.via === 'cookie' &&
-        !request.headers.origin
-      )
+      if (changeFromNoPage(request, verdict))
         throw new RequestError('E_FORBIDDEN', "a request that changes the farm must come from the dashboard's page.");
       if (path.startsWith('/api/')) await answerApi(request, response, path, context);
       else if (request.method !== 'GET' && request.method !== 'HEAD') {

@@ -2,6 +2,7 @@
 // of `af spawn` as `{mode, project | task, files | protocol}`, checked before anything
 // is looked up or made.
 import type { SpawnMode } from '../farm/builders.js';
+import { fileList } from '../farm/instructions.js';
 import { RequestError } from './request-error.js';
 
 const MODES = ['spec', 'task', 'protocol', 'shell', 'worktree'] as const;
@@ -20,13 +21,12 @@ function name(body: Record<string, unknown>, field: string): string {
 
 function files(value: unknown): string[] | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  const list = typeof value === 'string' ? value.split(',') : value;
-  if (!Array.isArray(list) || !list.every((file) => typeof file === 'string'))
+  if (typeof value !== 'string' && !(Array.isArray(value) && value.every((file) => typeof file === 'string')))
     throw new RequestError(
       'E_BAD_REQUEST',
       '"files" must be a list of paths, or one string of paths separated by commas.',
     );
-  const paths = list.map((file) => file.trim()).filter(Boolean);
+  const paths = fileList(value);
   return paths.length > 0 ? paths : undefined;
 }
 

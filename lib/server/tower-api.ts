@@ -9,7 +9,7 @@ import { startFarmIn } from '../farm/start-in-folder.js';
 import { stopFarm } from '../farm/stop.js';
 import { stateDbPath } from '../shared/paths.js';
 import { StateStore } from '../state/store.js';
-import { changesState } from './dashboard-api.js';
+import { changesState } from '../farm/http-guard.js';
 import type { EventFeed } from './event-feed.js';
 import { readJsonBody, sendJson } from './http-io.js';
 import { RequestError } from './request-error.js';

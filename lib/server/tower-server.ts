@@ -3,9 +3,8 @@
 // changes something must come from the tower's own page (its Origin) or a script
 // holding the secret as a bearer token. Then its page, its assets and its routes.
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { answerUnlessAllowed, checkRequest, type GuardOptions } from '../farm/http-guard.js';
+import { answerUnlessAllowed, changeFromNoPage, checkRequest, type GuardOptions } from '../farm/http-guard.js';
 import type { TowerStatus } from '../farm/tower-types.js';
-import { changesState } from './dashboard-api.js';
 import { DASHBOARD_CSP, html, page, scriptJson, sendAsset } from './dashboard-pages.js';
 import { EventFeed } from './event-feed.js';
 import { sendBody, sendError } from './http-io.js';
@@ -42,12 +41,7 @@ export function towerServer(options: TowerOptions): TowerServer {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const head = request.method === 'HEAD';
     try {
-      if (
-        changesState(request.method) &&
-        verdict.kind === 'allow' &&
-        verdict.via === 'cookie' &&
-        !request.headers.origin
-      )
+      if (changeFromNoPage(request, verdict))
         throw new RequestError('E_FORBIDDEN', "a request that changes something must come from the tower's page.");
       if (path.startsWith('/api/')) await answerTowerApi(request, response, path, context);
       else if (request.method !== 'GET' && !head) {
