@@ -24,11 +24,7 @@ const env = { ...process.env, AF_GLOBAL_DIR: join(folder, 'home', '.agent-farm')
 mkdirSync(join(project, 'codev'), { recursive: true });
 writeFileSync(
   join(project, 'codev', 'config.json'),
-  JSON.stringify(
-    { shell: { architect: agent('architect'), builder: agent('builder'), shell: 'sh -i' } },
-    null,
-    2,
-  ),
+  JSON.stringify({ shell: { architect: agent('architect'), builder: agent('builder'), shell: 'sh -i' } }, null, 2),
 );
 writeFileSync(join(project, 'README.md'), '# demo project\n');
 for (const [path, text] of [

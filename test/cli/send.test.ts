@@ -15,7 +15,7 @@ const PASTE_START = '\x1b[200~';
 const PASTE_END = '\x1b[201~';
 /** The native wrapper; the terminal gets CR where the text has LF, as a typed Enter. */
 const WRAPPED =
-  /^### \[ARCHITECT INSTRUCTION \| \d{4}-\d\d-\d\dT[\d:.]+Z\] ###\r([^]*)\r###############################$/;
+  /^### \[ARCHITECT INSTRUCTION \| \d{4}-\d\d-\d\dT[\d:.]+Z\] ###\r([\s\S]*)\r###############################$/;
 
 async function builderWith(farm: TestFarm, agent: RecordingAgent, task = 'listen'): Promise<Builder> {
   const builder: Builder = await farm.afJson(['spawn', '--task', task, '--builder-cmd', agent.command]);
