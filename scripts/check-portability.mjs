@@ -14,13 +14,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   realpathSync,
   rmSync,
-  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -28,6 +26,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { locateRuntimes, platformArch, runtimeArgs, runtimesDir } from './portability/runtimes.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const MAX_TARBALL = 1024 * 1024;
@@ -315,50 +314,9 @@ function newProject(label) {
 // ---------------------------------------------------------------------------------------------
 // 2. Runtimes from npm packages
 
-const runtimesDir = join(root, '.cache', 'runtimes');
-const platformArch = `${process.platform}-${process.arch}`;
-
-/** Where each runtime's binary may be: placed by the package's install script, or inside its platform package. */
-function runtimeCandidates(modules) {
-  const bunArch = { x64: 'x64', arm64: 'aarch64' }[process.arch];
-  return {
-    'node 18': [
-      join(modules, 'node18/bin/node'),
-      join(modules, `node18/node_modules/node-${platformArch}/bin/node`),
-      join(runtimesDir, 'fallback/node_modules/node18-bin/bin/node'),
-    ],
-    'node 22': [
-      join(modules, 'node22/bin/node'),
-      join(modules, `node22/node_modules/node-${platformArch}/bin/node`),
-      join(runtimesDir, 'fallback/node_modules/node22-bin/bin/node'),
-    ],
-    bun: [
-      join(modules, `@oven/bun-${process.platform}-${bunArch}/bin/bun`),
-      join(modules, `@oven/bun-${process.platform}-${bunArch}-baseline/bin/bun`),
-      join(modules, 'bun/bin/bun.exe'),
-    ],
-    deno: [
-      join(modules, `@deno/${platformArch}-glibc/deno`),
-      join(modules, `@deno/${platformArch}/deno`),
-      join(modules, 'deno/deno'),
-    ],
-  };
-}
-
-function firstWorking(candidates) {
-  for (const path of candidates) {
-    if (!existsSync(path) || statSync(path).size < 1_000_000) continue; // a stub the install script would have replaced
-    const probe = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 30_000 });
-    if (probe.status === 0) return { path, version: probe.stdout.trim().split('\n')[0] };
-  }
-  return undefined;
-}
-
 async function findRuntimes() {
-  const modules = join(runtimesDir, 'node_modules');
   let found = {};
-  const locate = () =>
-    Object.fromEntries(Object.entries(runtimeCandidates(modules)).map(([name, paths]) => [name, firstWorking(paths)]));
+  const locate = locateRuntimes;
   await check('runtimes from npm: node@18, node@22, bun, deno', async () => {
     found = locate();
     if (Object.values(found).some((runtime) => !runtime)) {
@@ -408,11 +366,6 @@ async function findRuntimes() {
       .join('; ');
   });
   return Object.fromEntries(Object.entries(found).filter(([, runtime]) => runtime));
-}
-
-/** The command line that runs a script file on a runtime. */
-function runtimeArgs(name, script) {
-  return name === 'deno' ? ['run', '--allow-all', script] : [script];
 }
 
 async function onEveryRuntime(runtimes) {

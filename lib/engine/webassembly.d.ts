@@ -5,6 +5,7 @@ declare namespace WebAssembly {
   interface Instance {
     readonly exports: Record<string, unknown>;
   }
-  function compile(bytes: Uint8Array): Promise<Module>;
+  const Module: new (bytes: Uint8Array) => Module;
+  const Instance: new (module: Module, imports?: Imports) => Instance;
   function instantiate(module: Module, imports?: Imports): Promise<Instance>;
 }
