@@ -3,7 +3,7 @@
 //   hold <db> <ms>                         a transaction that says "holding" and then blocks for ms inside fn
 //   reader <db>                            prints the row count now and again for every line on stdin
 //   open <db>                              opens (running migrations) and prints "opened"
-//   hog <db> <ms>                          commits back to back for ms (keeping its lock across them)
+//   hog <db> <ms> [stopFile]               commits back to back for ms, or until stopFile exists (keeping its lock across them)
 //   transfer <db> <count>                  moves 1 between two random accounts per transaction, keeping the total
 //   audit <db> <ms>                        reads the total again and again for ms; prints reads and every total seen
 //   clear <db>                             deletes every item in one transaction and prints "cleared"
@@ -11,7 +11,7 @@
 //                                          stdin and prints "<round> <what it saw>"
 // TEST_EXTRA_MIGRATION=<n> adds a migration n that changes no table. TEST_STAY_OPEN=1 keeps the
 // database open after the command (so its log is not checkpointed) until stdin ends.
-import { appendFileSync, writeSync } from 'node:fs';
+import { appendFileSync, existsSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SharedDatabase } from '../../lib/engine/index.js';
 import { itemsMigrations } from './items-schema.js';
@@ -63,7 +63,7 @@ switch (command) {
     break;
   case 'hog': {
     let seq = 0;
-    for (const until = Date.now() + Number(args[0]); Date.now() < until; ) {
+    for (const until = Date.now() + Number(args[0]); Date.now() < until && !(args[1] && existsSync(args[1])); ) {
       await db.transaction((sql) => sql.run('INSERT INTO items (writer, seq) VALUES (?, ?)', ['hog', ++seq]));
     }
     console.log(String(seq));
