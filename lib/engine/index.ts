@@ -5,7 +5,7 @@ export { SharedDatabase, type DatabaseOptions } from './database.js';
 export { userTables, type DatabaseStats } from './stats.js';
 export type { Durability } from './io/publish.js';
 export type { Migration } from './migrations.js';
-export { preferBaselineWasmCompiler } from './sqljs/baseline-compile.js';
+export { preferBaselineWasmCompiler } from './sqljs/prefer-baseline.js';
 export {
   loadSqlJs,
   setDefaultWasmSource,

@@ -8,14 +8,12 @@
 // one synchronous compile and set back at once; a module compiled afterwards tiers up
 // as before (test/package/wasm-compiler.test.ts watches both on every runtime).
 import { setFlagsFromString } from 'node:v8';
+import { baselineChosenForAll } from './prefer-baseline.js';
 
 /** The flags around the compile: all functions at once, by Liftoff, never recompiled. */
 const BASELINE_ONLY = '--no-wasm-tier-up --no-wasm-dynamic-tiering --no-wasm-lazy-compilation';
 /** A host that named any of these when it started chose for itself: its flags are left alone. */
 const TIERING_FLAG = /--(no-?)?(liftoff|liftoff-only|wasm-tier-up|wasm-dynamic-tiering|wasm-lazy-compilation)\b/;
-
-/** The host asked for the baseline compiler for all its WebAssembly (preferBaselineWasmCompiler()). */
-let baselineForAll = false;
 
 /**
  * V8's own values of the flags, set back after the compile. Lazy compilation became
@@ -32,7 +30,7 @@ function v8Defaults(v8Version: string): string {
  */
 function mayTouchFlags(): boolean {
   const { bun, deno, v8 } = process.versions as Record<string, string | undefined>;
-  if (baselineForAll || bun !== undefined || deno !== undefined || !v8) return false;
+  if (baselineChosenForAll() || bun !== undefined || deno !== undefined || !v8) return false;
   const given = [...process.execArgv, process.env.NODE_OPTIONS ?? '', process.env.DENO_V8_FLAGS ?? ''].join(' ');
   return !TIERING_FLAG.test(given);
 }
@@ -50,21 +48,5 @@ export function compileBaseline(bytes: Uint8Array): WebAssembly.Module {
     return new WebAssembly.Module(bytes);
   } finally {
     setFlagsFromString(v8Defaults(process.versions.v8));
-  }
-}
-
-/**
- * Asks V8 to compile all WebAssembly of this process, not only sql.js's, with its
- * baseline compiler only (`--liftoff-only`), for a host that wants that too. sql.js
- * gets it without this call. The flag is process-wide: call it before the first open.
- * Returns false where the runtime has no V8 flags.
- */
-export function preferBaselineWasmCompiler(): boolean {
-  try {
-    setFlagsFromString('--liftoff-only');
-    baselineForAll = true;
-    return true;
-  } catch {
-    return false;
   }
 }
