@@ -17,6 +17,7 @@
 //   BENCH_JSON=file    also write the results as JSON
 //   BENCH_KEEP=1       keep the temporary folder (its path is printed)
 //   BENCH_WRITERS=2,10 the writer counts of workload 8 (default 2,5,10,20)
+//   BENCH_OURS_FLAGS=… Node.js options for our measured processes only (default none: the defaults a host gets)
 //
 // Workloads:
 //   1  cold `af db dump` as a whole process, vs bench/native/dump.mjs
@@ -111,6 +112,10 @@ console.log(
 console.log(
   `load average (1/5/15 min): ${la(loadBefore)} at start, ${la(loadAfter)} at end${QUICK ? '; QUICK run (few repetitions)' : ''}`,
 );
+if (process.env.BENCH_OURS_FLAGS)
+  console.log(
+    `our processes started with ${process.env.BENCH_OURS_FLAGS} (BENCH_OURS_FLAGS): not the defaults a host gets`,
+  );
 console.log(
   `package build ${buildBefore.digest} (dist/af.js, dist/index.js, wasm/sql-wasm.wasm; built ${buildBefore.built})`,
 );

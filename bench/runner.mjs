@@ -45,6 +45,14 @@ export const FLOOR = join(BENCH_DIR, 'floor.mjs');
 export const TIME = '/usr/bin/time';
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
+/**
+ * Node.js options for our measured processes only: none unless BENCH_OURS_FLAGS says
+ * (e.g. `--wasm-tier-up`, which leaves V8's flags to V8 as before sql.js got the
+ * baseline compiler by default), so the table measures the defaults a host gets.
+ */
+const OURS_FLAGS = (process.env.BENCH_OURS_FLAGS ?? '').split(' ').filter(Boolean);
+const flagsOf = (engine) => (engine === 'ours' ? OURS_FLAGS : []);
+
 export const progress = (line) => process.stderr.write(`${line}\n`);
 export const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
@@ -179,7 +187,7 @@ export function run(command, args, { cwd = ROOT_DIR, env = childEnv, timeout = 1
 
 /** A benchmark child (child.mjs) for one engine; its JSON result, if it prints one. */
 export async function task(engine, name, args, timeout) {
-  const { ms, stdout } = await run(process.execPath, [CHILD, engine, name, JSON.stringify(args)], {
+  const { ms, stdout } = await run(process.execPath, [...flagsOf(engine), CHILD, engine, name, JSON.stringify(args)], {
     timeout,
     what: `${engine} ${name} ${JSON.stringify(args)}`,
   });
@@ -239,6 +247,7 @@ export async function sqliteVersion(engine) {
  */
 export function startWarm(engine, args, timeout = 180_000) {
   const child = fork(CHILD, [engine, 'warm', JSON.stringify(args)], {
+    execArgv: flagsOf(engine),
     cwd: ROOT_DIR,
     env: childEnv,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
