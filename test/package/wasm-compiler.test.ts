@@ -10,9 +10,11 @@ import { locateRuntimes, runtimeArgs } from '../../scripts/portability/runtimes.
 import { inFolder } from '../helpers/processes.js';
 
 const ROOT = process.cwd();
+/** V8 compiles lazily by default from version 11 (Node.js 20) on. */
+const LAZY_BY_DEFAULT = Number.parseInt(process.versions.v8, 10) >= 11;
 const AROUND_COMPILE = [
   '--no-wasm-tier-up --no-wasm-dynamic-tiering --no-wasm-lazy-compilation',
-  '--wasm-tier-up --wasm-dynamic-tiering --wasm-lazy-compilation',
+  `--wasm-tier-up --wasm-dynamic-tiering --${LAZY_BY_DEFAULT ? '' : 'no-'}wasm-lazy-compilation`,
 ];
 
 /** Runs `body` in a child whose node:v8 setFlagsFromString records its calls, and returns them. */
