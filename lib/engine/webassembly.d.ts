@@ -1,4 +1,4 @@
-// The few WebAssembly globals the loader uses. Every supported runtime has them;
+// The few WebAssembly globals the loader (and the test of its compile) uses. Every supported runtime has them;
 // TypeScript declares them only in its DOM libraries, which this package does not load.
 declare namespace WebAssembly {
   type Imports = Record<string, Record<string, unknown>>;
