@@ -41,7 +41,7 @@ function flagsSetBy(body: string, folder: string, nodeArgs: string[] = []): stri
 const OPEN_AND_WRITE = `
     const { SharedDatabase } = await import(${JSON.stringify(join(ROOT, 'dist', 'index.js'))});
     const db = await SharedDatabase.open('x.db');
-    await db.transaction((sql) => sql.run('CREATE TABLE t (x)'));
+    await db.transaction((sql) => sql.run('CREATE TABLE IF NOT EXISTS t (x)'));
     await db.close();`;
 
 test(
@@ -55,6 +55,7 @@ test(
   'a host that started with a tiering flag of its own keeps its flags: none is set',
   inFolder(async (folder) => {
     assert.equal(flagsSetBy(OPEN_AND_WRITE, folder, ['--wasm-lazy-compilation']), []);
+    assert.equal(flagsSetBy(OPEN_AND_WRITE, folder, ['--no-wasm_tier_up']), [], 'spelled with underscores');
   }),
 );
 

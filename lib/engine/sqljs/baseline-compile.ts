@@ -32,7 +32,7 @@ function mayTouchFlags(): boolean {
   const { bun, deno, v8 } = process.versions as Record<string, string | undefined>;
   if (baselineChosenForAll() || bun !== undefined || deno !== undefined || !v8) return false;
   const given = [...process.execArgv, process.env.NODE_OPTIONS ?? '', process.env.DENO_V8_FLAGS ?? ''].join(' ');
-  return !TIERING_FLAG.test(given);
+  return !TIERING_FLAG.test(given.replaceAll('_', '-')); // V8 takes --wasm_tier_up as --wasm-tier-up
 }
 
 /** `bytes` compiled for sql.js: by Liftoff alone where this runtime lets it, else as the runtime compiles by default. */
