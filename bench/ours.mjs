@@ -1,10 +1,8 @@
 // Our engine behind the benchmark's engine interface: the built package, as a user
-// gets it (dist/index.js), with its defaults (busy timeout 5 s, durability 'normal').
-import { preferBaselineWasmCompiler, StateStore } from '../dist/index.js';
+// gets it (dist/index.js), with its defaults (busy timeout 5 s, durability 'normal'),
+// in a process that sets nothing (no preferBaselineWasmCompiler(), no V8 flag).
+import { StateStore } from '../dist/index.js';
 import { BUILDER_UPSERT, builderParams } from './workload.mjs';
-
-// Each benchmark process is short-lived, as `af` is, and chooses as `af` does.
-preferBaselineWasmCompiler();
 
 export const name = 'ours';
 

@@ -72,10 +72,7 @@ function commit(
   const sync = settings.durability === 'full';
   copy.log.append(frames.bytes, log.end.offset, sync, (header, beyond) => {
     assertStillCurrent(target, lock, current, header);
-    // A commit past the frames this process knows came from a writer that ignores the lock (the sqlite3 shell, which
-    // writes a log it finds in WAL mode): start again from the files. Frames a killed writer left are written over.
-    if (beyond && scanCommitted(beyond, log.end.offset, log.header, log.end).pageCount > 0)
-      throw new LockLostError(lock.lockPath);
+    assertNoCommitBeyond(log, beyond, lock);
   });
   copy.matches({ ...current, image: next, log: { ...log, end: frames.end } });
   return true;
@@ -98,8 +95,11 @@ export function commitAndCheckpoint(
   writes: Map<number, number>,
   memory: MemoryFile,
   lock: HeldLock,
-  closing: boolean,
+  { closing, unchecked }: { closing: boolean; unchecked: boolean },
 ): { appended: boolean; lockLost: boolean } {
+  // A transaction that wrote nothing has no commit to check the files; one that ran on a copy nobody
+  // compared with them (under a kept lock) may have read and returned what a tool ignoring the lock replaced.
+  if (writes.size === 0 && unchecked) assertUnchanged(target, lock, base);
   const appended = writes.size > 0 && commit(target, base, writes, memory, lock);
   if (!wantsCheckpoint(target.copy.current!, target.settings.checkpointFrames)) return { appended, lockLost: false };
   try {
@@ -195,6 +195,22 @@ function assertStillCurrent(
   ) {
     throw new LockLostError(lock.lockPath);
   }
+}
+
+/** Refuses (LockLostError) when the files are no longer as `base` saw them, the log's newer commits included. */
+function assertUnchanged(target: CommitTarget, lock: HeldLock, base: Snapshot): void {
+  const log = target.copy.log.readHeaderAndTail(base.log?.end.offset);
+  assertStillCurrent(target, lock, base, log?.header);
+  if (base.log) assertNoCommitBeyond(base.log, log?.tail, lock);
+}
+
+/**
+ * A commit past the frames this process knows came from a writer that ignores the lock (the sqlite3 shell, which
+ * writes a log it finds in WAL mode): start again from the files. Frames a killed writer left are written over.
+ */
+function assertNoCommitBeyond(log: LogState, beyond: Uint8Array | undefined, lock: HeldLock): void {
+  if (beyond && beyond.length > 0 && scanCommitted(beyond, log.end.offset, log.header, log.end).pageCount > 0)
+    throw new LockLostError(lock.lockPath);
 }
 
 function frameCount(log: LogState): number {

@@ -260,7 +260,8 @@ export class SharedDatabase {
       try {
         // Under a lock kept since this process's last transaction no writer that takes the lock can have written.
         // A tool that ignores it (the sqlite3 shell) is caught by the commit's check of the files: fn runs again.
-        const db = (taken.continued && this.copy.trusted()) || this.copy.refresh();
+        const trusted = taken.continued ? this.copy.trusted() : undefined;
+        const db = trusted ?? this.copy.refresh();
         const base = this.copy.current!;
         const memory = this.copy.memoryOf(db);
         let outcome: TransactionOutcome<T>;
@@ -272,7 +273,10 @@ export class SharedDatabase {
         }
         let recorded: { appended: boolean; lockLost: boolean };
         try {
-          recorded = commitAndCheckpoint(this.target, base, outcome.writes, memory, taken.lock, this.closed);
+          recorded = commitAndCheckpoint(this.target, base, outcome.writes, memory, taken.lock, {
+            closing: this.closed,
+            unchecked: trusted !== undefined,
+          });
         } catch (error) {
           this.copy.drop(); // memory may be ahead of the disk now
           if (error instanceof LockLostError && attempt < LOCK_LOST_RETRIES) continue;

@@ -5,9 +5,9 @@ export { SharedDatabase, type DatabaseOptions } from './database.js';
 export { userTables, type DatabaseStats } from './stats.js';
 export type { Durability } from './io/publish.js';
 export type { Migration } from './migrations.js';
+export { preferBaselineWasmCompiler } from './sqljs/prefer-baseline.js';
 export {
   loadSqlJs,
-  preferBaselineWasmCompiler,
   setDefaultWasmSource,
   type SqlDatabase,
   type WasmSource,

@@ -10,6 +10,7 @@ import { SharedDatabase, type DatabaseOptions, type SqlDatabase } from '../../li
 import { loadSqlJs } from '../../lib/engine/sqljs/loader.js';
 import { applyWal, encodeFrames } from '../../lib/engine/format/wal.js';
 import { rejectsWith } from '../helpers/assertions.js';
+import { withClockStopped } from '../helpers/clock.js';
 import { itemsMigrations } from '../helpers/items-schema.js';
 import { finished, inFolder, startWorker, waitForLine } from '../helpers/processes.js';
 import { sqliteShell } from '../helpers/sqlite-shell.js';
@@ -168,18 +169,6 @@ test(
     await db.close();
   }),
 );
-
-/** Runs `body` with the wall clock stopped, so a lock kept for the next transaction (20 ms at most) stays kept. */
-async function withClockStopped(body: () => Promise<void>): Promise<void> {
-  const realNow = Date.now;
-  const stoppedAt = realNow();
-  Date.now = () => stoppedAt;
-  try {
-    await body();
-  } finally {
-    Date.now = realNow;
-  }
-}
 
 for (const [how, checkpointFrames, write] of [
   // With the log checkpointed at every commit there is none: the shell writes the database file in place.

@@ -3,16 +3,19 @@
 //   hold <db> <ms>                         a transaction that says "holding" and then blocks for ms inside fn
 //   reader <db>                            prints the row count now and again for every line on stdin
 //   open <db>                              opens (running migrations) and prints "opened"
-//   hog <db> <ms>                          commits back to back for ms (keeping its lock across them)
+//   hog <db> <ms> [stopFile]               commits back to back for ms, or until stopFile exists (keeping its lock across them)
 //   transfer <db> <count>                  moves 1 between two random accounts per transaction, keeping the total
 //   audit <db> <ms>                        reads the total again and again for ms; prints reads and every total seen
 //   clear <db>                             deletes every item in one transaction and prints "cleared"
+//   turns <db> <who>                       prints "ready", then runs ourTurn() for every "<round> <kind>" line on
+//                                          stdin and prints "<round> <what it saw>"
 // TEST_EXTRA_MIGRATION=<n> adds a migration n that changes no table. TEST_STAY_OPEN=1 keeps the
 // database open after the command (so its log is not checkpointed) until stdin ends.
-import { appendFileSync, writeSync } from 'node:fs';
+import { appendFileSync, existsSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { SharedDatabase } from '../../lib/engine/index.js';
 import { itemsMigrations } from './items-schema.js';
+import { ourTurn, type TurnKind } from './foreign-turns.js';
 
 const [command, dbPath, ...args] = process.argv.slice(2);
 /** The transfer test's accounts are rows `account-<n>` whose seq is the balance. */
@@ -60,7 +63,7 @@ switch (command) {
     break;
   case 'hog': {
     let seq = 0;
-    for (const until = Date.now() + Number(args[0]); Date.now() < until; ) {
+    for (const until = Date.now() + Number(args[0]); Date.now() < until && !(args[1] && existsSync(args[1])); ) {
       await db.transaction((sql) => sql.run('INSERT INTO items (writer, seq) VALUES (?, ?)', ['hog', ++seq]));
     }
     console.log(String(seq));
@@ -95,6 +98,15 @@ switch (command) {
     await db.transaction((sql) => sql.run('DELETE FROM items'));
     console.log('cleared');
     break;
+  case 'turns': {
+    console.log('ready');
+    for await (const line of createInterface({ input: process.stdin })) {
+      const [round, kind] = line.split(' ');
+      const seen = await db.transaction((sql) => ourTurn(sql, Number(round), kind as TurnKind, args[0]!));
+      console.log(`${round} ${seen}`);
+    }
+    break;
+  }
   default:
     throw new Error(`unknown command ${command}`);
 }

@@ -5,10 +5,10 @@
 import initSqlJs from 'sql.js';
 import type { SqlJsStatic } from './types.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmLoadError } from '../errors.js';
+import { compileBaseline } from './baseline-compile.js';
 import { tapFileSystem } from './memory-file.js';
 
 export type { SqlDatabase, SqlJsStatic } from './types.js';
@@ -98,28 +98,11 @@ function isThisPackage(dir: string): boolean {
   }
 }
 
-/**
- * Asks V8 to compile WebAssembly with its baseline compiler only (`--liftoff-only`).
- * SQLite runs for moments at a time in a short process (a query, a commit): compiled
- * once this way it starts in half the time and a third of the memory, work that such a
- * process never gets back from optimised code. The flag is process-wide: every module
- * compiled afterwards is affected, so a library leaves the choice to its host. Call it
- * before the first open; `af` does. Returns false where the runtime has no V8 flags.
- */
-export function preferBaselineWasmCompiler(): boolean {
-  try {
-    setFlagsFromString('--liftoff-only');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function compile(source: string, read: () => Uint8Array | Promise<Uint8Array>): Promise<SqlJsStatic> {
   let wasmModule: WebAssembly.Module;
   try {
     // Compiled here, not by sql.js: sql.js reports a bad binary by aborting from a promise nobody awaits.
-    wasmModule = await WebAssembly.compile(await read());
+    wasmModule = compileBaseline(await read());
   } catch (error) {
     throw new WasmLoadError(source, error);
   }
