@@ -8,7 +8,7 @@
 //   wasm/sql-wasm.wasm                     sql.js's WebAssembly, found beside the bundles at run time
 //   THIRD_PARTY_NOTICES.md                 the licences of every bundled package
 // and dist/demo.js for `npm run demo` (not published).
-import { build } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -127,7 +127,7 @@ const results = await Promise.all([
     banner: { js: "'use strict';\nconst AF_EMBEDDED_WASM = require('./sql-wasm.embedded.cjs');" },
   }),
   // The bin carries the pages and xterm.js too: spaces and dead syntax go (names stay, for stack traces), so the
-  // package stays under 1 MiB. What only the dashboard's and the tower's processes import (dynamically) is split into dist/af/,
+  // package stays under 1.1 MiB. What only the dashboard's and the tower's processes import (dynamically) is split into dist/af/,
   // so the other commands start without loading it.
   build({
     ...esm,
@@ -147,7 +147,7 @@ await build({ ...esm, metafile: false, entryPoints: ['scripts/demo.ts'], outfile
 await build({ ...esm, metafile: false, entryPoints: ['lib/schemas.ts'], outfile: 'dist/schemas.js' });
 
 // The embedded copy of the `.wasm`, gzip-compressed: the package ships the `.wasm`
-// file as well, and two uncompressed copies would not fit in a 1 MiB package.
+// file as well, and two uncompressed copies would not fit in a 1.1 MiB package.
 const sqlJsVersion = readPackageJson(dirname(dirname(wasmSource))).version;
 const packed = gzipSync(readFileSync(wasmSource), { level: 9 }).toString('base64');
 writeFileSync(
@@ -187,9 +187,12 @@ async function buildPageAssets() {
     outdir: 'dist/page',
   });
   const assets = Object.fromEntries(result.outputFiles.map((file) => [relative('dist/page', file.path), file.text]));
-  for (const file of files.filter((name) => /\.(html|css)$/.test(name)))
+  for (const file of files.filter((name) => /\.html$/.test(name)))
     assets[file] = readFileSync(join(folder, file), 'utf8');
-  assets['xterm.css'] = readFileSync(require.resolve('@xterm/xterm/css/xterm.css'), 'utf8');
+  // Styles go out minified, as the scripts do.
+  const css = async (path) => (await transform(readFileSync(path, 'utf8'), { loader: 'css', minify: true })).code;
+  for (const file of files.filter((name) => /\.css$/.test(name))) assets[file] = await css(join(folder, file));
+  assets['xterm.css'] = await css(require.resolve('@xterm/xterm/css/xterm.css'));
   const plugin = {
     name: 'page-assets',
     setup(b) {
