@@ -42,6 +42,10 @@ async function main(argv: string[]): Promise<void> {
   const [, , first, ...rest] = argv;
   const group = first && Object.hasOwn(groups, first) ? groups[first as keyof typeof groups] : undefined;
   const cli = group ? group() : mainProgram();
+  // cac gives a --no-x option the default true and prints "(default: true)" beside "Do not x": the
+  // commands read an absent --no-x as "not given", so the default goes.
+  for (const command of [cli.globalCommand, ...cli.commands])
+    for (const option of command.options) if (option.negated) option.config.default = undefined;
   const args = group ? [argv[0]!, argv[1]!, ...rest] : argv;
   cli.parse(args, { run: false });
   if (cli.matchedCommand) return cli.runMatchedCommand() as Promise<void>;
