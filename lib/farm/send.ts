@@ -132,13 +132,20 @@ export async function deliver(
       await tmux('send-keys', '-t', pane, 'C-c');
       await delay(AFTER_INTERRUPT_MS);
     }
-    const buffer = `af-send-${process.pid}-${Date.now().toString(36)}`;
+    // One buffer per delivery: the dashboard may type into two terminals at once.
+    const buffer = `af-send-${process.pid}-${++deliveries}`;
     await tmuxFed(text, 'load-buffer', '-b', buffer, '-');
-    // A send paused past the lock's stale threshold (Ctrl-Z) lost its turn: it must not type into another's.
-    if (!lock.stillOwned())
-      throw new NotRunningError(`the turn to type into ${target.label} was lost while paused; nothing was typed.`);
-    // -p: bracketed paste when the program asked for it; -d: the buffer goes with the paste.
-    await tmux('paste-buffer', '-p', '-d', '-b', buffer, '-t', pane);
+    try {
+      // A send paused past the lock's stale threshold (Ctrl-Z) lost its turn: it must not type into another's.
+      if (!lock.stillOwned())
+        throw new NotRunningError(`the turn to type into ${target.label} was lost while paused; nothing was typed.`);
+      // -p: bracketed paste when the program asked for it; -d: the buffer goes with the paste.
+      await tmux('paste-buffer', '-p', '-d', '-b', buffer, '-t', pane);
+    } catch (error) {
+      // The message stays in no tmux buffer.
+      await tmux('delete-buffer', '-b', buffer).catch(() => undefined);
+      throw error;
+    }
     if (options.enter !== false) {
       await delay(AFTER_PASTE_MS);
       await tmux('send-keys', '-t', pane, 'Enter');
@@ -147,6 +154,8 @@ export async function deliver(
     lock.release();
   }
 }
+
+let deliveries = 0;
 
 /** Whether the session's pane runs its program (a pane kept after its program ended does not). */
 async function paneLives(session: string): Promise<boolean> {
