@@ -57,10 +57,13 @@ async function walk(page: Page, farm: TestFarm, round: string): Promise<void> {
   const dialog = page.locator('#builder-dialog');
   await dialog.locator('input[name=mode][value=task]').check();
   await dialog.locator('textarea[name=task]').fill('Write the README');
+  // Its id as the route answered it: ids whose worktree is left from an earlier round are held a moment and let go.
+  const answered = page.waitForResponse(
+    (response) => response.url().endsWith('/api/tabs/builder') && response.request().method() === 'POST',
+  );
   await dialog.locator('button[type=submit]').click();
-  const selected = page.locator('[role=tab][aria-selected=true][id^="tab-builder-task-"]');
-  await selected.waitFor({ timeout: 30_000 });
-  const first = (await selected.getAttribute('id'))!.replace('tab-builder-', '');
+  const first = ((await (await answered).json()) as { id: string }).id;
+  await page.locator(`#tab-builder-${first}[aria-selected=true]`).waitFor({ timeout: 30_000 });
   await typeAndSee(page, builderFrame(page, first), 'first');
   await step('02-new-builder-typed');
 
