@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  builderOfPath,
   findProjectRoot,
   globalDbPath,
   globalDir,
@@ -104,6 +105,22 @@ test("the global folder's .agent-farm is not a project's state", () => {
   // A codev/ in the home folder still makes it a project.
   fs.mkdirSync(path.join(base, 'home/codev'));
   assert.is(findProjectRoot(path.join(base, 'home/work/notes'), env), path.join(base, 'home'));
+});
+
+test("a builder's worktree (.builders/<id>, with its own codev/ and .git) belongs to the project's farm", () => {
+  const base = tree(
+    'p/.agent-farm/',
+    'p/codev/',
+    'p/.builders/0042/codev/',
+    'p/.builders/0042/lib/',
+    'q/.builders/x/codev/',
+  );
+  fs.writeFileSync(path.join(base, 'p/.builders/0042/.git'), 'gitdir: ../../.git/worktrees/0042\n');
+  assert.is(findProjectRoot(path.join(base, 'p/.builders/0042/lib'), ENV), path.join(base, 'p'));
+  assert.equal(builderOfPath(path.join(base, 'p'), path.join(base, 'p/.builders/0042/lib')), '0042');
+  assert.is(builderOfPath(path.join(base, 'p'), path.join(base, 'p/lib')), undefined);
+  // A .builders/ folder of a project with no farm state is not taken for a farm's.
+  assert.is(findProjectRoot(path.join(base, 'q/.builders/x'), ENV), path.join(base, 'q/.builders/x'));
 });
 
 test('globalDir: AF_GLOBAL_DIR resolved, else ~/.agent-farm; the registry files are in it', () => {
