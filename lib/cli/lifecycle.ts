@@ -5,15 +5,15 @@ import type { CAC } from 'cac';
 import { InvalidInputError } from '../engine/index.js';
 import { InterruptedError } from '../shared/errors.js';
 import { startArchitect } from '../farm/architect.js';
-import { cleanupBuilder, spawnBuilder, type SpawnedBuilder, type SpawnMode } from '../farm/builders.js';
-import { architectInstructions, builderInstructions, fileList } from '../farm/instructions.js';
-import { endedBuilderHint, endedBuilders, resumeBuilder } from '../farm/resume.js';
-import { farmCommand, type CommandOverrides, type CommandRole } from '../farm/config.js';
+import { cleanupBuilder } from '../farm/builders.js';
+import { architectInstructions } from '../farm/instructions.js';
+import { endedBuilderHint, endedBuilders } from '../farm/resume.js';
 import { farmIdentity } from '../farm/project-farm.js';
 import { excludeFarmFolders } from '../farm/git-exclude.js';
 import { TOKEN_PARAMETER } from '../farm/http-guard.js';
-import { withSignalsDeferred, type Interruption } from '../farm/interruption.js';
-import type { Launched } from '../farm/launch.js';
+import type { Interruption } from '../farm/interruption.js';
+import { type FarmOptions, interruptible, prepare, whereItRuns } from './farm-options.js';
+import { spawn } from './spawn.js';
 import { loadOrCreateSecret, secretPath } from '../farm/secret.js';
 import { stopFarm } from '../farm/stop.js';
 import { annotationParent, openAnnotation, openUtil } from '../farm/terminals.js';
@@ -25,70 +25,7 @@ import { inFarm } from './in-farm.js';
 import { projectRoot, withState } from './stores.js';
 import { textOption } from './text-option.js';
 
-interface Options {
-  architectCmd?: unknown;
-  builderCmd?: unknown;
-  shellCmd?: unknown;
-  /** `af start -c`: the native shorthand of --architect-cmd. */
-  cmd?: unknown;
-  /** False with --no-role. */
-  role?: boolean;
-  json?: boolean;
-}
-
-interface SpawnOptions extends Options {
-  project?: unknown;
-  task?: unknown;
-  files?: unknown;
-  protocol?: unknown;
-  shell?: boolean;
-  worktree?: boolean;
-  resume?: unknown;
-}
-
-function overridesOf(options: Options): CommandOverrides {
-  const cmd = textOption(options.cmd, ['--cmd', '-c']);
-  const architectCmd = textOption(options.architectCmd, ['--architect-cmd']);
-  if (cmd !== undefined && architectCmd !== undefined)
-    throw new InvalidInputError('give the architect command once: --cmd (-c) and --architect-cmd are the same option.');
-  return {
-    architectCmd: cmd ?? architectCmd,
-    builderCmd: textOption(options.builderCmd, ['--builder-cmd']),
-    shellCmd: textOption(options.shellCmd, ['--shell-cmd']),
-  };
-}
-
-/** The command `role` runs, checked to be installed before any state, port or row is touched. */
-function prepare(role: CommandRole, options: Options): { root: string; command: string } {
-  const root = projectRoot();
-  return { root, command: farmCommand(root, role, overridesOf(options)) };
-}
-
-/**
- * Runs a command that starts processes with SIGINT, SIGTERM and SIGHUP deferred (see
- * interruption.ts): its errors are printed like any command's, and a signal sets the
- * exit status 128 + its number.
- */
-function interruptible<A extends unknown[]>(
-  run: (interruption: Interruption, ...args: A) => Promise<void>,
-): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await withSignalsDeferred((interruption) => run(interruption, ...args));
-    } catch (error) {
-      printError(error);
-      if (process.exitCode === undefined || process.exitCode === 0) process.exitCode = EXIT_FAILURE;
-    }
-  };
-}
-
-function whereItRuns(launched: Launched): string {
-  return launched.tmuxSession
-    ? `in tmux session ${launched.tmuxSession} (attach: tmux attach -t ${launched.tmuxSession})`
-    : `detached, output in ${launched.logFile}`;
-}
-
-async function start(interruption: Interruption, options: Options & DashboardOptions): Promise<void> {
+async function start(interruption: Interruption, options: FarmOptions & DashboardOptions): Promise<void> {
   const { root, command } = prepare('architect', options);
   await excludeFarmFolders(root).then((leftAlone) => leftAlone && note(leftAlone));
   const { result, dashboard, ended } = await inFarm(root, true, async (farm, store) => {
@@ -128,71 +65,7 @@ async function start(interruption: Interruption, options: Options & DashboardOpt
   } else if (!options.json && !('failed' in dashboard)) announceDashboard(dashboard, options);
 }
 
-/** `--files a,b`: the task's files, listed in its prompt (native: only with --task). */
-function filesOf(options: SpawnOptions, task: string | undefined): string[] | undefined {
-  const files = textOption(options.files, ['--files']);
-  if (files === undefined) return undefined;
-  if (task === undefined) throw new InvalidInputError('--files goes with --task: the files are listed in the task.');
-  const list = fileList(files);
-  if (list.length === 0) throw new InvalidInputError('--files needs one or more paths, separated by commas.');
-  return list;
-}
-
-type SpawnRequest = { mode: SpawnMode } | { resume: string };
-
-function spawnRequest(options: SpawnOptions): SpawnRequest {
-  const project = textOption(options.project, ['--project', '-p']);
-  const task = textOption(options.task, ['--task']);
-  const protocol = textOption(options.protocol, ['--protocol']);
-  const resume = textOption(options.resume, ['--resume']);
-  const files = filesOf(options, task);
-  const candidates: Array<[flag: string, request: SpawnRequest | undefined]> = [
-    ['--project', project === undefined ? undefined : { mode: { type: 'spec', project } }],
-    ['--task', task === undefined ? undefined : { mode: { type: 'task', task, ...(files ? { files } : {}) } }],
-    ['--protocol', protocol === undefined ? undefined : { mode: { type: 'protocol', protocol } }],
-    ['--shell', options.shell ? { mode: { type: 'shell' } } : undefined],
-    ['--worktree', options.worktree ? { mode: { type: 'worktree' } } : undefined],
-    ['--resume', resume === undefined ? undefined : { resume }],
-  ];
-  const given = candidates.filter(([, request]) => request !== undefined);
-  if (given.length !== 1) {
-    throw new InvalidInputError(
-      `af spawn takes exactly one of --project <id>, --task <text>, --protocol <name>, --shell, --worktree, --resume <id>; got ${given.length === 0 ? 'none' : given.map(([flag]) => flag).join(' and ')}.`,
-    );
-  }
-  const [flag, request] = given[0]!;
-  if ([project, task, protocol, resume].some((text) => text?.trim() === ''))
-    throw new InvalidInputError(`${flag} needs a value.`);
-  return request!;
-}
-
-/** A new builder (its command and its spec or protocol checked before anything is touched), or one resumed. */
-function spawnOrResume(interruption: Interruption, options: SpawnOptions): Promise<SpawnedBuilder> {
-  const request = spawnRequest(options);
-  const root = projectRoot();
-  if ('resume' in request)
-    // Its own command again, unless one is given here (checked once its record is read).
-    return inFarm(root, false, (farm, store) =>
-      resumeBuilder(farm, store, request.resume, overridesOf(options).builderCmd, interruption),
-    );
-  const { command } = prepare('builder', options);
-  const withRole = options.role !== false;
-  // A missing spec or protocol is refused before the state or a port block is touched.
-  builderInstructions(root, request.mode, withRole);
-  return inFarm(root, false, (farm, store) =>
-    spawnBuilder(farm, store, request.mode, command, { withRole }, interruption),
-  );
-}
-
-async function spawn(interruption: Interruption, options: SpawnOptions): Promise<void> {
-  const { builder, launched } = await spawnOrResume(interruption, options);
-  if (options.json) return printJson(builder);
-  const started = options.resume === undefined ? 'started' : 'resumed';
-  printLine(`builder ${builder.id} ${started}: pid ${builder.pid}, port ${builder.port}, ${whereItRuns(launched)}`);
-  if (builder.worktree) printLine(`  worktree ${builder.worktree} on branch ${builder.branch}`);
-}
-
-async function util(interruption: Interruption, options: Options & { name?: unknown }): Promise<void> {
+async function util(interruption: Interruption, options: FarmOptions & { name?: unknown }): Promise<void> {
   const { root, command } = prepare('shell', options);
   const name = textOption(options.name, ['--name']) ?? 'shell';
   const { util: terminal, launched } = await inFarm(root, false, (farm, store) =>
@@ -207,7 +80,7 @@ async function util(interruption: Interruption, options: Options & { name?: unkn
 async function annotate(
   interruption: Interruption,
   file: unknown,
-  options: Options & { builder?: unknown; util?: unknown },
+  options: FarmOptions & { builder?: unknown; util?: unknown },
 ): Promise<void> {
   const root = projectRoot();
   const { annotation, secret } = await inFarm(root, false, async (farm, store) => {
@@ -228,7 +101,7 @@ async function annotate(
   printLine(`annotation ${annotation.id}: ${annotation.file} at ${url} (pid ${annotation.pid})`);
 }
 
-async function stop(options: Options): Promise<void> {
+async function stop(options: FarmOptions): Promise<void> {
   const stopped = await withState((store) => stopFarm(farmIdentity(projectRoot()), store));
   if (options.json) printJson(stopped);
   else if (stopped.length === 0) printLine('nothing was running or recorded; the state is clear');
@@ -242,7 +115,7 @@ async function stop(options: Options): Promise<void> {
   }
 }
 
-async function cleanup(options: Options & { project?: unknown; force?: boolean }): Promise<void> {
+async function cleanup(options: FarmOptions & { project?: unknown; force?: boolean }): Promise<void> {
   const id = textOption(options.project, ['--project', '-p']);
   if (id === undefined) throw new InvalidInputError('af cleanup needs the builder: --project <id> (see "af status").');
   const result = await withState((store) =>

@@ -10,11 +10,12 @@ import type { StoppedProcess } from '../farm/stop.js';
 import { parseTabId } from '../farm/tabs.js';
 import { answerApi } from './dashboard-api.js';
 import { answerPage } from './dashboard-pages.js';
-import { EventFeed } from './event-feed.js';
+import { closeServer, EventFeed } from './event-feed.js';
 import { decodedPart, sendError } from './http-io.js';
 import { RequestError } from './request-error.js';
 import type { StateSource } from './state-source.js';
-import type { TerminalSockets, TerminalTarget } from './terminal-socket.js';
+import type { TerminalTarget } from './terminal-protocol.js';
+import type { TerminalSockets } from './terminal-socket.js';
 
 /** Attaches a checked upgrade request to a terminal. */
 export type TerminalUpgrade = TerminalSockets['handleUpgrade'];
@@ -65,12 +66,7 @@ export function dashboardServer(options: DashboardOptions): DashboardServer {
   return {
     server,
     feed,
-    close: () =>
-      new Promise<void>((resolve) => {
-        feed.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server, feed),
   };
 }
 

@@ -5,7 +5,7 @@
 // listener that stops reading is dropped before its buffer grows large. The server's
 // own watchers (the terminal sockets, following their tab's process) are called on
 // the same reads.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { SECURITY_HEADERS } from '../farm/http-guard.js';
 
 const TICK_MS = 250;
@@ -127,4 +127,13 @@ export class EventFeed<T = unknown> {
     clearInterval(this.pinging);
     this.ticking = this.pinging = undefined;
   }
+}
+
+/** Ends a server that feeds pages: its streams first (they would hold it open), then its connections. */
+export function closeServer(server: Server, feed: EventFeed): Promise<void> {
+  return new Promise<void>((resolve) => {
+    feed.close();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

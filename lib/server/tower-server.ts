@@ -6,7 +6,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { answerUnlessAllowed, changeFromNoPage, checkRequest, type GuardOptions } from '../farm/http-guard.js';
 import type { TowerStatus } from '../farm/tower-types.js';
 import { DASHBOARD_CSP, html, page, scriptJson, sendAsset } from './dashboard-pages.js';
-import { EventFeed } from './event-feed.js';
+import { closeServer, EventFeed } from './event-feed.js';
 import { sendBody, sendError } from './http-io.js';
 import { RequestError } from './request-error.js';
 import { answerTowerApi } from './tower-api.js';
@@ -57,11 +57,6 @@ export function towerServer(options: TowerOptions): TowerServer {
   return {
     server,
     feed,
-    close: () =>
-      new Promise<void>((resolve) => {
-        feed.close();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server, feed),
   };
 }

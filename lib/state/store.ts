@@ -6,11 +6,9 @@ import {
   assertSchema,
   type DatabaseOptions,
   isProcessAlive,
-  selectAll,
   SharedDatabase,
   type SqlDatabase,
 } from '../engine/index.js';
-import { PortRangeFullError } from '../shared/errors.js';
 import { stateDbPath } from '../shared/paths.js';
 import { ArgumentValidator } from '../shared/validators.js';
 import { LOCAL_SCHEMA_V1, LOCAL_TABLES } from './schema.js';
@@ -43,6 +41,7 @@ import type {
   UtilTerminal,
 } from './types.js';
 import type { PortRange } from '../ports/types.js';
+import { lowestFreePort, nextFreeId } from './free-slots.js';
 
 export interface StateStoreOptions
   extends Pick<DatabaseOptions, 'busyTimeout' | 'staleThreshold' | 'durability' | 'wasmPath'> {
@@ -301,27 +300,4 @@ function readState(db: SqlDatabase): DashboardState {
     utils: readUtils(db),
     annotations: readAnnotations(db),
   };
-}
-
-/** The lowest port of `range` that no architect, builder, util or annotation holds. */
-function lowestFreePort(db: SqlDatabase, range: PortRange, what: string): number {
-  const taken = new Set(
-    selectAll(
-      db,
-      `SELECT port FROM architect UNION SELECT port FROM builders
-    UNION SELECT port FROM utils UNION SELECT port FROM annotations`,
-    ).map((row) => row.port),
-  );
-  for (let port = range.first; port <= range.last; port++) if (!taken.has(port)) return port;
-  throw new PortRangeFullError(what, range.first, range.last);
-}
-
-/** `<prefix><n>` for the smallest n >= 1 that no builder uses. */
-function nextFreeId(db: SqlDatabase, prefix: string): string {
-  const taken = new Set(
-    selectAll(db, 'SELECT id FROM builders WHERE substr(id, 1, ?) = ?', [prefix.length, prefix]).map((row) => row.id),
-  );
-  let n = 1;
-  while (taken.has(`${prefix}${n}`)) n++;
-  return `${prefix}${n}`;
 }

@@ -11,13 +11,8 @@ import { createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import {
-  createTerminalSockets,
-  LOG_MODE_REASON,
-  type TerminalFollow,
-  type TerminalSockets,
-  type TerminalTarget,
-} from '../../lib/server/terminal-socket.js';
+import type { TerminalFollow, TerminalTarget } from '../../lib/server/terminal-protocol.js';
+import { createTerminalSockets, LOG_MODE_REASON, type TerminalSockets } from '../../lib/server/terminal-socket.js';
 import { eventually, type TestTmux, testTmux } from '../helpers/tmux-server.js';
 import { inFolder } from '../helpers/processes.js';
 
