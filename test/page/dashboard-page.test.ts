@@ -172,6 +172,10 @@ async function keyboardWalk(page: Page): Promise<void> {
   await page.keyboard.type('before');
   await untilScreenShows(page, frame, 'before');
   await page.keyboard.press('Control+Shift+KeyE');
+  // The terminal tells the dashboard by postMessage: the focus moves a moment after the key.
+  await page
+    .waitForFunction("document.activeElement?.classList.contains('frame-box')", undefined, { timeout: 5000 })
+    .catch(() => undefined);
   assert.equal(
     await focused(page),
     { tag: 'DIV', role: 'group', box: true, inArchitect: true },
