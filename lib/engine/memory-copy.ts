@@ -3,7 +3,7 @@
 // log when it can and writing just the pages that changed into sql.js's file; when it
 // cannot, a new copy is opened from the database with its log applied.
 import { closeSync, fstatSync, readFileSync } from 'node:fs';
-import { CorruptDatabaseError, messageOf, fileSystemError, SchemaTooNewError } from './errors.js';
+import { CorruptDatabaseError, messageOf, fileSystemError } from './errors.js';
 import { cacheStamp, markChanged, readImageHeader } from './format/header.js';
 import { changedPageNumbers, pageOf, sameBytes, withPages } from './format/pages.js';
 import { applyWal, committedPages, scanCommitted, WAL_HEADER_SIZE } from './format/wal.js';
@@ -11,7 +11,7 @@ import { readLogHeader, type LogState } from './io/log-file.js';
 import { OpenLog } from './io/open-log.js';
 import { identityOf } from './io/publish.js';
 import { OPEN_READ, openRegularFile } from './io/safe-files.js';
-import { recordedVersion } from './migrations.js';
+import { SchemaVersionGuard } from './schema-version-guard.js';
 import { ABSENT, currentIdentity, type Snapshot } from './snapshot.js';
 import { watchFile, type MemoryFile } from './sqljs/memory-file.js';
 import type { SqlDatabase, SqlJsStatic } from './sqljs/types.js';
@@ -41,6 +41,8 @@ export class MemoryCopy {
   private othersCommitted = false;
   /** The log, kept open between calls; commits append through it too. */
   readonly log: OpenLog;
+  /** Refuses a file migrated past the versions this code knows. */
+  private readonly schemaVersion: SchemaVersionGuard;
 
   constructor(
     private readonly path: string,
@@ -49,9 +51,10 @@ export class MemoryCopy {
     /** The page size of a new database. */
     private readonly pageSize: number,
     /** The newest schema version this code knows; undefined: any. */
-    private readonly knownVersion: number | undefined,
+    knownVersion: number | undefined,
   ) {
     this.log = new OpenLog(logPath);
+    this.schemaVersion = new SchemaVersionGuard(path, knownVersion);
   }
 
   /** What the memory copy was made from; undefined when it must be reloaded from the files before use. */
@@ -182,7 +185,7 @@ export class MemoryCopy {
   ): void {
     const memory = this.db && this.memoryFiles.get(this.db);
     if (!changed || !before || !memory?.reachable) {
-      this.replace(this.openImage(next.image), next);
+      this.replace(this.openImage(next.image, pageSize), next);
       return;
     }
     const pageCount = next.image.length / pageSize;
@@ -201,7 +204,7 @@ export class MemoryCopy {
       // A newer process may have migrated the file (a migration need not change the schema); pages damaged on disk show here.
       guardCorruption(this.path, () => {
         releaseCache(this.db!, lengthChanged);
-        this.assertKnownSchema(this.db!);
+        this.schemaVersion.assertKnownAfter(this.db!, next.image, pageSize, written);
       });
     }
     this.snapshot = next;
@@ -239,7 +242,7 @@ export class MemoryCopy {
     }
   }
 
-  private openImage(image: Uint8Array): SqlDatabase {
+  private openImage(image: Uint8Array, pageSize: number): SqlDatabase {
     let db: SqlDatabase;
     try {
       db = this.newDatabase(image);
@@ -249,20 +252,12 @@ export class MemoryCopy {
     try {
       guardCorruption(this.path, () => {
         db.exec('SELECT count(*) FROM sqlite_master');
-        this.assertKnownSchema(db);
+        this.schemaVersion.assertKnown(db, image, pageSize);
       });
       return this.configure(db);
     } catch (error) {
       this.closeDatabase(db);
       throw error;
-    }
-  }
-
-  /** Refuses a file migrated past the versions this code knows. */
-  private assertKnownSchema(db: SqlDatabase): void {
-    const fileVersion = recordedVersion(db);
-    if (this.knownVersion !== undefined && fileVersion > this.knownVersion) {
-      throw new SchemaTooNewError(this.path, fileVersion, this.knownVersion);
     }
   }
 

@@ -23,10 +23,16 @@ export function latestVersion(migrations: readonly Migration[]): number {
   return migrations.reduce((latest, migration) => Math.max(latest, migration.version), 0);
 }
 
+/** The first page of the `_migrations` table, undefined when there is none. */
+export function migrationsRootPage(db: SqlDatabase): number | undefined {
+  // Prepared once per database copy: a process holding the file open may check this after commits of others.
+  const row = selectOne(db, "SELECT rootpage FROM sqlite_master WHERE type = 'table' AND name = '_migrations'");
+  return row ? Number(row.rootpage) : undefined;
+}
+
 /** The highest version recorded in the file, 0 for a file without `_migrations`. */
 export function recordedVersion(db: SqlDatabase): number {
-  // Prepared once per database copy: a process holding the file open checks this after every commit of another.
-  if (!selectOne(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'")) return 0;
+  if (migrationsRootPage(db) === undefined) return 0;
   try {
     return Number(selectOne(db, 'SELECT coalesce(max(version), 0) AS version FROM _migrations')!.version);
   } catch (error) {

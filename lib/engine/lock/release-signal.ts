@@ -12,25 +12,28 @@ interface LockWatch {
   watcher: FSWatcher | undefined;
   /** The directory was gone when the watch was to start: it was released meanwhile. */
   gone: boolean;
-  waiters: Set<() => void>;
+  waiters: Set<(released: boolean) => void>;
 }
 
 const watches = new Map<string, LockWatch>();
 
-/** Resolves when the directory `lockPath` is removed or renamed, or after `timeoutMs`, whichever comes first. */
-export function lockReleasedOrTimeout(lockPath: string, timeoutMs: number): Promise<void> {
+/**
+ * Resolves when the directory `lockPath` is removed or renamed (true), or after
+ * `timeoutMs` (false), whichever comes first.
+ */
+export function lockReleasedOrTimeout(lockPath: string, timeoutMs: number): Promise<boolean> {
   const watched = watches.get(lockPath) ?? startWatching(lockPath);
   return new Promise((resolve) => {
-    const wake = () => {
+    const wake = (released: boolean) => {
       clearTimeout(timer);
       watched.waiters.delete(wake);
       if (watched.waiters.size === 0) stopWatching(lockPath, watched);
-      resolve();
+      resolve(released);
     };
-    const timer = setTimeout(wake, timeoutMs);
+    const timer = setTimeout(() => wake(false), timeoutMs);
     watched.waiters.add(wake);
     // Released before the watch started: no event will come.
-    if (watched.gone) wake();
+    if (watched.gone) wake(true);
   });
 }
 
@@ -41,10 +44,10 @@ function startWatching(lockPath: string): LockWatch {
     // the holder's record coming and going inside it does not (it goes just before the directory).
     watched.watcher = watch(lockPath, { persistent: false }, (_event, name) => {
       if (name === HOLDER_FILE) return;
-      for (const wake of [...watched.waiters]) wake();
+      for (const wake of [...watched.waiters]) wake(true);
     });
     watched.watcher.on('error', () => {
-      for (const wake of [...watched.waiters]) wake();
+      for (const wake of [...watched.waiters]) wake(true);
     });
   } catch (error) {
     // Gone already; else no watching here (some network file systems, some runtimes): the backoff alone applies.

@@ -1,0 +1,51 @@
+// A process committing back to back keeps the file's lock while no other process waits
+// for it: the lock directory is made once for the whole loop, not again every lease.
+// (That it lets the lock go once another process waits is concurrency.test.ts's
+// "does not starve another writer".)
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { join } from 'node:path';
+import { SharedDatabase } from '../../../lib/engine/index.js';
+import { itemsMigrations } from '../../helpers/items-schema.js';
+import { inFolder } from '../../helpers/processes.js';
+
+const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+
+/** Runs `body` counting the directories made at `path`. */
+async function countingDirectoriesMade(path: string, body: () => Promise<void>): Promise<number> {
+  const realMkdir = fs.mkdirSync;
+  let made = 0;
+  fs.mkdirSync = ((...args: Parameters<typeof fs.mkdirSync>) => {
+    const result = (realMkdir as (...a: unknown[]) => unknown)(...args);
+    if (String(args[0]) === path) made++;
+    return result;
+  }) as typeof fs.mkdirSync;
+  syncBuiltinESMExports();
+  try {
+    await body();
+  } finally {
+    fs.mkdirSync = realMkdir;
+    syncBuiltinESMExports();
+  }
+  return made;
+}
+
+test(
+  'a loop of transactions lasting many leases takes the lock once while nobody waits',
+  inFolder(async (folder) => {
+    const dbPath = join(folder, 'state.db');
+    const db = await SharedDatabase.open(dbPath, { migrations: itemsMigrations });
+    await new Promise((resolve) => setTimeout(resolve, 10)); // a turn of the event loop lets the lock from open() go
+    let commits = 0;
+    const made = await countingDirectoriesMade(`${dbPath}.lock`, async () => {
+      for (const until = Date.now() + 400; Date.now() < until; commits++)
+        await db.transaction((sql) => sql.run("INSERT INTO items VALUES ('loop', ?)", [commits]));
+    });
+    assert.ok(commits > 20, `${commits} commits`);
+    assert.is(made, 1);
+    await db.close();
+  }),
+);
+
+test.run();
