@@ -7,9 +7,10 @@
 //              this task starts adds its own row first): unchanged file, and right
 //              after that other process committed
 //   committer  commits one upsert per message from its parent (IPC), answers 'done'
-//   warm       a writer started before the clock (IPC): opens the file, reads once, says
-//              'ready', waits for 'go', commits `count` upserts (or, with `stopFile`, loops
-//              over them until that file exists), closes, and sends its commit latencies
+//   warm       a writer started before the clock (IPC): opens the file, reads once (with
+//              `warmUp`, also commits that many upserts and deletes them), says 'ready',
+//              waits for 'go', commits `count` upserts (or, with `stopFile`, loops over them
+//              until that file exists), closes, and sends its commit latencies
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -50,9 +51,12 @@ const tasks = {
     return { median: median(samples), p95: percentile(samples, 0.95), samples: samples.length, rss };
   },
 
-  async warm({ path, prefix, count, portBase, stopFile }) {
+  async warm({ path, prefix, count, portBase, stopFile, warmUp = 0 }) {
     const db = await engine.open(path);
     await engine.readBuilders(db);
+    // As the floor warms up: as many upserts as asked, then the table emptied again.
+    for (const b of builders(`${prefix}-warm-up`, warmUp, portBase + 50_000)) await engine.upsert(db, b);
+    if (warmUp > 0) await engine.clearBuilders(db);
     const go = new Promise((resolve) => process.once('message', resolve));
     process.send('ready');
     await go;

@@ -5,10 +5,17 @@
 // prints { ms, cpuMs } of the measured commits as one JSON line.
 import { join } from 'node:path';
 import initSqlJs from 'sql.js';
-import { BUILDER_UPSERT, MIGRATIONS_TABLE, ROOT_DIR, builderParams, builders, nativeLocalSchema } from './workload.mjs';
+import {
+  BUILDER_UPSERT,
+  FLOOR_WARM_UP,
+  MIGRATIONS_TABLE,
+  ROOT_DIR,
+  builderParams,
+  builders,
+  nativeLocalSchema,
+} from './workload.mjs';
 
 const commits = Number(process.argv[2] ?? 1000);
-const WARM_UP = 1000;
 
 const SQL = await initSqlJs({ locateFile: () => join(ROOT_DIR, 'wasm', 'sql-wasm.wasm') });
 const db = new SQL.Database();
@@ -23,7 +30,7 @@ const commitEach = (list) => {
     db.exec('COMMIT');
   }
 };
-commitEach(builders('warm-up', WARM_UP, 100_000));
+commitEach(builders('warm-up', FLOOR_WARM_UP, 100_000));
 db.exec('DELETE FROM builders'); // measured on an empty table, as the warm writers start
 const list = builders('floor', commits, 10_000);
 const cpuBefore = process.cpuUsage();

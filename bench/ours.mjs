@@ -34,6 +34,11 @@ export function upsert(store, b) {
   return store.upsertBuilder(b);
 }
 
+/** Deletes every builder in one transaction (after a warm-up). */
+export function clearBuilders(store) {
+  return store.database.transaction((db) => db.run('DELETE FROM builders'));
+}
+
 export function readBuilders(store) {
   return store.getBuilders();
 }

@@ -34,6 +34,9 @@ export function builders(prefix, count, portBase) {
 }
 
 /** The native version's upsertBuilder: insert, or update every field of the same id. */
+/** The upserts the floor (bench/floor.mjs) commits before it measures, to warm up. */
+export const FLOOR_WARM_UP = 1000;
+
 export const BUILDER_UPSERT = `INSERT INTO builders (id, name, port, pid, status, phase, worktree, branch,
     tmux_session, type, task_text, protocol_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (id) DO UPDATE SET name = excluded.name, port = excluded.port, pid = excluded.pid,

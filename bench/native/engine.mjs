@@ -69,6 +69,11 @@ export function upsert({ upsert: statement }, b) {
   statement.run(builderParams(b));
 }
 
+/** Deletes every builder in one transaction (after a warm-up). */
+export function clearBuilders({ db }) {
+  db.exec('DELETE FROM builders');
+}
+
 export function readBuilders({ select }) {
   return select.all().map(builderFromRow);
 }
