@@ -2,7 +2,7 @@
 // transaction before anything starts; then its checkout, then its process. A failure
 // at any step, or a signal before the builder is recorded, removes what the spawn
 // made: process, tmux session, checkout, reservation.
-import { messageOf, InvalidInputError } from '../engine/index.js';
+import { ConstraintError, messageOf, InvalidInputError } from '../engine/index.js';
 import type { BuilderLaunch } from '../state/instructions.js';
 import type { BuilderDraft, StateStore } from '../state/store.js';
 import type { Builder } from '../state/types.js';
@@ -152,19 +152,21 @@ async function reserve(farm: Farm, store: StateStore, draft: BuilderDraft, launc
       );
     return store.reserveBuilder(draft, farm.layout.builders, launch);
   }
-  const held: string[] = [];
-  try {
-    for (;;) {
-      const builder = await store.reserveBuilder(draft, farm.layout.builders, launch);
-      // Held until checked: the check runs git, which a Ctrl-C to the process group can kill.
-      held.push(builder.id);
-      if (builder.type === 'shell' || !(await hasLeftovers(farm.root, builder.id))) {
-        held.pop();
-        return builder;
-      }
+  // The next free id, passing over those a stopped builder left a worktree or branch under. It is
+  // checked before its row is made, so no passed-over builder ever shows (on the dashboard, say).
+  const passedOver = new Set<string>();
+  for (;;) {
+    const id = await store.nextBuilderId(draft, passedOver);
+    if (draft.type !== 'shell' && (await hasLeftovers(farm.root, id))) {
+      passedOver.add(id);
+      continue;
     }
-  } finally {
-    for (const id of held) await store.removeBuilder(id);
+    try {
+      return await store.reserveBuilder({ ...draft, id }, farm.layout.builders, launch);
+    } catch (error) {
+      // Another spawn recorded this id since it was picked: the next pick passes over it.
+      if (!(error instanceof ConstraintError && error.table === 'builders' && error.field === 'id')) throw error;
+    }
   }
 }
 

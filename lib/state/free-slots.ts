@@ -17,12 +17,12 @@ export function lowestFreePort(db: SqlDatabase, range: PortRange, what: string):
   throw new PortRangeFullError(what, range.first, range.last);
 }
 
-/** `<prefix><n>` for the smallest n >= 1 that no builder uses. */
-export function nextFreeId(db: SqlDatabase, prefix: string): string {
+/** `<prefix><n>` for the smallest n >= 1 that no builder uses and that is not `passedOver`. */
+export function nextFreeId(db: SqlDatabase, prefix: string, passedOver: ReadonlySet<string> = new Set()): string {
   const taken = new Set(
     selectAll(db, 'SELECT id FROM builders WHERE substr(id, 1, ?) = ?', [prefix.length, prefix]).map((row) => row.id),
   );
   let n = 1;
-  while (taken.has(`${prefix}${n}`)) n++;
+  while (taken.has(`${prefix}${n}`) || passedOver.has(`${prefix}${n}`)) n++;
   return `${prefix}${n}`;
 }

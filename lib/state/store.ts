@@ -52,6 +52,9 @@ export interface StateStoreOptions
 /** A builder to reserve: the id is optional (the next free `<type>-<n>` is taken), the port is chosen. */
 export type BuilderDraft = Omit<Builder, 'id' | 'port'> & { id?: string };
 
+/** A builder without an id is numbered within its type: `task-1`, `shell-2`... */
+const idPrefixOf = (draft: BuilderDraft) => `${draft.type ?? 'spec'}-`;
+
 export class StateStore {
   private constructor(readonly database: SharedDatabase) {}
 
@@ -228,13 +231,18 @@ export class StateStore {
       'reserveBuilder',
       'builder',
       ports,
-      (db, port) => ({ ...draft, id: draft.id ?? nextFreeId(db, `${draft.type ?? 'spec'}-`), port }),
+      (db, port) => ({ ...draft, id: draft.id ?? nextFreeId(db, idPrefixOf(draft)), port }),
       validBuilder,
       (db, builder) => {
         writeBuilder(db, builder, 'insert');
         writeInstructions(db, builder.id, launch);
       },
     );
+  }
+
+  /** The id reserveBuilder() would give `draft` now, passing over the ids in `passedOver` too. */
+  nextBuilderId(draft: BuilderDraft, passedOver: ReadonlySet<string>): Promise<string> {
+    return this.database.read((db) => nextFreeId(db, idPrefixOf(draft), passedOver));
   }
 
   /** Records a utility terminal on the lowest free port of `ports`, in one transaction. */

@@ -3,12 +3,13 @@
 // it started, even when it fails.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
 import type { farmStatus } from '../../lib/cli/status.js';
+import { StateStore } from '../../lib/state/store.js';
 import type { Annotation, Builder, UtilTerminal } from '../../lib/state/types.js';
 import { deadPid, farmTest, type TestFarm } from '../helpers/farm.js';
 
@@ -190,6 +191,43 @@ farmTest('a spawn waits out another git holding the lock of its branch', { tmux:
   assert.equal([builder.id, builder.branch], ['task-1', 'builder/task-1']);
   assert.ok(isProcessAlive(builder.pid));
 });
+
+farmTest(
+  'a spawn passes over an id a stopped builder left a branch under without ever recording it (no tab flashes on the dashboard)',
+  { tmux: false },
+  async (farm) => {
+    await succeeds(farm, ['start', ...COMMANDS]);
+    farm.git('branch', 'builder/task-1');
+    // The git that af runs holds the question "does builder/task-1 exist?" until the test says go.
+    const asked = join(farm.folder, 'asked');
+    const go = join(farm.folder, 'go');
+    const gitPath = join(farm.folder, 'bin', 'git');
+    const realGit = readlinkSync(gitPath);
+    rmSync(gitPath);
+    writeFileSync(
+      gitPath,
+      `#!/bin/sh\ncase "$*" in *refs/heads/builder/task-1*) : > '${asked}'; while [ ! -e '${go}' ]; do sleep 0.02; done;; esac\nexec '${realGit}' "$@"\n`,
+      { mode: 0o755 },
+    );
+    const spawn = farm.af(['spawn', '--task', 'the next one', '--json', ...COMMANDS]);
+    for (const deadline = Date.now() + 15_000; !existsSync(asked); await delay(5))
+      if (Date.now() > deadline) assert.unreachable('af asked git about builder/task-1');
+    const store = await StateStore.open(join(farm.project, '.agent-farm', 'state.db'));
+    const whileChecking = (await store.getBuilders()).map((b) => b.id);
+    await store.close();
+    writeFileSync(go, '');
+    const result = await spawn;
+    assert.is(result.code, 0, result.stderr);
+    assert.equal(whileChecking, [], 'no builder recorded while its id was checked');
+    const builder: Builder = JSON.parse(result.stdout);
+    assert.equal([builder.id, builder.branch], ['task-2', 'builder/task-2']);
+    const status: Status = await farm.afJson(['status']);
+    assert.equal(
+      status.builders.map((b) => b.id),
+      ['task-2'],
+    );
+  },
+);
 
 farmTest('af start in a project with a state.json migrates it and keeps the .bak', { tmux: true }, async (farm) => {
   const stateFolder = join(farm.project, '.agent-farm');
