@@ -4,7 +4,8 @@
 // sends its own host name), and the request carries the farm's secret (see
 // secret.ts): as `?token=` on the URL `af` prints (answered with a cookie and a
 // redirect to the clean URL), as that HttpOnly SameSite=Strict cookie, or as
-// `Authorization: Bearer`. A refused request gets a short reason and nothing else.
+// `Authorization: Bearer`. A refused request gets a typed error (`{ error: { code,
+// message } }`, as the servers' other refusals) with a short reason, and nothing else.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { sameSecret } from './secret.js';
 
@@ -118,13 +119,18 @@ export function answerUnlessAllowed(verdict: Verdict, response: ServerResponse):
       .end();
     return true;
   }
-  const body = `${verdict.status === 401 ? 'unauthorized' : 'forbidden'}: ${verdict.reason}\n`;
+  const body = refusalBody(verdict);
   response
     .writeHead(verdict.status, {
       ...SECURITY_HEADERS,
-      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': Buffer.byteLength(body),
     })
     .end(body);
   return true;
+}
+
+/** The JSON body of a refusal: E_UNAUTHORIZED (no or a wrong secret) or E_FORBIDDEN (a foreign Host or Origin). */
+export function refusalBody({ status, reason }: { status: 401 | 403; reason: string }): string {
+  return `${JSON.stringify({ error: { code: status === 401 ? 'E_UNAUTHORIZED' : 'E_FORBIDDEN', message: reason } })}\n`;
 }

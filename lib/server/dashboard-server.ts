@@ -2,9 +2,15 @@
 // secret), then its pages, its JSON routes, and the web terminals' sockets. A
 // request that changes the farm must come from the dashboard's own page (its Origin)
 // or from a script holding the secret as a bearer token.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { answerUnlessAllowed, changeFromNoPage, checkRequest, type GuardOptions } from '../farm/http-guard.js';
+import {
+  answerUnlessAllowed,
+  changeFromNoPage,
+  checkRequest,
+  refusalBody,
+  type GuardOptions,
+} from '../farm/http-guard.js';
 import type { Overview } from '../farm/overview-types.js';
 import type { StoppedProcess } from '../farm/stop.js';
 import { parseTabId } from '../farm/tabs.js';
@@ -12,7 +18,7 @@ import { answerApi } from './dashboard-api.js';
 import { answerPage } from './dashboard-pages.js';
 import { closeServer, EventFeed } from './event-feed.js';
 import { decodedPart, sendError } from './http-io.js';
-import { RequestError } from './request-error.js';
+import { errorBody, RequestError } from './request-error.js';
 import type { StateSource } from './state-source.js';
 import type { TerminalTarget } from './terminal-protocol.js';
 import type { TerminalSockets } from './terminal-socket.js';
@@ -78,24 +84,26 @@ async function upgrade(
   options: DashboardOptions,
   feed: EventFeed<Overview>,
 ): Promise<void> {
-  const refuse = (status: string, reason: string) => {
-    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${reason}\n`);
+  const refuse = (status: 401 | 403 | 404, reason: string) => {
+    const body =
+      status === 404
+        ? `${JSON.stringify(errorBody(new RequestError('E_NOT_FOUND', reason)))}\n`
+        : refusalBody({ status, reason });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
   };
   const verdict = checkRequest(request, guard);
   // A socket is opened by the terminal page, which always sends its Origin; a redirect cannot be followed here.
   if (verdict.kind !== 'allow')
-    return refuse(
-      verdict.kind === 'redirect' ? '401 Unauthorized' : `${verdict.status} Refused`,
-      verdict.kind === 'redirect' ? 'open the page first' : verdict.reason,
-    );
-  if (verdict.via === 'cookie' && !request.headers.origin)
-    return refuse('403 Forbidden', 'the terminal page sends its Origin');
+    return verdict.kind === 'redirect' ? refuse(401, 'open the page first') : refuse(verdict.status, verdict.reason);
+  if (verdict.via === 'cookie' && !request.headers.origin) return refuse(403, 'the terminal page sends its Origin');
   const match = SOCKET_PATH.exec(new URL(request.url ?? '/', 'http://localhost').pathname);
   const tab = match ? decodedPart(match[1]!) : undefined;
   const ref = tab === undefined ? undefined : parseTabId(tab);
-  if (!ref || !options.terminalUpgrade) return refuse('404 Not Found', 'no such terminal');
+  if (!ref || !options.terminalUpgrade) return refuse(404, 'no such terminal');
   const current = terminalTargetOf(await options.source.overview(), tab!);
-  if (!current) return refuse('404 Not Found', `the farm has no terminal ${tab}`);
+  if (!current) return refuse(404, `the farm has no terminal ${tab}`);
   options.terminalUpgrade(request, socket, head, {
     current,
     // The socket follows the tab's process through the feed's reads (every 250 ms while it watches).

@@ -68,6 +68,7 @@ async function annotate(farm: TestFarm, file = 'notes.md'): Promise<{ port: numb
 
 function refused(answer: Answer, status: number, what: string): void {
   assert.is(answer.status, status, `${what}: ${answer.body}`);
+  assert.is(JSON.parse(answer.body).error.code, status === 401 ? 'E_UNAUTHORIZED' : 'E_FORBIDDEN', what);
   assert.not.match(answer.body, 'CONFIDENTIAL', `${what}: none of the file in the body`);
   assert.is(answer.headers['cache-control'], 'no-store', what);
 }

@@ -245,6 +245,7 @@ farmTest('Host, Origin and secret refusals carry none of the data', { tmux: true
     for (const [what, headers, status] of cases) {
       const answer = await httpRequest(port, path, { headers });
       assert.is(answer.status, status, `${what} on ${path}`);
+      assert.is(JSON.parse(answer.body).error.code, status === 401 ? 'E_UNAUTHORIZED' : 'E_FORBIDDEN', what);
       assert.not.match(answer.body, LONG, `${what}: nothing of the state`);
       assert.not.match(answer.body, String(started.pid), `${what}: nothing of the state`);
     }
@@ -417,7 +418,8 @@ farmTest(
     const { api } = await startFarm(farm);
     const origin = `http://127.0.0.1:${api.port}`;
     const cookie = `af_secret_${api.port}=${api.token}`;
-    /** The status the upgrade was answered with, or 101 when the socket opened. */
+    const codes = new Map<number, string>();
+    /** The status the upgrade was answered with (its error's code kept in `codes`), or 101 when the socket opened. */
     const upgrade = (path: string, headers: Record<string, string>) =>
       new Promise<number>((resolve) => {
         const socket = new WebSocket(`ws://127.0.0.1:${api.port}${path}`, { headers });
@@ -425,7 +427,16 @@ farmTest(
           socket.close();
           resolve(101);
         });
-        socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+        socket.on('unexpected-response', (_request, response) => {
+          let body = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('end', () => {
+            codes.set(response.statusCode ?? 0, JSON.parse(body).error.code);
+            resolve(response.statusCode ?? 0);
+          });
+        });
         socket.on('error', () => resolve(0));
       });
     const architect = '/terminal/architect/socket';
@@ -440,6 +451,7 @@ farmTest(
       404,
       'a file is no terminal',
     );
+    assert.equal(Object.fromEntries(codes), { 401: 'E_UNAUTHORIZED', 403: 'E_FORBIDDEN', 404: 'E_NOT_FOUND' });
     assert.is(await upgrade(architect, { Origin: origin, Cookie: cookie }), 101, "the page's own socket opens");
     const page = await api.call('/terminal/architect');
     assert.is(page.status, 200);

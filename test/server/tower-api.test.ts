@@ -101,6 +101,7 @@ towerTest(
       for (const [what, headers, status] of cases) {
         const answer = await httpRequest(port, path, { headers });
         assert.is(answer.status, status, `${what} on ${path}`);
+        assert.is(JSON.parse(answer.body).error.code, status === 401 ? 'E_UNAUTHORIZED' : 'E_FORBIDDEN', what);
         assert.not.match(answer.body, farms[0].project, `${what}: no project path`);
         assert.not.match(answer.body, 'alpha', `${what}: no project name`);
       }
