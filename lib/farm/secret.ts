@@ -82,8 +82,16 @@ export function readSecret(path: string): string | undefined {
 
 /** The farm's secret at `path`, made when there is none yet. */
 export function loadOrCreateSecret(path: string): string {
+  return ensureSecret(path).secret;
+}
+
+/**
+ * The secret at `path`, made when there is none yet; `created` when this call made it
+ * (of two commands that find none at the same moment, one makes it, the other reads it).
+ */
+export function ensureSecret(path: string): { secret: string; created: boolean } {
   const existing = readSecret(path);
-  if (existing !== undefined) return existing;
+  if (existing !== undefined) return { secret: existing, created: false };
   const temporary = `${path}.${process.pid}-${randomHex(4)}.tmp`;
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   let fd: number;
@@ -98,19 +106,21 @@ export function loadOrCreateSecret(path: string): string {
   } finally {
     closeSync(fd);
   }
+  let created = true;
   try {
     linkSync(temporary, path);
   } catch (error) {
     // Another command made it first (or something was planted there): read what is there, with its checks.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
       throw fileSystemError(error, path, 'create the farm secret');
+    created = false;
   } finally {
     unlinkSync(temporary);
   }
   const secret = readSecret(path);
   if (secret === undefined)
     throw new InvalidInputError(`the farm secret ${path} vanished as it was made; run the command again.`);
-  return secret;
+  return { secret, created };
 }
 
 /** Compares two texts in time that depends only on their lengths. */

@@ -12,7 +12,7 @@ import { globalDir } from '../shared/paths.js';
 import { carriesFarmMark } from './farm-mark.js';
 import { launchServer, stopProcess, type StopOutcome } from './launch.js';
 import { shortHash } from './project-farm.js';
-import { loadOrCreateSecret, readSecret } from './secret.js';
+import { ensureSecret } from './secret.js';
 import { readServerRecord, removeServerRecord, type ServerRecord, writeServerRecord } from './server-record.js';
 
 /** The native tower's port. */
@@ -40,7 +40,8 @@ export function towerFiles(folder: string = globalDir()): TowerFiles {
 
 /**
  * The user's folder made (0700) or tightened, and the tower's secret in it, made when
- * there is none (`created`: a running tower still holds the one deleted).
+ * there is none (`created` by this call: a running tower still holds the one deleted;
+ * another start that found none at the same moment reads this one, and stops nothing).
  */
 export function towerSecret(files: TowerFiles): { secret: string; created: boolean } {
   try {
@@ -49,10 +50,7 @@ export function towerSecret(files: TowerFiles): { secret: string; created: boole
     throw fileSystemError(error, files.folder, 'create the folder');
   }
   keepPrivate(files.folder, [files.record, files.secret]);
-  const existing = readSecret(files.secret);
-  return existing === undefined
-    ? { secret: loadOrCreateSecret(files.secret), created: true }
-    : { secret: existing, created: false };
+  return ensureSecret(files.secret);
 }
 
 /** The running tower: its recorded process lives and carries the tower's mark. */

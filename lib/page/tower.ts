@@ -22,7 +22,8 @@ const api = {
     ),
   launch: (projectPath: string) =>
     call<{ dashboard: { url: string } | null }>('POST', '/api/launch', { projectPath }, UNREACHABLE),
-  stop: (basePort: number) => call<{ stopped: StoppedProcess[] }>('POST', '/api/stop', { basePort }, UNREACHABLE),
+  stop: (basePort: number, projectPath: string) =>
+    call<{ stopped: StoppedProcess[] }>('POST', '/api/stop', { basePort, projectPath }, UNREACHABLE),
 };
 
 const notify = notifier(byId('notices'));
@@ -67,7 +68,7 @@ function farmCard(basePort: number): Card {
       `As "af stop" in ${farm.projectPath}: its architect, builders and dashboard end.`,
     );
     stopDialog.open(async () => {
-      const { stopped } = await api.stop(basePort);
+      const { stopped } = await api.stop(basePort, farm.projectPath);
       return () =>
         notify(
           'info',

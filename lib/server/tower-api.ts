@@ -77,12 +77,20 @@ async function launch(request: IncomingMessage, response: ServerResponse, { afSt
   sendJson(response, 200, { success: true, ...(await startFarmIn(folder, afStart)) });
 }
 
+/** `POST /api/stop {basePort, projectPath?}`: with the path (the page sends it), only while that block is still that folder's. */
 async function stop(request: IncomingMessage, response: ServerResponse, { source }: TowerContext): Promise<void> {
-  const basePort = (await readJsonBody(request)).basePort;
+  const { basePort, projectPath } = await readJsonBody(request);
   if (typeof basePort !== 'number' || !Number.isInteger(basePort))
     throw new RequestError('E_BAD_REQUEST', 'the body needs "basePort", the farm\'s block as a whole number.');
+  if (projectPath !== undefined && typeof projectPath !== 'string')
+    throw new RequestError('E_BAD_REQUEST', '"projectPath", when given, is the farm\'s folder as a string.');
   const allocation = (await source.allocations()).find((entry) => entry.basePort === basePort);
   if (!allocation) throw new RequestError('E_NOT_FOUND', `no farm of the port registry has the block ${basePort}.`);
+  if (projectPath !== undefined && allocation.path !== projectPath)
+    throw new RequestError(
+      'E_NOT_FOUND',
+      `the block ${basePort} is no longer ${projectPath}'s (it is ${allocation.path}'s now); nothing was stopped.`,
+    );
   const root = allocation.path;
   if (!existsSync(root))
     throw new RequestError('E_NOT_FOUND', `the folder ${root} is gone; "af ports cleanup" frees its block.`);

@@ -71,6 +71,28 @@ towerTest(
 );
 
 towerTest(
+  'two af tower start at once with no secret yet: one tower, one secret, and both printed URLs open it',
+  async ({ globalDir, farms, towerPort }) => {
+    const starts = await Promise.all(
+      [0, 1].map(() => farms[0].af(['tower', 'start', '--port', String(towerPort), '--no-browser', '--json'])),
+    );
+    for (const start of starts) assert.is(start.code, 0, start.stderr);
+    const towers = starts.map((start) => JSON.parse(start.stdout));
+    assert.equal(towers.map((tower) => tower.started).sort(), [false, true], 'one started it, the other found it');
+    assert.is(towers[0].url, towers[1].url);
+    assert.not.match(starts.map((start) => start.stderr).join(''), 'stopped', 'neither stopped the other');
+    const record = JSON.parse(readFileSync(join(globalDir, 'tower.json'), 'utf8'));
+    assert.ok(isProcessAlive(record.pid));
+    for (const tower of towers) {
+      assert.is(tower.pid, record.pid);
+      const token = new URL(tower.url).searchParams.get('token');
+      const status = await httpRequest(towerPort, '/api/status', { headers: { Authorization: `Bearer ${token}` } });
+      assert.is(status.status, 503, `the tower answers: ${status.body}`); // no farm yet: no registry
+    }
+  },
+);
+
+towerTest(
   'without the secret, or with a foreign Host or Origin, nothing of the farms is shown',
   async ({ farms, startTower }) => {
     await startFarm(farms[0]);
@@ -229,10 +251,18 @@ towerTest(
     assert.is(entry.architect.pid, architect.pid);
     assert.is(entry.dashboard.url, dashboard.url, 'with the URL af start printed');
 
+    // A page that still shows another folder on that block (the registry changed since) stops nothing.
+    const stale = await httpRequest(port, '/api/stop', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ basePort: entry.basePort, projectPath: farms[0].project }),
+    });
+    assert.equal([stale.status, JSON.parse(stale.body).error.code], [404, 'E_NOT_FOUND'], stale.body);
+    assert.ok(isProcessAlive(architect.pid), 'nothing was stopped');
     const stopped = await httpRequest(port, '/api/stop', {
       method: 'POST',
       headers,
-      body: JSON.stringify({ basePort: entry.basePort }),
+      body: JSON.stringify({ basePort: entry.basePort, projectPath: hostile }),
     });
     assert.is(stopped.status, 200, stopped.body);
     const ended: Array<{ what: string; outcome: string }> = JSON.parse(stopped.body).stopped;
