@@ -115,6 +115,11 @@ panesTest(
     await page.keyboard.press('Enter');
     await frame.locator('body[data-state="ended"]').waitFor({ state: 'attached', timeout: 5000 });
     assert.is(await statusOf(frame), `ended — builder ${builder.id} has ended: its last screen is shown.`);
+    // The sentence sits on the last line (tmux's own "Pane is dead"), leaving the top of the last screen readable.
+    const [sentence, screen] = await Promise.all(
+      [frame.locator('#status'), frame.locator('.xterm-screen')].map((element) => element.boundingBox()),
+    );
+    assert.ok(sentence!.y > screen!.y + screen!.height / 2, `the sentence at ${sentence!.y}, the screen ${screen!.y}+`);
     const panel = page.locator(`#panel-builder-${builder.id}`);
     await panel.locator('.liveness.is-dead').waitFor({ timeout: 5000 });
     const [ended] = (await farm.afJson(['status'])).builders;
