@@ -23,6 +23,7 @@ import {
   writeBuilder,
   writeUtil,
 } from './rows.js';
+import { copyOfState, readState } from './whole-state.js';
 import { validAnnotation, validArchitect, validBuilder, validUtil } from './records.js';
 import {
   type BuilderLaunch,
@@ -289,23 +290,4 @@ export class StateStore {
   close(): Promise<void> {
     return this.database.close();
   }
-}
-
-/** A copy the caller may change (records of strings and numbers: a copy per record is a deep copy). */
-function copyOfState({ architect, builders, utils, annotations }: DashboardState): DashboardState {
-  return {
-    architect: architect && { ...architect },
-    builders: builders.map((builder) => ({ ...builder })),
-    utils: utils.map((util) => ({ ...util })),
-    annotations: annotations.map((annotation) => ({ ...annotation, parent: { ...annotation.parent } })),
-  };
-}
-
-function readState(db: SqlDatabase): DashboardState {
-  return {
-    architect: readArchitect(db),
-    builders: readBuilders(db),
-    utils: readUtils(db),
-    annotations: readAnnotations(db),
-  };
 }
