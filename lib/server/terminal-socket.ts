@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { messageOf } from '../engine/index.js';
 import { LogFollower } from '../farm/terminal/log-follower.js';
+import { SocketOutput } from './socket-output.js';
 import { TmuxControlClient } from '../farm/terminal/tmux-control.js';
 import {
   parseClientMessage,
@@ -27,9 +28,6 @@ export interface TerminalSockets {
   close(): Promise<void>;
 }
 
-/** Above this much output waiting for the page, stop reading the source; below LOW, read again. */
-const HIGH_WATER = 1024 * 1024;
-const LOW_WATER = 256 * 1024;
 /** The page says its size first; past this wait the first screen is painted at the default size. */
 const FIRST_SIZE_WAIT_MS = 5000;
 const DEFAULT_SIZE = { cols: 80, rows: 24 };
@@ -61,11 +59,9 @@ const SESSION_GONE = /can't find session|no server running|error connecting to|n
 
 class TerminalConnection {
   private source: Source | undefined;
-  private readonly outgoing: Buffer[] = [];
+  private readonly out: SocketOutput;
   /** Input typed while a tmux client attaches, given to it once it is. */
   private readonly early: Buffer[] = [];
-  private flushScheduled = false;
-  private paused = false;
   private ended = false;
   private shown: Shown | undefined;
   /** The identity of the process shown (see identityOf). */
@@ -88,6 +84,7 @@ class TerminalConnection {
     private readonly env: NodeJS.ProcessEnv | undefined,
   ) {
     this.label = follow.current.label;
+    this.out = new SocketOutput(ws, () => this.source);
     this.firstSize = new Promise((resolve) => {
       this.gotFirstSize = resolve;
     });
@@ -141,7 +138,7 @@ class TerminalConnection {
       if ((await this.attach(process.tmuxSession)) && !process.alive) await this.processEnded();
     } else if (process.logFile !== undefined) {
       this.hello('log', LOG_MODE_REASON);
-      this.source = new LogFollower({ file: process.logFile, onOutput: (data) => this.output(data) });
+      this.source = new LogFollower({ file: process.logFile, onOutput: (data) => this.out.bytes(data) });
       if (!process.alive) await this.processEnded();
     } else {
       this.exit(`${target.label} has no terminal: neither a tmux session nor a log.`);
@@ -150,7 +147,7 @@ class TerminalConnection {
 
   private hello(mode: Exclude<Shown, 'ended'>, reason?: string): void {
     this.shown = mode;
-    this.sendJson({ type: 'hello', mode, readOnly: mode !== 'tmux', ...(reason ? { reason } : {}) });
+    this.out.json({ type: 'hello', mode, readOnly: mode !== 'tmux', ...(reason ? { reason } : {}) });
   }
 
   /** Attaches a control client to `session`; false when it could not (the page was told why). */
@@ -163,7 +160,7 @@ class TerminalConnection {
         session,
         ...size,
         env: this.env,
-        onOutput: (data) => this.output(data),
+        onOutput: (data) => this.out.bytes(data),
         onExit: () => this.sourceLost(client),
       });
     } catch (error) {
@@ -217,9 +214,9 @@ class TerminalConnection {
   }
 
   private exit(reason: string): void {
-    this.flush();
+    this.out.flush();
     this.shown = 'ended';
-    this.sendJson({ type: 'exit', reason });
+    this.out.json({ type: 'exit', reason });
   }
 
   private async detach(): Promise<void> {
@@ -246,34 +243,6 @@ class TerminalConnection {
     this.size = { cols: message.cols, rows: message.rows };
     this.gotFirstSize(this.size);
     this.source?.resize?.(message.cols, message.rows);
-  }
-
-  /** Output is sent once per turn of the event loop, many tmux notifications in one frame. */
-  private output(data: Buffer): void {
-    this.outgoing.push(data);
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.outgoing.length === 0 || this.ws.readyState !== this.ws.OPEN) return;
-    const frame = Buffer.concat(this.outgoing.splice(0));
-    this.ws.send(frame, { binary: true }, () => {
-      if (this.paused && this.ws.bufferedAmount < LOW_WATER) {
-        this.paused = false;
-        this.source?.resume();
-      }
-    });
-    if (!this.paused && this.ws.bufferedAmount > HIGH_WATER) {
-      this.paused = true;
-      this.source?.pause();
-    }
-  }
-
-  private sendJson(message: object): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(JSON.stringify(message));
   }
 
   /** The tab is gone (or the connection failed): what is left of the output, the reason, a close. */
