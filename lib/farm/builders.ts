@@ -165,7 +165,13 @@ async function reserve(farm: Farm, store: StateStore, draft: BuilderDraft, launc
       return await store.reserveBuilder({ ...draft, id }, farm.layout.builders, launch);
     } catch (error) {
       // Another spawn recorded this id since it was picked: the next pick passes over it.
-      if (!(error instanceof ConstraintError && error.table === 'builders' && error.field === 'id')) throw error;
+      const taken =
+        error instanceof ConstraintError &&
+        error.table === 'builders' &&
+        error.field === 'id' &&
+        error.rule === 'unique';
+      if (!taken) throw error;
+      passedOver.add(id);
     }
   }
 }

@@ -40,7 +40,7 @@ function insertText(table: string, conflict: string, fields: string[], present: 
   }
   const built = byPresent.get(present);
   if (built && sameFields(built.fields, fields)) return built.text;
-  const columns = fields.filter((_, index) => present & (1 << index));
+  const columns = fields.filter((_, index) => Math.floor(present / 2 ** index) % 2 === 1);
   const text = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${conflict}`;
   byPresent.set(present, { fields, text });
   return text;
@@ -58,7 +58,7 @@ function insert(db: SqlDatabase, table: string, row: Record<string, SqlValue | u
   for (let index = 0; index < fields.length; index++) {
     const value = row[fields[index]!];
     if (value === undefined) continue;
-    present |= 1 << index;
+    present += 2 ** index; // a whole number of up to 53 bits: exact
     values.push(value);
   }
   withConstraintErrors(table, row, () => execute(db, insertText(table, conflict, fields, present), values));

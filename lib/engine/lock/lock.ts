@@ -64,7 +64,6 @@ export async function acquireLock(
   const lockPath = lockPathOf(filePath);
   const startedAt = Date.now();
   let announced = false;
-  let released = false;
   try {
     for (let attempt = 0; ; attempt++) {
       const held = tryLock(lockPath, timing.staleThreshold);
@@ -74,21 +73,18 @@ export async function acquireLock(
       if (waited >= timing.busyTimeout) throw new BusyError(lockPath, waited);
       // The backoff is only the fallback: removing the lock directory wakes the waiter at once.
       const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** attempt) * (0.5 + Math.random());
-      // The wait is announced, so a holder that keeps the lock across transactions yields: at
-      // first, again once the lock changed hands (the taker removed the mark), and when long.
-      if (attempt === 0 || released || waited > LONG_WAIT_MS) announced = announceWaiting(lockPath) || announced;
+      // The wait is announced, so a holder that keeps the lock across transactions lets it go; again at every
+      // wake-up, as the one that takes the lock, or a holder that lets it go, removes the mark.
+      announced = announceWaiting(lockPath) || announced;
       // A release wakes every waiter at once, and each tries at once: one makes the directory,
       // the others find it there (the backoff is random enough to spread the timed wake-ups).
-      released = await lockReleasedOrTimeout(lockPath, Math.min(backoff, timing.busyTimeout - waited));
+      await lockReleasedOrTimeout(lockPath, Math.min(backoff, timing.busyTimeout - waited));
     }
   } finally {
     // Waiters still waiting announce themselves again at their next wake-up.
     if (announced) othersWaiting(lockPath);
   }
 }
-
-/** A waiter that has waited this long asks holders to give others a turn at every wake-up. */
-const LONG_WAIT_MS = 100;
 
 export function waitingMarkOf(lockPath: string): string {
   return `${lockPath}.waiting`;

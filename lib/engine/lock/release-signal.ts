@@ -12,28 +12,25 @@ interface LockWatch {
   watcher: FSWatcher | undefined;
   /** The directory was gone when the watch was to start: it was released meanwhile. */
   gone: boolean;
-  waiters: Set<(released: boolean) => void>;
+  waiters: Set<() => void>;
 }
 
 const watches = new Map<string, LockWatch>();
 
-/**
- * Resolves when the directory `lockPath` is removed or renamed (true), or after
- * `timeoutMs` (false), whichever comes first.
- */
-export function lockReleasedOrTimeout(lockPath: string, timeoutMs: number): Promise<boolean> {
+/** Resolves when the directory `lockPath` is removed or renamed, or after `timeoutMs`, whichever comes first. */
+export function lockReleasedOrTimeout(lockPath: string, timeoutMs: number): Promise<void> {
   const watched = watches.get(lockPath) ?? startWatching(lockPath);
   return new Promise((resolve) => {
-    const wake = (released: boolean) => {
+    const wake = () => {
       clearTimeout(timer);
       watched.waiters.delete(wake);
       if (watched.waiters.size === 0) stopWatching(lockPath, watched);
-      resolve(released);
+      resolve();
     };
-    const timer = setTimeout(() => wake(false), timeoutMs);
+    const timer = setTimeout(wake, timeoutMs);
     watched.waiters.add(wake);
     // Released before the watch started: no event will come.
-    if (watched.gone) wake(true);
+    if (watched.gone) wake();
   });
 }
 
@@ -44,10 +41,10 @@ function startWatching(lockPath: string): LockWatch {
     // the holder's record coming and going inside it does not (it goes just before the directory).
     watched.watcher = watch(lockPath, { persistent: false }, (_event, name) => {
       if (name === HOLDER_FILE) return;
-      for (const wake of [...watched.waiters]) wake(true);
+      for (const wake of [...watched.waiters]) wake();
     });
     watched.watcher.on('error', () => {
-      for (const wake of [...watched.waiters]) wake(true);
+      for (const wake of [...watched.waiters]) wake();
     });
   } catch (error) {
     // Gone already; else no watching here (some network file systems, some runtimes): the backoff alone applies.

@@ -103,7 +103,7 @@ for (const { name, plant, check } of plants) {
       await waitForLine(holder, 'holding');
       const db = await SharedDatabase.open(dbPath, options);
       try {
-        // It waits longer than 100 ms, so it announces itself at the mark.
+        // It waits, so it announces itself at the mark.
         const error = await refusal(() =>
           db.transaction((sql) => sql.run("INSERT INTO items (writer, seq) VALUES ('w', 1)")),
         );
