@@ -21,7 +21,8 @@ export function benchFarm(label) {
     AF_GLOBAL_DIR: join(home, '.agent-farm'),
     TMUX_TMPDIR: folder,
     TMUX: '',
-    AF_BASE_PORT: String(100 * (200 + Math.floor(Math.random() * 300))),
+    // Below the ephemeral ports (32768 and up), which the benchmark's own connections take.
+    AF_BASE_PORT: String(100 * (200 + Math.floor(Math.random() * 127))),
     GIT_AUTHOR_NAME: label,
     GIT_AUTHOR_EMAIL: `${label}@example.com`,
     GIT_COMMITTER_NAME: label,

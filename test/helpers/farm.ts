@@ -33,6 +33,15 @@ export interface TestFarm {
   tmuxSessions(): string[];
 }
 
+/**
+ * A random block of 100 ports for a test's farm (or tower), between 20000 and 32699: below
+ * Linux's ephemeral ports (32768 and up), which the tests' own connections take, so a
+ * server of the farm never finds its port held by one of them (EADDRINUSE).
+ */
+export function randomTestBlock(): number {
+  return 100 * (200 + Math.floor(Math.random() * 127));
+}
+
 /** A fresh project in `folder` on a random port block; with `tmux: false`, PATH holds only a few tools and no tmux. */
 export function testFarm(folder: string, options: { tmux: boolean }): TestFarm {
   if (options.tmux && !findExecutable('tmux'))
@@ -41,7 +50,7 @@ export function testFarm(folder: string, options: { tmux: boolean }): TestFarm {
   mkdirSync(project);
   // A tmux server of this test's own: its sessions cannot meet any other run's.
   // A port block of its own too: the annotation viewers really listen, and other runs may be listening at once.
-  const basePort = 100 * (200 + Math.floor(Math.random() * 300));
+  const basePort = randomTestBlock();
   const env: Record<string, string> = {
     ...GIT_IDENTITY,
     TMUX_TMPDIR: folder,
