@@ -6,46 +6,30 @@ import { consumer, restrictedPath } from './install.mjs';
 import { check, environment, expect, lastJson, newProject, root, smokeBlocks, succeed } from './runner.mjs';
 import { locateRuntimes, platformArch, runtimeArgs, runtimesDir } from './runtimes.mjs';
 
+/** `npm install` of `specs` into `prefix`, nothing saved. */
+function npmInstallInto(prefix, specs) {
+  return succeed('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', prefix, ...specs], {
+    cwd: root,
+    env: process.env,
+  });
+}
+
 export async function findRuntimes() {
   let found = {};
   const locate = locateRuntimes;
   await check('runtimes from npm: node@18, node@22, bun, deno', async () => {
     found = locate();
     if (Object.values(found).some((runtime) => !runtime)) {
-      await succeed(
-        'npm',
-        [
-          'install',
-          '--no-save',
-          '--no-audit',
-          '--no-fund',
-          '--prefix',
-          runtimesDir,
-          'node18@npm:node@18',
-          'node22@npm:node@22',
-          'bun',
-          'deno',
-        ],
-        { cwd: root, env: process.env },
-      );
+      await npmInstallInto(runtimesDir, ['node18@npm:node@18', 'node22@npm:node@22', 'bun', 'deno']);
       found = locate();
     }
     // The `node` packages put their binary in place from an install script; when npm did
     // not run it, the platform package holds the same binary and needs no script.
     const missingNode = ['18', '22'].filter((major) => !found[`node ${major}`]);
     if (missingNode.length > 0) {
-      await succeed(
-        'npm',
-        [
-          'install',
-          '--no-save',
-          '--no-audit',
-          '--no-fund',
-          '--prefix',
-          join(runtimesDir, 'fallback'),
-          ...missingNode.map((major) => `node${major}-bin@npm:node-${platformArch}@${major}`),
-        ],
-        { cwd: root, env: process.env },
+      await npmInstallInto(
+        join(runtimesDir, 'fallback'),
+        missingNode.map((major) => `node${major}-bin@npm:node-${platformArch}@${major}`),
       );
       found = locate();
     }

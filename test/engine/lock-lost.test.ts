@@ -3,15 +3,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renameSync } from 'node:fs';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { SharedDatabase, type SqlDatabase } from '../../lib/engine/index.js';
 import { WAL_HEADER_SIZE } from '../../lib/engine/format/wal.js';
 import { itemsMigrations } from '../helpers/items-schema.js';
 import { inFolder } from '../helpers/processes.js';
+import { afterEachFsCall } from '../helpers/fs-calls.js';
 import { sqliteShell } from '../helpers/sqlite-shell.js';
-
-const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
 
 /**
  * Runs `body` while the next write of frames (longer than a log's header), once `armed()`
@@ -19,23 +17,17 @@ const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs')
  * process had taken it over.
  */
 async function withLockTakenAfterFrames(lockPath: string, armed: () => boolean, body: () => Promise<void>) {
-  const realWrite = fs.writeSync;
   let taken = false;
-  fs.writeSync = ((...args: Parameters<typeof fs.writeSync>) => {
-    const written = (realWrite as (...a: unknown[]) => number)(...args);
-    if (!taken && armed() && written > WAL_HEADER_SIZE) {
-      taken = true;
-      renameSync(lockPath, `${lockPath}.taken`);
-    }
-    return written;
-  }) as typeof fs.writeSync;
-  syncBuiltinESMExports();
-  try {
-    await body();
-  } finally {
-    fs.writeSync = realWrite;
-    syncBuiltinESMExports();
-  }
+  await afterEachFsCall(
+    'writeSync',
+    (_args, written) => {
+      if (!taken && armed() && (written as number) > WAL_HEADER_SIZE) {
+        taken = true;
+        renameSync(lockPath, `${lockPath}.taken`);
+      }
+    },
+    body,
+  );
   assert.ok(taken, 'the lock went away after the frames were written');
 }
 

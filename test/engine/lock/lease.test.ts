@@ -5,30 +5,22 @@
 // "does not starve another writer".)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { SharedDatabase } from '../../../lib/engine/index.js';
+import { afterEachFsCall } from '../../helpers/fs-calls.js';
 import { itemsMigrations } from '../../helpers/items-schema.js';
 import { inFolder } from '../../helpers/processes.js';
 
-const fs = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
-
 /** Runs `body` counting the directories made at `path`. */
 async function countingDirectoriesMade(path: string, body: () => Promise<void>): Promise<number> {
-  const realMkdir = fs.mkdirSync;
   let made = 0;
-  fs.mkdirSync = ((...args: Parameters<typeof fs.mkdirSync>) => {
-    const result = (realMkdir as (...a: unknown[]) => unknown)(...args);
-    if (String(args[0]) === path) made++;
-    return result;
-  }) as typeof fs.mkdirSync;
-  syncBuiltinESMExports();
-  try {
-    await body();
-  } finally {
-    fs.mkdirSync = realMkdir;
-    syncBuiltinESMExports();
-  }
+  await afterEachFsCall(
+    'mkdirSync',
+    (args) => {
+      if (String(args[0]) === path) made++;
+    },
+    body,
+  );
   return made;
 }
 
