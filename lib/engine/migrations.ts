@@ -30,9 +30,9 @@ export function migrationsRootPage(db: SqlDatabase): number | undefined {
   return row ? Number(row.rootpage) : undefined;
 }
 
-/** The highest version recorded in the file, 0 for a file without `_migrations`. */
-export function recordedVersion(db: SqlDatabase): number {
-  if (migrationsRootPage(db) === undefined) return 0;
+/** The highest version recorded in the file, 0 for a file without `_migrations` (`rootPage`: as migrationsRootPage() gave it). */
+export function recordedVersion(db: SqlDatabase, rootPage = migrationsRootPage(db)): number {
+  if (rootPage === undefined) return 0;
   try {
     return Number(selectOne(db, 'SELECT coalesce(max(version), 0) AS version FROM _migrations')!.version);
   } catch (error) {

@@ -30,11 +30,11 @@ export class SchemaVersionGuard {
   /** Reads the file's version from `db`, whose file is `image`, and refuses one newer than this code knows. */
   assertKnown(db: SqlDatabase, image: Uint8Array, pageSize: number): void {
     this.versionPage = undefined;
-    const fileVersion = recordedVersion(db);
+    const pageNumber = migrationsRootPage(db);
+    const fileVersion = recordedVersion(db, pageNumber);
     if (this.knownVersion !== undefined && fileVersion > this.knownVersion) {
       throw new SchemaTooNewError(this.path, fileVersion, this.knownVersion);
     }
-    const pageNumber = migrationsRootPage(db);
     if (pageNumber !== undefined && isLeafTablePage(image, pageNumber, pageSize))
       this.versionPage = { schemaCookie: schemaCookieOf(image), pageNumber };
   }

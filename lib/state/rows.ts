@@ -20,48 +20,17 @@ import type {
   UtilTerminal,
 } from './types.js';
 
-/**
- * The INSERT text for each table and conflict clause, by which of the row's fields are
- * present (a bit per field, in the row's order), with the fields it was built for:
- * built once, so the statement cache finds its statement by the very same string.
- */
-const insertTexts = new Map<string, Map<string, Map<number, { fields: string[]; text: string }>>>();
-
-function insertText(table: string, conflict: string, fields: string[], present: number): string {
-  let byConflict = insertTexts.get(table);
-  if (!byConflict) {
-    byConflict = new Map();
-    insertTexts.set(table, byConflict);
-  }
-  let byPresent = byConflict.get(conflict);
-  if (!byPresent) {
-    byPresent = new Map();
-    byConflict.set(conflict, byPresent);
-  }
-  const built = byPresent.get(present);
-  if (built && sameFields(built.fields, fields)) return built.text;
-  const columns = fields.filter((_, index) => Math.floor(present / 2 ** index) % 2 === 1);
-  const text = `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${conflict}`;
-  byPresent.set(present, { fields, text });
-  return text;
-}
-
-function sameFields(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((field, index) => field === b[index]);
-}
-
 function insert(db: SqlDatabase, table: string, row: Record<string, SqlValue | undefined>, conflict: string): void {
   // Absent fields are left out, so the column's default (or NULL) applies.
-  const fields = Object.keys(row);
-  const values: SqlValue[] = [];
-  let present = 0;
-  for (let index = 0; index < fields.length; index++) {
-    const value = row[fields[index]!];
-    if (value === undefined) continue;
-    present += 2 ** index; // a whole number of up to 53 bits: exact
-    values.push(value);
-  }
-  withConstraintErrors(table, row, () => execute(db, insertText(table, conflict, fields, present), values));
+  const columns = Object.keys(row).filter((column) => row[column] !== undefined);
+  const values = columns.map((column) => row[column] as SqlValue);
+  withConstraintErrors(table, row, () =>
+    execute(
+      db,
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${conflict}`,
+      values,
+    ),
+  );
 }
 
 export function writeArchitect(db: SqlDatabase, architect: ArchitectInput): void {
