@@ -33,16 +33,24 @@ export interface TestFarm {
   tmuxSessions(): string[];
 }
 
+/** Blocks 20000 to 32699: below Linux's ephemeral ports (32768 and up), which the tests' own connections take. */
+const FIRST_BLOCK = 200;
+const BLOCKS = 127;
+/** Where this run starts: random, so that two runs at once seldom meet. */
+let nextBlock = Math.floor(Math.random() * BLOCKS);
+
 /**
- * A random block of 100 ports for a test's farm (or tower), between 20000 and 32699: below
- * Linux's ephemeral ports (32768 and up), which the tests' own connections take, so a
- * server of the farm never finds its port held by one of them (EADDRINUSE).
+ * A block of 100 ports for a test's farm (or tower), between 20000 and 32699, so a server of
+ * the farm never finds its port held by one of the test's own connections (EADDRINUSE).
+ * Handed out in turn from a random start: two farms of one run (a tower test's two, which
+ * share a registry) never get the same block while fewer than 127 are alive.
  */
-export function randomTestBlock(): number {
-  return 100 * (200 + Math.floor(Math.random() * 127));
+export function nextTestBlock(): number {
+  const block = FIRST_BLOCK + (nextBlock++ % BLOCKS);
+  return 100 * block;
 }
 
-/** A fresh project in `folder` on a random port block; with `tmux: false`, PATH holds only a few tools and no tmux. */
+/** A fresh project in `folder` on a port block of its own; with `tmux: false`, PATH holds only a few tools and no tmux. */
 export function testFarm(folder: string, options: { tmux: boolean }): TestFarm {
   if (options.tmux && !findExecutable('tmux'))
     throw new Error('this test runs the farm in tmux: install tmux (the Debian package tmux)');
@@ -50,7 +58,7 @@ export function testFarm(folder: string, options: { tmux: boolean }): TestFarm {
   mkdirSync(project);
   // A tmux server of this test's own: its sessions cannot meet any other run's.
   // A port block of its own too: the annotation viewers really listen, and other runs may be listening at once.
-  const basePort = randomTestBlock();
+  const basePort = nextTestBlock();
   const env: Record<string, string> = {
     ...GIT_IDENTITY,
     TMUX_TMPDIR: folder,

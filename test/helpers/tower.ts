@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { randomTestBlock, tearDown, type TestFarm, testFarm } from './farm.js';
+import { nextTestBlock, tearDown, type TestFarm, testFarm } from './farm.js';
 import { inFolder } from './processes.js';
 
 const LONG = 'sleep 600';
@@ -50,7 +50,7 @@ export function towerTest(name: string, body: (towers: Towers) => Promise<void>)
     inFolder(async (folder) => {
       const globalDir = join(folder, 'home', '.agent-farm');
       const farms: [TestFarm, TestFarm] = [project(folder, 'alpha', globalDir), project(folder, 'beta', globalDir)];
-      const towerPort = randomTestBlock() + 99;
+      const towerPort = nextTestBlock() + 99;
       const startTower = async () => {
         const started = await farms[0].af(['tower', 'start', '--port', String(towerPort), '--no-browser']);
         assert.is(started.code, 0, `af tower start: ${started.stderr}`);
