@@ -8,7 +8,7 @@
 //   wasm/sql-wasm.wasm                     sql.js's WebAssembly, found beside the bundles at run time
 //   THIRD_PARTY_NOTICES.md                 the licences of every bundled package
 // and dist/demo.js for `npm run demo` (not published).
-import { build, transform } from 'esbuild';
+import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -189,8 +189,18 @@ async function buildPageAssets() {
   const assets = Object.fromEntries(result.outputFiles.map((file) => [relative('dist/page', file.path), file.text]));
   for (const file of files.filter((name) => /\.html$/.test(name)))
     assets[file] = readFileSync(join(folder, file), 'utf8');
-  // Styles go out minified, as the scripts do.
-  const css = async (path) => (await transform(readFileSync(path, 'utf8'), { loader: 'css', minify: true })).code;
+  // Styles go out minified, as the scripts do, each page's with its imports (lib/page/styles/) in it.
+  const css = async (path) =>
+    (
+      await build({
+        entryPoints: [path],
+        bundle: true,
+        minify: true,
+        write: false,
+        logLevel: 'warning',
+        outfile: 'page.css',
+      })
+    ).outputFiles[0].text;
   for (const file of files.filter((name) => /\.css$/.test(name))) assets[file] = await css(join(folder, file));
   assets['xterm.css'] = await css(require.resolve('@xterm/xterm/css/xterm.css'));
   const plugin = {
