@@ -8,7 +8,9 @@ import { confirm, isInteractive, note, printJson, printLine, printTable } from '
 import { GLOBAL_TABLES } from '../ports/schema.js';
 import { LOCAL_TABLES } from '../state/schema.js';
 import { DEFAULT_QUERY_LIMITS, streamQuery, type QueryLimits } from './query-run.js';
-import { databasePath, storeExists, withDatabase } from './stores.js';
+import { databasePath, projectRoot, storeExists, withDatabase } from './stores.js';
+import { markedProcessGroups } from '../farm/farm-processes.js';
+import { farmIdentity } from '../farm/project-farm.js';
 import { VERSION } from './version.js';
 
 interface GlobalFlag {
@@ -112,6 +114,15 @@ async function reset(options: GlobalFlag & { force?: boolean }): Promise<void> {
     }
   }
   for (const removed of await removeDatabaseFiles(path, DEFAULT_LOCK_TIMING)) note(`deleted ${removed}`);
+  if (!options.global) noteUnrecordedProcesses();
+}
+
+/** The farm's processes outlive its state: say so, and what ends them. */
+function noteUnrecordedProcesses(): void {
+  const running = markedProcessGroups(farmIdentity(projectRoot()).id);
+  if (running.length === 0) return;
+  const pids = running.map((found) => found.pid).join(', ');
+  note(`the farm's processes still run, no longer recorded (pid ${pids}): "af stop" ends them.`);
 }
 
 export function dbProgram(): CAC {

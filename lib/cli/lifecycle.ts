@@ -19,6 +19,7 @@ import { stopFarm } from '../farm/stop.js';
 import { annotationParent, openAnnotation, openUtil } from '../farm/terminals.js';
 import { action, EXIT_FAILURE } from './action.js';
 import { announceDashboard, startDashboard, type DashboardOptions } from './dashboard.js';
+import { checkDashboardFiles } from '../farm/dashboard-launch.js';
 import { annotationViewerArgv } from '../farm/annotation-viewer-command.js';
 import { note, printError, printJson, printLine } from './io.js';
 import { inFarm } from './in-farm.js';
@@ -29,6 +30,7 @@ async function start(interruption: Interruption, options: FarmOptions & Dashboar
   const { root, command } = prepare('architect', options);
   await excludeFarmFolders(root).then((leftAlone) => leftAlone && note(leftAlone));
   const { result, dashboard, ended } = await inFarm(root, true, async (farm, store) => {
+    checkDashboardFiles(farm);
     const result = await startArchitect(
       farm,
       store,

@@ -8,7 +8,7 @@ import type { ArchitectState } from '../state/types.js';
 import type { Farm } from './project-farm.js';
 import { isFarmCommandInProgress } from './farm-processes.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
-import { killTmuxSession, launchTerminal, stopProcess, type Launched } from './launch.js';
+import { endFailedSession, launchTerminal, stopProcess, type Launched } from './launch.js';
 
 /** How long a start waits for another start under way to record its architect. */
 const OTHER_START_WAIT_MS = 15_000;
@@ -70,7 +70,7 @@ export async function startArchitect(
   } catch (error) {
     try {
       if (launched) await stopProcess(launched, farm.id);
-      if (farm.useTmux) await killTmuxSession(session);
+      if (farm.useTmux) await endFailedSession(session, error);
     } finally {
       await store.setArchitect(null);
     }

@@ -10,7 +10,14 @@ import type { Farm, FarmIdentity } from './project-farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
 import { checkArgument } from './command-line.js';
 import { BUILDER_ID, builderInstructions, type BuilderInstructions, type InstructedMode } from './instructions.js';
-import { killTmuxSession, launchTerminal, stopProcess, type Launched, type StopOutcome } from './launch.js';
+import {
+  endFailedSession,
+  killTmuxSession,
+  launchTerminal,
+  stopProcess,
+  type Launched,
+  type StopOutcome,
+} from './launch.js';
 import {
   checkoutOf,
   hasLeftovers,
@@ -87,7 +94,7 @@ export async function spawnBuilder(
     return { builder, launched };
   } catch (error) {
     try {
-      await undoSpawn(farm, store, reserved.id, session, launched, checkout);
+      await undoSpawn(farm, store, reserved.id, session, launched, checkout, error);
     } catch (undoError) {
       throw new Error(`${messageOf(error)} Removing what the spawn made failed too: ${messageOf(undoError)}`, {
         cause: error,
@@ -105,10 +112,11 @@ async function undoSpawn(
   session: string,
   launched: Launched | undefined,
   checkout: PreparedCheckout | undefined,
+  error: unknown,
 ): Promise<void> {
   try {
     if (launched) await stopProcess(launched, farm.id);
-    if (farm.useTmux) await killTmuxSession(session);
+    if (farm.useTmux) await endFailedSession(session, error);
     if (checkout) await removeCheckout(farm.root, checkout, checkout.created);
   } finally {
     await store.removeBuilder(id);

@@ -28,6 +28,20 @@ export class LaunchError extends AgentFarmStateError<DomainErrorCode> {
   }
 }
 
+/**
+ * tmux already runs a session of the name a launch wanted: a process the state no longer
+ * records (the state was reset while the farm ran). It is not the launch's to end.
+ */
+export class SessionExistsError extends LaunchError {
+  constructor(spec: TerminalSpec) {
+    super(
+      `cannot start ${spec.label}: the tmux session ${spec.session} already exists, running a process the farm's state ` +
+        `does not record (was the state reset while the farm ran?). "tmux attach -t ${spec.session}" shows it; ` +
+        `"af stop" ends it with the farm's other processes.`,
+    );
+  }
+}
+
 export interface Launched {
   pid: number;
   tmuxSession?: string;
@@ -77,6 +91,7 @@ async function launchInTmux(spec: TerminalSpec, argv: string[]): Promise<Launche
       (error: Error) => (/unknown option|usage:/i.test(error.message) ? tmux(...args) : Promise.reject(error)),
     );
   } catch (error) {
+    if (/duplicate session/i.test(messageOf(error))) throw new SessionExistsError(spec);
     // The client may have died (Ctrl-C reaches it too) after the server made the session.
     await killTmuxSession(spec.session);
     throw new LaunchError(`cannot start ${spec.label} in the tmux session ${spec.session}: ${messageOf(error)}`);
@@ -201,6 +216,11 @@ export async function killTmuxSession(session: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Undoes a launch that failed with `error`: ends the session made for it, never one that was there before. */
+export async function endFailedSession(session: string, error: unknown): Promise<void> {
+  if (!(error instanceof SessionExistsError)) await killTmuxSession(session);
 }
 
 /**

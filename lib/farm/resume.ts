@@ -12,7 +12,7 @@ import { checkArgument } from './command-line.js';
 import { farmCommand } from './config.js';
 import { RESUME_NOTE } from './instructions.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
-import { killTmuxSession, launchTerminal, stopProcess, type Launched } from './launch.js';
+import { endFailedSession, killTmuxSession, launchTerminal, stopProcess, type Launched } from './launch.js';
 import type { Farm } from './project-farm.js';
 import type { SpawnedBuilder } from './builders.js';
 
@@ -91,7 +91,7 @@ export async function resumeBuilder(
   } catch (error) {
     try {
       if (launched) await stopProcess(launched, farm.id);
-      if (farm.useTmux) await killTmuxSession(session);
+      if (farm.useTmux) await endFailedSession(session, error);
     } finally {
       await store.upsertBuilder(claimed);
     }

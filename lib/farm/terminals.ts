@@ -9,7 +9,7 @@ import type { StateStore } from '../state/store.js';
 import type { Annotation, UtilTerminal } from '../state/types.js';
 import type { Farm } from './project-farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
-import { killTmuxSession, launchServer, launchTerminal, stopProcess, type Launched } from './launch.js';
+import { endFailedSession, launchServer, launchTerminal, stopProcess, type Launched } from './launch.js';
 
 /** Ids random enough that two commands at once never pick the same one. */
 // Six hex digits: unique enough among one project's terminals, and no node:crypto to load at start-up.
@@ -47,7 +47,7 @@ async function launchReserved(
   } catch (error) {
     try {
       if (launched) await stopProcess(launched, reserved.farmId);
-      if (reserved.session) await killTmuxSession(reserved.session);
+      if (reserved.session) await endFailedSession(reserved.session, error);
     } finally {
       await reserved.remove();
     }
