@@ -9,6 +9,8 @@
 //   clear <db>                             deletes every item in one transaction and prints "cleared"
 //   turns <db> <who>                       prints "ready", then runs ourTurn() for every "<round> <kind>" line on
 //                                          stdin and prints "<round> <what it saw>"
+//   write-on-line <db> <writer>            prints "ready", then writes a row (writer, round) for every "<round>" line
+//                                          on stdin and prints "wrote <round>"
 // TEST_EXTRA_MIGRATION=<n> adds a migration n that changes no table. TEST_STAY_OPEN=1 keeps the
 // database open after the command (so its log is not checkpointed) until stdin ends.
 import { appendFileSync, existsSync, writeSync } from 'node:fs';
@@ -104,6 +106,16 @@ switch (command) {
       const [round, kind] = line.split(' ');
       const seen = await db.transaction((sql) => ourTurn(sql, Number(round), kind as TurnKind, args[0]!));
       console.log(`${round} ${seen}`);
+    }
+    break;
+  }
+  case 'write-on-line': {
+    console.log('ready');
+    for await (const round of createInterface({ input: process.stdin })) {
+      await db.transaction((sql) =>
+        sql.run('INSERT INTO items (writer, seq) VALUES (?, ?)', [args[0]!, Number(round)]),
+      );
+      console.log(`wrote ${round}`);
     }
     break;
   }

@@ -41,6 +41,13 @@ const MIN_REFRESH_MS = 1000;
 
 const FIRST_BACKOFF_MS = 1;
 const MAX_BACKOFF_MS = 50;
+/**
+ * A waiter that has waited this long tries at once when it wakes; one that waited less
+ * pauses first (wakeJitter). A release wakes every waiter at once, and the kernel wakes
+ * them in much the same order each time: without the pause the same few would win every
+ * hand-over and a writer could wait out its busy timeout.
+ */
+const LONG_WAIT_MS = 200;
 
 export function lockPathOf(filePath: string): string {
   return `${filePath}.lock`;
@@ -76,9 +83,10 @@ export async function acquireLock(
       // The wait is announced, so a holder that keeps the lock across transactions lets it go; again at every
       // wake-up, as the one that takes the lock, or a holder that lets it go, removes the mark.
       announced = announceWaiting(lockPath) || announced;
-      // A release wakes every waiter at once, and each tries at once: one makes the directory,
-      // the others find it there (the backoff is random enough to spread the timed wake-ups).
+      // A release wakes every waiter at once: those that waited long try at once, one of them makes the
+      // directory and the others find it there (the backoff is random enough to spread the timed wake-ups).
       await lockReleasedOrTimeout(lockPath, Math.min(backoff, timing.busyTimeout - waited));
+      if (Date.now() - startedAt < LONG_WAIT_MS) await wakeJitter();
     }
   } finally {
     // Waiters still waiting announce themselves again at their next wake-up.
@@ -132,7 +140,7 @@ function assertFolder(path: string): boolean {
   return true;
 }
 
-/** The pause every contender takes before trying a lock that was just released, so none is favoured. */
+/** The pause before trying a lock that was just released, of a holder that let it go and of a waiter that came late. */
 export function wakeJitter(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
 }
