@@ -2,6 +2,7 @@
 // util, annotate, stop, cleanup, and the options that choose the commands they
 // launch. Each parses, calls lib/farm, and prints; the work is done there.
 import type { CAC } from 'cac';
+import { resolve } from 'node:path';
 import { InvalidInputError } from '../engine/index.js';
 import { InterruptedError } from '../shared/errors.js';
 import { startArchitect } from '../farm/architect.js';
@@ -9,6 +10,7 @@ import { cleanupBuilder } from '../farm/builders.js';
 import { architectInstructions } from '../farm/instructions.js';
 import { endedBuilderHint, endedBuilders } from '../farm/resume.js';
 import { farmIdentity } from '../farm/project-farm.js';
+import { shownFile } from '../farm/project-file.js';
 import { excludeFarmFolders } from '../farm/git-exclude.js';
 import { TOKEN_PARAMETER } from '../farm/http-guard.js';
 import type { Interruption } from '../farm/interruption.js';
@@ -85,6 +87,8 @@ async function annotate(
   options: FarmOptions & { builder?: unknown; util?: unknown },
 ): Promise<void> {
   const root = projectRoot();
+  // A file the farm does not show is refused before the state folder is made.
+  shownFile(root, resolve(String(file)));
   const { annotation, secret } = await inFarm(root, false, async (farm, store) => {
     const parent = await annotationParent(
       store,

@@ -2,11 +2,13 @@
 // who holds the farm's secret (http-guard.ts). The file is read again for every
 // request, so the viewer shows its current content; it is opened without following
 // a link in its last part, and what was opened must still lie inside the project,
-// so a file swapped for a link (to /etc/shadow, to ~/.ssh) is refused.
+// so a file swapped for a link (to /etc/shadow, to ~/.ssh) is refused; so is a file in
+// the farm's own folder (its secret, its logs).
 import { constants } from 'node:fs';
 import { type FileHandle, open, readlink, realpath } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { sep } from 'node:path';
+import { farmFolderHoldingReal } from './project-file.js';
 import { SECURITY_HEADERS, answerUnlessAllowed, checkRequest } from './http-guard.js';
 
 export interface ServeOptions {
@@ -31,6 +33,8 @@ export async function readServedFile(file: string, root: string): Promise<{ cont
     const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => realpath(file));
     if (!opened.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep))
       return { refused: 'it now leads outside the project' };
+    // Checked when the viewer was opened too; here again for a viewer started by hand, or a link swapped in since.
+    if (farmFolderHoldingReal(root, opened)) return { refused: "it is in the farm's own folder" };
     return { content: await handle.readFile() };
   } finally {
     await handle.close();

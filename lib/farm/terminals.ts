@@ -2,13 +2,13 @@
 // reserved with its port in one transaction, then launched, then its process
 // recorded; a failed launch, or a signal before the record, ends the process and
 // removes the reservation.
-import { realpathSync, statSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { InvalidInputError } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
 import type { Annotation, UtilTerminal } from '../state/types.js';
 import type { Farm } from './project-farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
+import { shownFile } from './project-file.js';
 import { endFailedSession, launchServer, launchTerminal, stopProcess, type Launched } from './launch.js';
 
 /** Ids random enough that two commands at once never pick the same one. */
@@ -129,13 +129,7 @@ export async function openAnnotation(
   serverArgv: (file: string, port: number) => string[],
   interruption: Interruption = NO_INTERRUPTION,
 ): Promise<Annotation> {
-  const path = resolve(file);
-  if (!isReadableFile(path))
-    throw new InvalidInputError(`${path} is not a file that can be read; af annotate shows one existing file.`);
-  if (!isInside(farm.root, path))
-    throw new InvalidInputError(
-      `${path} is outside the project ${farm.root} (after following links); af annotate shows the project's own files.`,
-    );
+  const path = shownFile(farm.root, resolve(file));
   const reserved = await store.reserveAnnotation(
     { id: newId('ann'), file: path, pid: process.pid, parent },
     farm.layout.annotations,
@@ -159,22 +153,4 @@ export async function openAnnotation(
     (started) => store.setAnnotationProcess(reserved.id, started.pid),
   );
   return { ...reserved, pid: launched.pid };
-}
-
-function isReadableFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** Whether `path`, links followed, lies inside the folder `root`. */
-function isInside(root: string, path: string): boolean {
-  try {
-    const realRoot = realpathSync(root);
-    return realpathSync(path).startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep);
-  } catch {
-    return false;
-  }
 }

@@ -1,9 +1,8 @@
 // The dashboard's JSON routes, the native ones with their shapes, plus the overview,
 // its event stream and a builder spawned from the page (native answers 501). Each
 // route goes through the same code as the `af` command that does the same thing.
-import { realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { join, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { annotationViewerArgv } from '../farm/annotation-viewer-command.js';
 import { cleanupBuilder, spawnBuilder } from '../farm/builders.js';
 import { changesState } from '../farm/http-guard.js';
@@ -16,7 +15,7 @@ import { sendMessage } from '../farm/send.js';
 import { stopFarm, type StoppedProcess } from '../farm/stop.js';
 import { closeTab, parseTabId, TAB_NAME } from '../farm/tabs.js';
 import { openAnnotation, openUtil } from '../farm/terminals.js';
-import { STATE_DIR_NAME, stateDir } from '../shared/paths.js';
+import { shownFile } from '../farm/project-file.js';
 import type { StateStore } from '../state/store.js';
 import type { EventFeed } from './event-feed.js';
 import { decodedPart, readJsonBody, sendJson } from './http-io.js';
@@ -110,59 +109,13 @@ async function openFile(request: IncomingMessage, response: ServerResponse, { so
   if (typeof given !== 'string' || given === '' || given.length > 4096)
     throw new RequestError('E_BAD_REQUEST', 'the body needs "path": a file of the project.');
   const { farm } = source;
-  const file = projectFile(farm.root, given);
+  const file = shownFile(farm.root, resolve(farm.root, given));
   const existing = (await source.state()).annotations.find((annotation) => annotation.file === file);
   if (existing) return sendJson(response, 200, { id: existing.id, port: existing.port, existing: true });
   const annotation = await withRoomForATab(source, (store) =>
     openAnnotation(farm, store, file, { type: 'architect' }, annotationViewerArgv(farm.root)),
   );
   sendJson(response, 201, { id: annotation.id, port: annotation.port });
-}
-
-/**
- * The file `given` names (relative to the project), checked as the native route does:
- * inside the project (403) before it must exist (404), so a refusal never tells whether
- * a path outside exists; then inside again with links followed. The farm's own folder
- * (its secret, its logs) is refused the same way, before and after links.
- */
-function projectFile(root: string, given: string): string {
-  const path = resolve(root, given);
-  const outside = () =>
-    new RequestError('E_FORBIDDEN', `${path} lies outside the project ${root}; only its own files are shown.`);
-  const farmFolders = [...new Set([stateDir(root), join(root, STATE_DIR_NAME)])];
-  const farmOwn = (folder: string) =>
-    new RequestError(
-      'E_FORBIDDEN',
-      `${path} is in the farm's own folder ${folder}, which holds its secret and logs; the dashboard never shows them (the farm's state is in "af status" and "af db").`,
-    );
-  const within = (folder: string, file: string) => file.startsWith(folder.endsWith(sep) ? folder : folder + sep);
-  const inFarmFolder = (file: string, folders: readonly string[]) =>
-    folders.find((folder) => file === folder || within(folder, file));
-  if (!within(root, path)) throw outside();
-  const lexical = inFarmFolder(path, farmFolders);
-  if (lexical) throw farmOwn(lexical);
-  let real: string;
-  try {
-    real = realpathSync(path);
-    if (!statSync(real).isFile()) throw new Error('not a file');
-  } catch {
-    throw new RequestError('E_NOT_FOUND', `${path} is not a file of the project.`);
-  }
-  if (!within(realpathSync(root), real)) throw outside();
-  const linked = inFarmFolder(
-    real,
-    farmFolders.flatMap((folder) => existingRealPath(folder) ?? []),
-  );
-  if (linked) throw farmOwn(linked);
-  return path;
-}
-
-function existingRealPath(path: string): string | undefined {
-  try {
-    return realpathSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 /** A builder in any mode of `af spawn`: `{projectId}` as the native route, or `{mode, project | task, files | protocol}`. */

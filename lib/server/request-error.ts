@@ -49,6 +49,7 @@ export function statusOf(error: unknown): number {
   if (error instanceof RequestError) return error.status;
   if (!(error instanceof AgentFarmStateError)) return 500;
   if (error.code === 'E_INVALID_INPUT' || error.code === 'E_CONSTRAINT') return 400;
+  if (error.code === 'E_FORBIDDEN') return 403;
   if (error.code === 'E_PORTS_EXHAUSTED') return 429;
   if (error.code.endsWith('_NOT_FOUND')) return 404;
   if (error.code === 'E_NOT_RUNNING') return 409;

@@ -16,10 +16,11 @@ export type DomainErrorCode =
   | 'E_NO_DATABASE'
   | NotFoundCode
   | 'E_NOT_RUNNING'
-  | 'E_MESSAGE_TOO_LARGE';
+  | 'E_MESSAGE_TOO_LARGE'
+  | 'E_FORBIDDEN';
 
-/** Something the user named that the project does not have. */
-export type NotFoundCode = 'E_SPEC_NOT_FOUND' | 'E_PROTOCOL_NOT_FOUND' | 'E_BUILDER_NOT_FOUND';
+/** Something the user named that the project does not have (E_NOT_FOUND: a file). */
+export type NotFoundCode = 'E_SPEC_NOT_FOUND' | 'E_PROTOCOL_NOT_FOUND' | 'E_BUILDER_NOT_FOUND' | 'E_NOT_FOUND';
 
 /** Every code an error of this package carries. */
 export type ErrorCode = EngineErrorCode | DomainErrorCode;
@@ -123,6 +124,16 @@ export class NoDatabaseError extends AgentFarmStateError<DomainErrorCode> {
 export class NotFoundError extends AgentFarmStateError<DomainErrorCode> {
   constructor(code: NotFoundCode, message: string) {
     super(code, message);
+  }
+}
+
+/** A file the user named that the farm does not show: outside the project, or in the farm's own folder. */
+export class ForbiddenFileError extends AgentFarmStateError<DomainErrorCode> {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super('E_FORBIDDEN', message);
   }
 }
 

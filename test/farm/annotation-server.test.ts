@@ -1,11 +1,12 @@
 // The annotation viewer serves only its user, through the built `af` and real
 // sockets: a foreign Host or Origin, a missing or wrong secret are refused with none
 // of the file in the answer; the printed URL works (its token becomes a cookie); a
-// file swapped for a link out of the project is refused; the secret's file is 0600
-// and a link planted in its place is refused.
+// file swapped for a link out of the project is refused; the farm's own folder is
+// refused by af annotate (as by the dashboard's Open file) and by the viewer itself;
+// the secret's file is 0600 and a link planted in its place is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
   lstatSync,
@@ -19,8 +20,10 @@ import {
 } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
+import { AF_BIN, afEnvironment } from '../helpers/af.js';
 import { tearDown, testFarm, type TestFarm } from '../helpers/farm.js';
 import { inFolder } from '../helpers/processes.js';
+import { eventually } from '../helpers/tmux-server.js';
 
 const CONTENT = 'the content: CONFIDENTIAL-7d1f\n';
 const OUTSIDE = 'outside the project: SHADOW-93ab\n';
@@ -149,6 +152,57 @@ farmTest(
     const outsideFile = await farm.af(['annotate', outside]);
     assert.is(outsideFile.code, 1);
     assert.match(outsideFile.stderr, 'outside the project');
+  },
+);
+
+farmTest(
+  "the farm's own folder is refused by af annotate, named, through .. or through a link, and by the viewer itself",
+  async (farm) => {
+    const { token } = await annotate(farm);
+    const secret = join(farm.project, '.agent-farm', 'secret');
+    mkdirSync(join(farm.project, 'docs'));
+    symlinkSync(secret, join(farm.project, 'innocent.txt'));
+    symlinkSync(join(farm.project, '.agent-farm'), join(farm.project, 'innocent-folder'));
+    const attempts: Array<[string, string]> = [
+      ['.agent-farm/secret', farm.project],
+      ['./x/../.agent-farm/logs', farm.project],
+      ['../.agent-farm/secret', join(farm.project, 'docs')],
+      ['innocent.txt', farm.project],
+      ['innocent-folder/secret', farm.project],
+    ];
+    for (const [file, cwd] of attempts) {
+      const refused = await farm.af(['annotate', file], cwd);
+      assert.is(refused.code, 1, `af annotate ${file}: ${refused.stdout}`);
+      assert.match(refused.stderr, "the farm's own folder", file);
+      assert.match(refused.stderr, '(E_FORBIDDEN)', file);
+      assert.not.match(refused.stdout + refused.stderr, token, `${file}: none of the secret`);
+    }
+    const { annotations } = await farm.afJson(['status']);
+    assert.equal(
+      annotations.map((annotation: { file: string }) => annotation.file),
+      [join(farm.project, 'notes.md')],
+      'no viewer started',
+    );
+
+    // A viewer started by hand on the secret serves none of it.
+    const port = farm.basePort + 90;
+    const viewer = spawn(process.execPath, [AF_BIN, '_serve', secret, '--port', String(port), '--root', farm.project], {
+      cwd: farm.project,
+      env: afEnvironment({ cwd: farm.project, home: join(farm.folder, 'home'), env: farm.env }),
+      stdio: 'ignore',
+    });
+    try {
+      let answer: Answer | undefined;
+      await eventually('the viewer listens', async () => {
+        answer = await get(port, '/', { Authorization: `Bearer ${token}` }).catch(() => undefined);
+        return answer !== undefined;
+      });
+      assert.is(answer!.status, 404, answer!.body);
+      assert.match(answer!.body, "the farm's own folder");
+      assert.not.match(answer!.body, token);
+    } finally {
+      viewer.kill('SIGKILL');
+    }
   },
 );
 
