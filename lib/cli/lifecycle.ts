@@ -89,7 +89,7 @@ async function annotate(
   const root = projectRoot();
   // A file the farm does not show is refused before the state folder is made.
   shownFile(root, resolve(String(file)));
-  const { annotation, secret } = await inFarm(root, false, async (farm, store) => {
+  const { opened, secret } = await inFarm(root, false, async (farm, store) => {
     const parent = await annotationParent(
       store,
       textOption(options.builder, ['--builder']),
@@ -98,13 +98,16 @@ async function annotate(
     // Made before the viewer starts: the viewer only reads it.
     const secret = loadOrCreateSecret(secretPath(root));
     return {
-      annotation: await openAnnotation(farm, store, String(file), parent, annotationViewerArgv(root), interruption),
+      opened: await openAnnotation(farm, store, String(file), parent, annotationViewerArgv(root), { interruption }),
       secret,
     };
   });
+  const { annotation, existing } = opened;
   const url = `http://127.0.0.1:${annotation.port}/?${TOKEN_PARAMETER}=${secret}`;
-  if (options.json) return printJson({ ...annotation, url });
-  printLine(`annotation ${annotation.id}: ${annotation.file} at ${url} (pid ${annotation.pid})`);
+  if (options.json) return printJson({ ...annotation, url, ...(existing ? { existing: true } : {}) });
+  if (existing)
+    printLine(`annotation ${annotation.id}: ${annotation.file} was already open at ${url} (pid ${annotation.pid})`);
+  else printLine(`annotation ${annotation.id}: ${annotation.file} at ${url} (pid ${annotation.pid})`);
 }
 
 async function stop(options: FarmOptions): Promise<void> {

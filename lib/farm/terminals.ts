@@ -1,13 +1,15 @@
 // `af util` and `af annotate`: utility terminals and annotation viewers. Each is
 // reserved with its port in one transaction, then launched, then its process
 // recorded; a failed launch, or a signal before the record, ends the process and
-// removes the reservation.
+// removes the reservation. A file has one viewer, shared by `af annotate` and the
+// dashboard's Open file.
 import { resolve } from 'node:path';
 import { InvalidInputError } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
 import type { Annotation, UtilTerminal } from '../state/types.js';
 import type { Farm } from './project-farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
+import { prunedState } from './overview.js';
 import { shownFile } from './project-file.js';
 import { endFailedSession, launchServer, launchTerminal, stopProcess, type Launched } from './launch.js';
 
@@ -117,9 +119,22 @@ export async function annotationParent(
   return { type: 'architect' };
 }
 
+export interface OpenedAnnotation {
+  annotation: Annotation;
+  /** The file already had a live viewer, which is given back instead of a new one. */
+  existing: boolean;
+}
+
+export interface AnnotationOptions {
+  interruption?: Interruption;
+  /** Run before a new viewer is reserved, not when one is reused (the dashboard's tab limit). */
+  beforeNew?: () => Promise<void>;
+}
+
 /**
  * Serves `file` read-only on a port of the annotations range, in its own process:
- * `serverArgv(file, port)` is the command line of that process.
+ * `serverArgv(file, port)` is the command line of that process. A file that already
+ * has a live viewer gets that one back; a dead viewer's row is pruned and replaced.
  */
 export async function openAnnotation(
   farm: Farm,
@@ -127,9 +142,12 @@ export async function openAnnotation(
   file: string,
   parent: AnnotationParent,
   serverArgv: (file: string, port: number) => string[],
-  interruption: Interruption = NO_INTERRUPTION,
-): Promise<Annotation> {
+  options: AnnotationOptions = {},
+): Promise<OpenedAnnotation> {
   const path = shownFile(farm.root, resolve(file));
+  const existing = (await prunedState(store)).annotations.find((annotation) => annotation.file === path);
+  if (existing) return { annotation: existing, existing: true };
+  await options.beforeNew?.();
   const reserved = await store.reserveAnnotation(
     { id: newId('ann'), file: path, pid: process.pid, parent },
     farm.layout.annotations,
@@ -137,7 +155,7 @@ export async function openAnnotation(
   const argv = serverArgv(path, reserved.port);
   const launched = await launchReserved(
     { what: `annotation ${reserved.id}`, farmId: farm.id, remove: () => store.removeAnnotation(reserved.id) },
-    interruption,
+    options.interruption ?? NO_INTERRUPTION,
     async () => ({
       pid: await launchServer(
         {
@@ -152,5 +170,5 @@ export async function openAnnotation(
     }),
     (started) => store.setAnnotationProcess(reserved.id, started.pid),
   );
-  return { ...reserved, pid: launched.pid };
+  return { annotation: { ...reserved, pid: launched.pid }, existing: false };
 }

@@ -15,7 +15,6 @@ import { sendMessage } from '../farm/send.js';
 import { stopFarm, type StoppedProcess } from '../farm/stop.js';
 import { closeTab, parseTabId, TAB_NAME } from '../farm/tabs.js';
 import { openAnnotation, openUtil } from '../farm/terminals.js';
-import { shownFile } from '../farm/project-file.js';
 import type { StateStore } from '../state/store.js';
 import type { EventFeed } from './event-feed.js';
 import { decodedPart, readJsonBody, sendJson } from './http-io.js';
@@ -84,16 +83,22 @@ function nameIn(body: Record<string, unknown>, field: string, required: boolean)
 /** The tab being opened now: one at a time, so requests at once cannot pass the limit together. */
 let opening: Promise<unknown> = Promise.resolve();
 
-function withRoomForATab<T>(source: StateSource, open: (store: StateStore) => Promise<T>): Promise<T> {
-  const next = opening.then(() =>
-    source.use(async (store) => {
-      if (openTabCount(await store.loadState()) >= TAB_LIMIT)
-        throw new RequestError('E_TOO_MANY_TABS', `the farm has ${TAB_LIMIT} tabs open; close one first.`);
-      return open(store);
-    }),
-  );
+function oneTabAtATime<T>(source: StateSource, open: (store: StateStore) => Promise<T>): Promise<T> {
+  const next = opening.then(() => source.use(open));
   opening = next.catch(() => undefined);
   return next;
+}
+
+async function checkRoomForATab(store: StateStore): Promise<void> {
+  if (openTabCount(await store.loadState()) >= TAB_LIMIT)
+    throw new RequestError('E_TOO_MANY_TABS', `the farm has ${TAB_LIMIT} tabs open; close one first.`);
+}
+
+function withRoomForATab<T>(source: StateSource, open: (store: StateStore) => Promise<T>): Promise<T> {
+  return oneTabAtATime(source, async (store) => {
+    await checkRoomForATab(store);
+    return open(store);
+  });
 }
 
 async function openShell(request: IncomingMessage, response: ServerResponse, { source }: ApiContext): Promise<void> {
@@ -104,17 +109,18 @@ async function openShell(request: IncomingMessage, response: ServerResponse, { s
   sendJson(response, 201, { id: util.id, port: util.port, name: util.name });
 }
 
+/** A file of the project (relative to it), checked and opened as `af annotate` does: one viewer a file. */
 async function openFile(request: IncomingMessage, response: ServerResponse, { source }: ApiContext): Promise<void> {
   const given = (await readJsonBody(request)).path;
   if (typeof given !== 'string' || given === '' || given.length > 4096)
     throw new RequestError('E_BAD_REQUEST', 'the body needs "path": a file of the project.');
   const { farm } = source;
-  const file = shownFile(farm.root, resolve(farm.root, given));
-  const existing = (await source.state()).annotations.find((annotation) => annotation.file === file);
-  if (existing) return sendJson(response, 200, { id: existing.id, port: existing.port, existing: true });
-  const annotation = await withRoomForATab(source, (store) =>
-    openAnnotation(farm, store, file, { type: 'architect' }, annotationViewerArgv(farm.root)),
+  const { annotation, existing } = await oneTabAtATime(source, (store) =>
+    openAnnotation(farm, store, resolve(farm.root, given), { type: 'architect' }, annotationViewerArgv(farm.root), {
+      beforeNew: () => checkRoomForATab(store),
+    }),
   );
+  if (existing) return sendJson(response, 200, { id: annotation.id, port: annotation.port, existing: true });
   sendJson(response, 201, { id: annotation.id, port: annotation.port });
 }
 

@@ -3,7 +3,8 @@
 // of the file in the answer; the printed URL works (its token becomes a cookie); a
 // file swapped for a link out of the project is refused; the farm's own folder is
 // refused by af annotate (as by the dashboard's Open file) and by the viewer itself;
-// the secret's file is 0600 and a link planted in its place is refused.
+// a file opened again gets its viewer back; the secret's file is 0600 and a link
+// planted in its place is refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
@@ -20,6 +21,7 @@ import {
 } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
+import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
 import { AF_BIN, afEnvironment } from '../helpers/af.js';
 import { tearDown, testFarm, type TestFarm } from '../helpers/farm.js';
 import { inFolder } from '../helpers/processes.js';
@@ -203,6 +205,41 @@ farmTest(
     } finally {
       viewer.kill('SIGKILL');
     }
+  },
+);
+
+farmTest(
+  "a file opened again gets its viewer back, as the dashboard's Open file; a dead viewer is replaced",
+  async (farm) => {
+    const first = await farm.afJson(['annotate', 'notes.md']);
+    assert.is(first.existing, undefined);
+    const again = await farm.af(['annotate', 'notes.md']);
+    assert.is(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      `annotation ${first.id}: ${join(farm.project, 'notes.md')} was already open at ${first.url}`,
+    );
+    mkdirSync(join(farm.project, 'docs'));
+    const fromFolder = await farm.af(['annotate', '../notes.md', '--json'], join(farm.project, 'docs'));
+    assert.equal(
+      [JSON.parse(fromFolder.stdout).id, JSON.parse(fromFolder.stdout).port, JSON.parse(fromFolder.stdout).existing],
+      [first.id, first.port, true],
+    );
+    assert.is((await farm.afJson(['status'])).annotations.length, 1, 'one viewer');
+
+    process.kill(first.pid, 'SIGKILL');
+    await eventually('the viewer ended', () => !isProcessAlive(first.pid));
+    const replaced = await farm.afJson(['annotate', 'notes.md']);
+    assert.is(replaced.existing, undefined);
+    assert.is.not(replaced.pid, first.pid);
+    const { annotations } = await farm.afJson(['status']);
+    assert.equal(
+      annotations.map((annotation: { id: string }) => annotation.id),
+      [replaced.id],
+      'the dead one replaced',
+    );
+    const { token } = await annotate(farm);
+    assert.is((await get(replaced.port, '/', { Authorization: `Bearer ${token}` })).body, CONTENT);
   },
 );
 
