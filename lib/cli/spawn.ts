@@ -1,15 +1,16 @@
 // `af spawn`: a builder in one of the native modes, or one resumed (--resume). The
-// options are read as typed, the command and the spec or protocol checked before the
-// state or a port block is touched; the work is lib/farm's.
+// options are read as typed, the command, the spec or protocol and the commit to branch
+// from checked before the state or a port block is touched, so a refused spawn leaves the
+// project as it was; the work is lib/farm's.
 import { InvalidInputError } from '../engine/index.js';
-import { spawnBuilder, type SpawnedBuilder, type SpawnMode } from '../farm/builders.js';
-import { builderInstructions, fileList } from '../farm/instructions.js';
+import { spawnBuilder, spawnPreconditions, type SpawnedBuilder, type SpawnMode } from '../farm/builders.js';
+import { fileList } from '../farm/instructions.js';
 import type { Interruption } from '../farm/interruption.js';
-import { resumeBuilder } from '../farm/resume.js';
+import { noBuilderToResume, resumeBuilder } from '../farm/resume.js';
 import { type FarmOptions, overridesOf, prepare, whereItRuns } from './farm-options.js';
 import { inFarm } from './in-farm.js';
 import { printJson, printLine } from './io.js';
-import { projectRoot } from './stores.js';
+import { projectRoot, storeExists } from './stores.js';
 import { textOption } from './text-option.js';
 
 export interface SpawnOptions extends FarmOptions {
@@ -60,19 +61,22 @@ function spawnRequest(options: SpawnOptions): SpawnRequest {
   return request!;
 }
 
-/** A new builder (its command and its spec or protocol checked before anything is touched), or one resumed. */
-function spawnOrResume(interruption: Interruption, options: SpawnOptions): Promise<SpawnedBuilder> {
+/** A new builder (its command and preconditions checked before anything is touched), or one resumed. */
+async function spawnOrResume(interruption: Interruption, options: SpawnOptions): Promise<SpawnedBuilder> {
   const request = spawnRequest(options);
   const root = projectRoot();
-  if ('resume' in request)
+  if ('resume' in request) {
+    // Without a state there is no builder to resume: refused before the state folder is made.
+    if (!storeExists(false)) throw noBuilderToResume(request.resume);
     // Its own command again, unless one is given here (checked once its record is read).
     return inFarm(root, false, (farm, store) =>
       resumeBuilder(farm, store, request.resume, overridesOf(options).builderCmd, interruption),
     );
+  }
   const { command } = prepare('builder', options);
   const withRole = options.role !== false;
-  // A missing spec or protocol is refused before the state or a port block is touched.
-  builderInstructions(root, request.mode, withRole);
+  // A missing spec or protocol, or no commit to branch from, is refused before the state or a port block is touched.
+  await spawnPreconditions(root, request.mode, withRole);
   return inFarm(root, false, (farm, store) =>
     spawnBuilder(farm, store, request.mode, command, { withRole }, interruption),
   );

@@ -20,6 +20,7 @@ import {
 } from './launch.js';
 import {
   checkoutOf,
+  currentCommit,
   hasLeftovers,
   prepareCheckout,
   removeCheckout,
@@ -42,9 +43,24 @@ export interface SpawnOptions {
 }
 
 /**
- * Spawns a builder: its instructions are worked out first (a missing spec or protocol
- * is refused before anything is made), reserved with its row, then its checkout and
- * its agent, given the prompt as its last argument.
+ * What a spawn needs that is cheap to check, checked before anything is made: the
+ * instructions (a missing spec or protocol), the prompt as an argument, and a commit
+ * to branch the worktree from. `af spawn` runs it before the state folder is made.
+ */
+export async function spawnPreconditions(
+  root: string,
+  mode: SpawnMode,
+  withRole: boolean,
+): Promise<BuilderInstructions> {
+  const instructions = builderInstructions(root, mode, withRole);
+  if (instructions.prompt !== undefined) checkArgument(instructions.prompt);
+  if (mode.type !== 'shell') await currentCommit(root);
+  return instructions;
+}
+
+/**
+ * Spawns a builder: its preconditions are checked first, then it is reserved with
+ * its row, then its checkout and its agent, given the prompt as its last argument.
  */
 export async function spawnBuilder(
   farm: Farm,
@@ -54,8 +70,7 @@ export async function spawnBuilder(
   options: SpawnOptions = { withRole: true },
   interruption: Interruption = NO_INTERRUPTION,
 ): Promise<SpawnedBuilder> {
-  const instructions = builderInstructions(farm.root, mode, options.withRole);
-  if (instructions.prompt !== undefined) checkArgument(instructions.prompt);
+  const instructions = await spawnPreconditions(farm.root, mode, options.withRole);
   const reserved = await reserve(farm, store, draftFor(mode, instructions), {
     command,
     ...(instructions.prompt === undefined ? {} : { prompt: instructions.prompt }),

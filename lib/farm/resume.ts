@@ -26,6 +26,9 @@ export function endedBuilders(builders: readonly Builder[]): Builder[] {
   return builders.filter((builder) => !isProcessAlive(builder.pid));
 }
 
+export const noBuilderToResume = (id: string) =>
+  new NotFoundError('E_BUILDER_NOT_FOUND', `there is no builder ${id} to resume; "af status" lists them.`);
+
 /**
  * Starts the builder `id` again, with the command it was started with (or
  * `commandOverride`, or the project's builder command for a builder that has none
@@ -39,8 +42,7 @@ export async function resumeBuilder(
   interruption: Interruption = NO_INTERRUPTION,
 ): Promise<SpawnedBuilder> {
   const recorded = await store.getBuilder(id);
-  if (!recorded)
-    throw new NotFoundError('E_BUILDER_NOT_FOUND', `there is no builder ${id} to resume; "af status" lists them.`);
+  if (!recorded) throw noBuilderToResume(id);
   const cwd = recorded.worktree || farm.root;
   if (!existsSync(cwd))
     throw new InvalidInputError(

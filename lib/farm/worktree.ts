@@ -78,7 +78,8 @@ export async function prepareCheckout(root: string, id: string): Promise<Prepare
   return { ...checkout, created: { branch: createdBranch, worktree: true } };
 }
 
-async function currentCommit(root: string): Promise<string> {
+/** The project's current commit, which a builder's branch starts from; refused when there is none. */
+export async function currentCommit(root: string): Promise<string> {
   try {
     return (await git(root, 'rev-parse', '--verify', 'HEAD^{commit}')).trim();
   } catch {

@@ -3,7 +3,8 @@
 // it started, even when it fails.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -11,7 +12,9 @@ import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
 import type { farmStatus } from '../../lib/cli/status.js';
 import { StateStore } from '../../lib/state/store.js';
 import type { Annotation, Builder, UtilTerminal } from '../../lib/state/types.js';
+import { runAf } from '../helpers/af.js';
 import { deadPid, farmTest, type TestFarm } from '../helpers/farm.js';
+import { inFolder } from '../helpers/processes.js';
 
 const LONG = 'sleep 600';
 /** A builder gets its prompt as its last argument: the stand-in takes it as its $0 and sleeps. */
@@ -322,6 +325,29 @@ farmTest(
       assert.match(result.stderr, 'exactly one of --project <id>, --task <text>');
     }
   },
+);
+
+test(
+  'a spawn refused for want of a commit (or of a builder to resume) leaves the folder as it was: no .agent-farm, no block',
+  inFolder(async (folder) => {
+    const cwd = join(folder, 'plain');
+    mkdirSync(cwd);
+    const run = (args: string[]) => runAf(['spawn', ...args, '--builder-cmd', LONG], { cwd });
+    const task = await run(['--task', 'hi']);
+    assert.is(task.code, 1);
+    assert.match(task.stderr, /is not a git repository with a commit.*\(E_INVALID_INPUT\)/);
+    const resume = await run(['--resume', 'task-1']);
+    assert.is(resume.code, 1);
+    assert.match(resume.stderr, /there is no builder task-1 to resume.*\(E_BUILDER_NOT_FOUND\)/);
+    assert.equal(readdirSync(cwd), [], 'nothing was made');
+    execFileSync('git', ['init', '-q'], { cwd });
+    const worktree = await run(['--worktree']);
+    assert.is(worktree.code, 1);
+    assert.match(worktree.stderr, 'is not a git repository with a commit');
+    assert.equal(readdirSync(cwd), ['.git'], 'a repository without a commit: nothing was made');
+    const blocks = await runAf(['ports', 'list', '--json'], { cwd });
+    assert.equal(JSON.parse(blocks.stdout), [], 'no port block was taken');
+  }),
 );
 
 farmTest('af cleanup refuses to lose uncommitted or unmerged work without --force', { tmux: false }, async (farm) => {
