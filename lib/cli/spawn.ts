@@ -9,7 +9,7 @@ import type { Interruption } from '../farm/interruption.js';
 import { noBuilderToResume, resumeBuilder } from '../farm/resume.js';
 import { type FarmOptions, overridesOf, prepare, whereItRuns } from './farm-options.js';
 import { inFarm } from './in-farm.js';
-import { printJson, printLine } from './io.js';
+import { note, printJson, printLine } from './io.js';
 import { projectRoot, storeExists } from './stores.js';
 import { textOption } from './text-option.js';
 
@@ -83,9 +83,13 @@ async function spawnOrResume(interruption: Interruption, options: SpawnOptions):
 }
 
 export async function spawn(interruption: Interruption, options: SpawnOptions): Promise<void> {
-  const { builder, launched } = await spawnOrResume(interruption, options);
-  if (options.json) return printJson(builder);
-  const started = options.resume === undefined ? 'started' : 'resumed';
-  printLine(`builder ${builder.id} ${started}: pid ${builder.pid}, port ${builder.port}, ${whereItRuns(launched)}`);
-  if (builder.worktree) printLine(`  worktree ${builder.worktree} on branch ${builder.branch}`);
+  const { builder, launched, notes } = await spawnOrResume(interruption, options);
+  if (options.json) printJson(builder);
+  else {
+    const started = options.resume === undefined ? 'started' : 'resumed';
+    printLine(`builder ${builder.id} ${started}: pid ${builder.pid}, port ${builder.port}, ${whereItRuns(launched)}`);
+    if (builder.worktree) printLine(`  worktree ${builder.worktree} on branch ${builder.branch}`);
+  }
+  // On stderr, after the builder: it started, but without the files named.
+  for (const text of notes) note(text);
 }

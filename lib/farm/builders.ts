@@ -24,9 +24,11 @@ import {
   hasLeftovers,
   prepareCheckout,
   removeCheckout,
+  uncommittedFiles,
   unmergedWork,
   type BuilderCheckout,
   type PreparedCheckout,
+  type UncommittedFile,
 } from './worktree.js';
 
 /** The native version's spawn modes, one per builder type. */
@@ -35,6 +37,8 @@ export type SpawnMode = InstructedMode;
 export interface SpawnedBuilder {
   builder: Builder;
   launched: Launched;
+  /** What the user should know, the spawn done: the files its prompt names that its worktree lacks. */
+  notes: string[];
 }
 
 export interface SpawnOptions {
@@ -71,6 +75,8 @@ export async function spawnBuilder(
   interruption: Interruption = NO_INTERRUPTION,
 ): Promise<SpawnedBuilder> {
   const instructions = await spawnPreconditions(farm.root, mode, options.withRole);
+  // Asked before the reservation: git failing here leaves nothing to undo.
+  const uncommitted = mode.type === 'shell' ? [] : await uncommittedFiles(farm.root, instructions.reads);
   const reserved = await reserve(farm, store, draftFor(mode, instructions), {
     command,
     ...(instructions.prompt === undefined ? {} : { prompt: instructions.prompt }),
@@ -106,7 +112,7 @@ export async function spawnBuilder(
       ...(launched.tmuxSession ? { tmuxSession: launched.tmuxSession } : {}),
     };
     await store.upsertBuilder(builder);
-    return { builder, launched };
+    return { builder, launched, notes: uncommitted.map((file) => uncommittedNote(file, reserved.id)) };
   } catch (error) {
     try {
       await undoSpawn(farm, store, reserved.id, session, launched, checkout, error);
@@ -117,6 +123,14 @@ export async function spawnBuilder(
     }
     throw error;
   }
+}
+
+/** The builder reads its prompt's files in its worktree, made from the current commit. */
+function uncommittedNote({ path, state }: UncommittedFile, id: string): string {
+  const redo = `commit it first: "af cleanup --project ${id}", commit, then spawn again`;
+  return state === 'not committed'
+    ? `${path} is not committed, so builder ${id}'s worktree (made from the current commit) does not have it; ${redo}.`
+    : `${path} has changes that are not committed, so builder ${id}'s worktree has the committed version; ${redo}.`;
 }
 
 /** In the reverse order of the spawn: the process and its session, the checkout, the row. */

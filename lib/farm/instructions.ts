@@ -17,6 +17,8 @@ export interface BuilderInstructions {
   prompt?: string;
   /** The spec mode's spec file name without `.md` (`0042-thing`), and the builder id it gives (`0042`). */
   spec?: { name: string; id: string };
+  /** The project's files the prompt tells the builder to read (relative to the root): its worktree needs them. */
+  reads: string[];
 }
 
 export type InstructedMode =
@@ -126,29 +128,33 @@ export function builderInstructions(root: string, mode: InstructedMode, withRole
       const spec = findSpec(root, mode.project);
       const plan = findPlan(root, spec);
       const role = roleOf(root, ['codev/roles/builder.md'], withRole);
+      const specFile = `codev/specs/${spec.name}.md`;
+      const planFile = plan && `codev/plans/${plan}.md`;
       const prompt =
-        `${builderRole(role)}Implement the feature specified in codev/specs/${spec.name}.md.` +
-        (plan ? ` Follow the implementation plan in codev/plans/${plan}.md.` : '') +
+        `${builderRole(role)}Implement the feature specified in ${specFile}.` +
+        (planFile ? ` Follow the implementation plan in ${planFile}.` : '') +
         ` Start by reading the spec${plan ? ' and plan' : ''}, then begin implementation.`;
-      return { prompt, spec };
+      return { prompt, spec, reads: [specFile, ...(planFile ? [planFile] : []), ...(role ? [role] : [])] };
     }
     case 'task': {
       const files = mode.files ?? [];
       const listed =
         files.length > 0 ? `\n\nRelevant files to consider:\n${files.map((f) => `- ${f}`).join('\n')}` : '';
       const role = roleOf(root, ['codev/roles/builder.md'], withRole);
-      return { prompt: `${builderRole(role)}${mode.task}${listed}` };
+      return { prompt: `${builderRole(role)}${mode.task}${listed}`, reads: role ? [role] : [] };
     }
     case 'protocol': {
       checkProtocol(root, mode.protocol);
       const role = roleOf(root, [`codev/protocols/${mode.protocol}/role.md`, 'codev/roles/builder.md'], withRole);
+      const protocolFile = `codev/protocols/${mode.protocol}/protocol.md`;
       return {
-        prompt: `${builderRole(role)}You are running the ${mode.protocol} protocol. Start by reading codev/protocols/${mode.protocol}/protocol.md and follow its instructions.`,
+        prompt: `${builderRole(role)}You are running the ${mode.protocol} protocol. Start by reading ${protocolFile} and follow its instructions.`,
+        reads: [protocolFile, ...(role ? [role] : [])],
       };
     }
     case 'shell':
     case 'worktree':
-      return {};
+      return { reads: [] };
   }
 }
 

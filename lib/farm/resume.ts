@@ -89,7 +89,7 @@ export async function resumeBuilder(
     };
     await store.upsertBuilder(builder);
     await store.recordLaunch(id, { command, ...(launch?.prompt === undefined ? {} : { prompt: launch.prompt }) });
-    return { builder, launched };
+    return { builder, launched, notes: [] };
   } catch (error) {
     try {
       if (launched) await stopProcess(launched, farm.id);

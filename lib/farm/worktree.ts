@@ -89,6 +89,25 @@ export async function currentCommit(root: string): Promise<string> {
   }
 }
 
+/** A file a new worktree will not have as it is now: not in the current commit, or changed since. */
+export interface UncommittedFile {
+  path: string;
+  state: 'not committed' | 'changed';
+}
+
+/** Which of `paths` (relative to root) the current commit lacks or holds in another version: two git calls whatever their number. */
+export async function uncommittedFiles(root: string, paths: readonly string[]): Promise<UncommittedFile[]> {
+  if (paths.length === 0) return [];
+  const lines = (text: string) => new Set(text.split('\n').filter(Boolean));
+  // Both list paths relative to root, as given.
+  const committed = lines(await git(root, 'ls-tree', '-r', '--name-only', 'HEAD', '--', ...paths));
+  const changed = lines(await git(root, 'diff', '--name-only', '--relative', 'HEAD', '--', ...paths));
+  return paths.flatMap((path): UncommittedFile[] => {
+    if (!committed.has(path)) return [{ path, state: 'not committed' }];
+    return changed.has(path) ? [{ path, state: 'changed' }] : [];
+  });
+}
+
 /** Removes the given parts of the checkout, whatever they hold: check `unmergedWork` first. */
 export async function removeCheckout(root: string, checkout: BuilderCheckout, parts: CheckoutParts): Promise<void> {
   if (parts.worktree) {

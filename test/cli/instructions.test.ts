@@ -133,6 +133,45 @@ farmTest(
 );
 
 farmTest(
+  "a spec or plan not committed is named on stderr: the builder's worktree, made from the current commit, lacks it",
+  { tmux: true },
+  async (farm) => {
+    const agent = recordingAgent(farm.folder, 'agent');
+    const spawn = async (what: string) => {
+      const spawned = await farm.af(['spawn', '--project', '0007', '--builder-cmd', agent.command, '--json']);
+      assert.is(spawned.code, 0, `${what}: ${spawned.stderr}`);
+      assert.is(JSON.parse(spawned.stdout).id, '0007', `${what}: stdout is the builder's JSON alone`);
+      return spawned.stderr;
+    };
+    const cleanup = async () => assert.is((await farm.af(['cleanup', '--project', '0007'])).code, 0);
+    write(farm.project, 'codev/specs/0007-login.md');
+    const untracked = await spawn('a new spec');
+    assert.match(
+      untracked,
+      "codev/specs/0007-login.md is not committed, so builder 0007's worktree (made from the current commit) does not have it; commit it first",
+    );
+    assert.not.ok(existsSync(join(farm.project, '.builders', '0007', 'codev', 'specs', '0007-login.md')), 'as it says');
+    await cleanup();
+
+    farm.git('add', 'codev');
+    farm.git('commit', '-q', '-m', 'the spec');
+    write(farm.project, 'codev/specs/0007-login.md', '# changed since\n');
+    write(farm.project, 'codev/plans/0007-login.md');
+    const changed = await spawn('a changed spec and a new plan');
+    assert.match(
+      changed,
+      "codev/specs/0007-login.md has changes that are not committed, so builder 0007's worktree has the committed version",
+    );
+    assert.match(changed, 'codev/plans/0007-login.md is not committed');
+    await cleanup();
+
+    farm.git('add', 'codev');
+    farm.git('commit', '-q', '-m', 'the plan');
+    assert.not.match(await spawn('all committed'), 'committed', 'no note');
+  },
+);
+
+farmTest(
   'af spawn --resume starts an ended builder again: same id, port, branch and worktree, its instructions and a resume line',
   { tmux: true },
   async (farm) => {
