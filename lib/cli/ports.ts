@@ -13,15 +13,17 @@ async function list(options: { json?: boolean }): Promise<void> {
   );
   if (options.json) return printJson(allocations);
   if (allocations.length === 0) return printLine('no port blocks allocated');
+  // The recorded pid is the af command that last asked for the block (af start, spawn…), which has
+  // usually ended while its farm runs on: named for what it is, so "ended" says nothing of the farm.
   printTable(
-    ['base', 'project', 'pid', 'last used'],
+    ['base', 'project', 'last used', 'last asked by'],
     allocations.map((allocation) => [
       allocation.basePort,
       allocation.path,
+      allocation.lastUsed,
       allocation.pid === undefined
         ? '-'
-        : `${allocation.pid} ${allocation.pidAlive ? paint('alive', 'green') : paint('dead', 'dim')}`,
-      allocation.lastUsed,
+        : `pid ${allocation.pid} ${allocation.pidAlive ? paint('(running)', 'green') : paint('(ended)', 'dim')}`,
     ]),
   );
 }
@@ -46,12 +48,15 @@ async function remove(path: string): Promise<void> {
 export function portsProgram(): CAC {
   const cli = cac('af ports');
   cli
-    .command('list', 'List the port blocks of all projects (allocates nothing)')
+    .command(
+      'list',
+      'List the port blocks of all projects: when each was last used, by which af command (allocates nothing)',
+    )
     .option('--json', 'Print the allocations as JSON')
     .example('af ports list --json')
     .action(action(list));
   cli
-    .command('cleanup', 'Remove blocks of projects whose folder is gone, and forget dead pids')
+    .command('cleanup', 'Remove blocks of projects whose folder is gone, and forget the pids of ended commands')
     .option('--json', 'Print { removed, remaining } as JSON')
     .action(action(cleanup));
   cli

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PortRegistry } from '../../lib/ports/registry.js';
 import { StateStore } from '../../lib/state/store.js';
 import { runAf } from '../helpers/af.js';
-import { inFolder } from '../helpers/processes.js';
+import { finished, inFolder, startScript } from '../helpers/processes.js';
 
 /** A project folder with a little state, and a registry holding its block and one more. */
 async function project(folder: string): Promise<{ cwd: string; dbPath: string; globalPath: string }> {
@@ -167,10 +167,31 @@ test(
       'the current project got no block',
     );
     assert.ok(readFileSync(globalPath).equals(before), 'global.db is byte-identical');
+
+    // The pid is the command that last asked for the block, which ends while its farm runs on.
+    const asked = join(folder, 'asked');
+    const asker = startScript('test/helpers/port-worker.ts', ['allocate', asked], {
+      AF_GLOBAL_DIR: join(folder, 'home', '.agent-farm'),
+      AF_BASE_PORT: '',
+    });
+    asker.stdin!.end();
+    assert.is((await finished(asker)).code, 0);
+    const human = (await runAf(['ports', 'list'], { cwd })).stdout.split('\n');
+    assert.match(human[0]!, /^base +project +last used +last asked by$/);
+    const row = (path: string) => human.find((line) => line.includes(path)) ?? '';
+    assert.match(row(asked), new RegExp(` pid ${asker.pid} \\(ended\\)$`));
+    assert.match(row(join(folder, 'elsewhere')), new RegExp(` pid ${process.pid} \\(running\\)$`));
+    assert.equal(
+      JSON.parse((await runAf(['ports', 'list', '--json'], { cwd })).stdout)
+        .filter((entry: { path: string }) => entry.path === asked)
+        .map(({ pid, pidAlive }: { pid: number; pidAlive: boolean }) => ({ pid, pidAlive })),
+      [{ pid: asker.pid, pidAlive: false }],
+      '--json keeps its fields',
+    );
     const cleanup = await runAf(['ports', 'cleanup', '--json'], { cwd });
     assert.equal(
       JSON.parse(cleanup.stdout),
-      { removed: [join(folder, 'elsewhere')], remaining: 0 },
+      { removed: [join(folder, 'elsewhere'), asked], remaining: 0 },
       'the folder does not exist',
     );
     const missing = await runAf(['ports', 'remove', join(folder, 'elsewhere')], { cwd });
