@@ -1,8 +1,9 @@
 // `af ports`: the user's port blocks, one per project.
 import { cac, type CAC } from 'cac';
 import { projectKey } from '../ports/project-key.js';
+import { NotFoundError } from '../shared/errors.js';
 import { action } from './action.js';
-import { note, paint, printJson, printLine, printTable } from './io.js';
+import { paint, printJson, printLine, printTable } from './io.js';
 import { readRegistry, withRegistry } from './stores.js';
 import { VERSION } from './version.js';
 
@@ -37,11 +38,11 @@ async function cleanup(options: { json?: boolean }): Promise<void> {
 
 async function remove(path: string): Promise<void> {
   const key = projectKey(path);
-  if (!(await withRegistry((registry) => registry.removeAllocation(key)))) {
-    note(`no port block is allocated to ${key}`);
-    process.exitCode = 1;
-    return;
-  }
+  if (!(await withRegistry((registry) => registry.removeAllocation(key))))
+    throw new NotFoundError(
+      'E_PORT_BLOCK_NOT_FOUND',
+      `no port block is allocated to ${key}; "af ports list" lists the allocated ones.`,
+    );
   printLine(`removed the port block of ${key}`);
 }
 

@@ -20,7 +20,12 @@ export type DomainErrorCode =
   | 'E_FORBIDDEN';
 
 /** Something the user named that the project does not have (E_NOT_FOUND: a file). */
-export type NotFoundCode = 'E_SPEC_NOT_FOUND' | 'E_PROTOCOL_NOT_FOUND' | 'E_BUILDER_NOT_FOUND' | 'E_NOT_FOUND';
+export type NotFoundCode =
+  | 'E_SPEC_NOT_FOUND'
+  | 'E_PROTOCOL_NOT_FOUND'
+  | 'E_BUILDER_NOT_FOUND'
+  | 'E_PORT_BLOCK_NOT_FOUND'
+  | 'E_NOT_FOUND';
 
 /** Every code an error of this package carries. */
 export type ErrorCode = EngineErrorCode | DomainErrorCode;
@@ -120,7 +125,7 @@ export class NoDatabaseError extends AgentFarmStateError<DomainErrorCode> {
   }
 }
 
-/** A spec, protocol or builder the user named does not exist; the message says what was looked for. */
+/** A spec, protocol, builder or port block the user named does not exist; the message says what was looked for. */
 export class NotFoundError extends AgentFarmStateError<DomainErrorCode> {
   constructor(code: NotFoundCode, message: string) {
     super(code, message);

@@ -195,8 +195,11 @@ test(
       'the folder does not exist',
     );
     const missing = await runAf(['ports', 'remove', join(folder, 'elsewhere')], { cwd });
-    assert.is.not(missing.code, 0);
-    assert.match(missing.stderr, /no port block/);
+    assert.is(missing.code, 1);
+    assert.is(
+      missing.stderr,
+      `af: error: no port block is allocated to ${join(folder, 'elsewhere')}; "af ports list" lists the allocated ones. (E_PORT_BLOCK_NOT_FOUND)\n`,
+    );
   }),
 );
 
