@@ -15,6 +15,7 @@ import { registerSend } from '../lib/cli/send.js';
 import { towerProgram } from '../lib/cli/tower.js';
 import { registerStatus } from '../lib/cli/status.js';
 import { VERSION } from '../lib/cli/version.js';
+import { checkUsage, usageError } from '../lib/cli/usage.js';
 import { endOutputQuietlyWhenClosed, printError } from '../lib/cli/io.js';
 import { isQueryWorker, runQueryWorker } from '../lib/cli/query-worker.js';
 import { isAnnotationViewer, runAnnotationViewer } from '../lib/cli/annotation-viewer.js';
@@ -48,9 +49,12 @@ async function main(argv: string[]): Promise<void> {
     for (const option of command.options) if (option.negated) option.config.default = undefined;
   const args = group ? [argv[0]!, argv[1]!, ...rest] : argv;
   cli.parse(args, { run: false });
-  if (cli.matchedCommand) return cli.runMatchedCommand() as Promise<void>;
+  if (cli.matchedCommand) {
+    checkUsage(cli);
+    return cli.runMatchedCommand() as Promise<void>;
+  }
   if (cli.options.help || cli.options.version) return;
-  if (cli.args.length > 0) throw new Error(`unknown command "${cli.args[0]}". Run "${cli.name} --help" for the list.`);
+  if (cli.args.length > 0) throw usageError(`unknown command ${JSON.stringify(cli.args[0])}`, cli.name);
   cli.outputHelp();
   if (group) process.exitCode = 1;
 }
