@@ -1,6 +1,7 @@
 // The dashboard's tabs as the native routes name them ('builder-<id>', 'shell-<util
 // id>', 'file-<annotation id>', and 'architect'), and closing one: its process ended
 // (with its tmux session) and its row removed, as `af stop` does for the whole farm.
+import { InvalidInputError } from '../engine/index.js';
 import type { StateStore } from '../state/store.js';
 import type { DashboardState } from '../state/types.js';
 import { stopProcess, type StopOutcome } from './launch.js';
@@ -8,6 +9,19 @@ import type { FarmIdentity } from './project-farm.js';
 
 /** What the native dashboard accepts in an id: nothing a shell or a path could read as more than a name. */
 export const TAB_NAME = /^[a-zA-Z0-9_-]+$/;
+
+/**
+ * `value` as a name the farm records and shows (a utility terminal's, a message's
+ * recipient): TAB_NAME and at most 64 characters, so no escape sequence or line
+ * reaches a terminal through `af status`. `what` names it in the refusal.
+ */
+export function checkedName(value: unknown, what: string): string {
+  if (typeof value !== 'string' || !TAB_NAME.test(value) || value.length > 64)
+    throw new InvalidInputError(
+      `${what} must be 1 to 64 letters, digits, "_" or "-"; got ${JSON.stringify(value ?? null).slice(0, 80)}.`,
+    );
+  return value;
+}
 
 export type TabRef = { kind: 'architect' } | { kind: 'builder' | 'shell' | 'file'; id: string };
 

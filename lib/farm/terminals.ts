@@ -12,6 +12,7 @@ import { NO_INTERRUPTION, type Interruption } from './interruption.js';
 import { prunedState } from './overview.js';
 import { shownFile } from './project-file.js';
 import { endFailedSession, launchServer, launchTerminal, stopProcess, type Launched } from './launch.js';
+import { checkedName } from './tabs.js';
 
 /** Ids random enough that two commands at once never pick the same one. */
 // Six hex digits: unique enough among one project's terminals, and no node:crypto to load at start-up.
@@ -64,7 +65,10 @@ export async function openUtil(
   name: string,
   interruption: Interruption = NO_INTERRUPTION,
 ): Promise<{ util: UtilTerminal; launched: Launched }> {
-  const reserved = await store.reserveUtil({ id: newId('util'), name, pid: process.pid }, farm.layout.utils);
+  const reserved = await store.reserveUtil(
+    { id: newId('util'), name: checkedName(name, "a utility terminal's name"), pid: process.pid },
+    farm.layout.utils,
+  );
   const session = farm.sessionName(reserved.id);
   const launched = await launchReserved(
     {

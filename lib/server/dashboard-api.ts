@@ -13,7 +13,7 @@ import { farmCommand } from '../farm/config.js';
 import { openTabCount, TAB_LIMIT } from '../farm/overview.js';
 import { sendMessage } from '../farm/send.js';
 import { stopFarm, type StoppedProcess } from '../farm/stop.js';
-import { closeTab, parseTabId, TAB_NAME } from '../farm/tabs.js';
+import { checkedName, closeTab, parseTabId, TAB_NAME } from '../farm/tabs.js';
 import { openAnnotation, openUtil } from '../farm/terminals.js';
 import type { StateStore } from '../state/store.js';
 import type { EventFeed } from './event-feed.js';
@@ -65,19 +65,14 @@ export async function answerApi(
   if (changesState(request.method)) void context.feed.tick();
 }
 
-/** An optional name in the body, checked as the native routes check ids. */
+/** An optional name in the body, checked as the native routes check ids (and as the CLI checks names). */
 function nameIn(body: Record<string, unknown>, field: string, required: boolean): string | undefined {
   const value = body[field];
   if (value === undefined || value === null || value === '') {
     if (required) throw new RequestError('E_BAD_REQUEST', `the body needs "${field}".`);
     return undefined;
   }
-  if (typeof value !== 'string' || !TAB_NAME.test(value) || value.length > 64)
-    throw new RequestError(
-      'E_BAD_REQUEST',
-      `"${field}" must be 1 to 64 letters, digits, "_" or "-"; got ${JSON.stringify(value).slice(0, 80)}.`,
-    );
-  return value;
+  return checkedName(value, `"${field}"`);
 }
 
 /** The tab being opened now: one at a time, so requests at once cannot pass the limit together. */

@@ -129,7 +129,9 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
   symlinkSync(join(farm.project, '.agent-farm'), join(farm.project, 'innocent-folder'));
   const before = await stateNow();
   const refusals: Array<[string, string, string | undefined, number, string]> = [
-    ['POST', '/api/tabs/shell', '{"name":"x; rm -rf ~"}', 400, 'E_BAD_REQUEST'],
+    ['POST', '/api/tabs/shell', '{"name":"x; rm -rf ~"}', 400, 'E_INVALID_INPUT'],
+    ['POST', '/api/tabs/shell', JSON.stringify({ name: 'evil\u001b[31mRED\nline' }), 400, 'E_INVALID_INPUT'],
+    ['POST', '/api/send', '{"to":"../0042","message":"hi"}', 400, 'E_INVALID_INPUT'],
     ['POST', '/api/tabs/shell', '{"name":', 400, 'E_BAD_REQUEST'],
     ['POST', '/api/tabs/shell', '[1]', 400, 'E_BAD_REQUEST'],
     ['POST', '/api/tabs/builder', '{"projectId":"../../etc"}', 400, 'E_BAD_REQUEST'],
