@@ -3,6 +3,7 @@
 // at any step, or a signal before the builder is recorded, removes what the spawn
 // made: process, tmux session, checkout, reservation.
 import { ConstraintError, messageOf, InvalidInputError } from '../engine/index.js';
+import { NotFoundError } from '../shared/errors.js';
 import type { BuilderLaunch } from '../state/instructions.js';
 import type { BuilderDraft, StateStore } from '../state/store.js';
 import type { Builder } from '../state/types.js';
@@ -238,7 +239,8 @@ export async function cleanupBuilder(
     (builder ? recordedCheckout(root, builder) : undefined) ??
     (builder?.type === 'shell' ? undefined : await leftCheckout(root, id));
   if (!builder && !checkout)
-    throw new InvalidInputError(
+    throw new NotFoundError(
+      'E_BUILDER_NOT_FOUND',
       `there is no builder ${id}: none is recorded and it left no branch or worktree. See "af status".`,
     );
   if (checkout && !force) {

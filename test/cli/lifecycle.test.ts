@@ -374,6 +374,14 @@ farmTest('af cleanup refuses to lose uncommitted or unmerged work without --forc
   assert.is(farm.git('branch', '--list', 'builder/*'), '', 'both branches deleted: one forced, one merged');
   const status: Status = await farm.afJson(['status']);
   assert.equal(status.builders, []);
+
+  const unknown = await farm.af(['cleanup', '--project', 'nosuch']);
+  assert.is(unknown.code, 1);
+  assert.is(
+    unknown.stderr,
+    'af: error: there is no builder nosuch: none is recorded and it left no branch or worktree. See "af status". (E_BUILDER_NOT_FOUND)\n',
+    'as af send and af spawn --resume name an unknown builder',
+  );
 });
 
 test.run();

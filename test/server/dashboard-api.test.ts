@@ -142,6 +142,7 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
     ['POST', '/api/tabs/builder', '{"mode":"everything"}', 400, 'E_BAD_REQUEST'],
     ['POST', '/api/builders/0042/restart', '{}', 400, 'E_INVALID_INPUT'],
     ['POST', '/api/builders/9999/restart', '{}', 404, 'E_BUILDER_NOT_FOUND'],
+    ['POST', '/api/builders/9999/cleanup', '{}', 404, 'E_BUILDER_NOT_FOUND'],
     ['POST', '/api/builders/0042/rename', '{}', 404, 'E_NOT_FOUND'],
     ['POST', '/api/send', '{"to":"9999","message":"hi"}', 404, 'E_BUILDER_NOT_FOUND'],
     ['POST', '/api/send', '{"to":"0042"}', 400, 'E_BAD_REQUEST'],
