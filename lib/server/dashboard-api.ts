@@ -85,8 +85,13 @@ function oneTabAtATime<T>(source: StateSource, open: (store: StateStore) => Prom
 }
 
 async function checkRoomForATab(store: StateStore): Promise<void> {
-  if (openTabCount(await store.loadState()) >= TAB_LIMIT)
-    throw new RequestError('E_TOO_MANY_TABS', `the farm has ${TAB_LIMIT} tabs open; close one first.`);
+  // The count as it is: the CLI opens tabs past the limit, which is the dashboard's alone.
+  const tabs = openTabCount(await store.loadState());
+  if (tabs >= TAB_LIMIT)
+    throw new RequestError(
+      'E_TOO_MANY_TABS',
+      `the farm has ${tabs} tabs open; the dashboard opens at most ${TAB_LIMIT}: close some first (Close shell, Close file, Stop builder, or "af cleanup --project <id>").`,
+    );
 }
 
 function withRoomForATab<T>(source: StateSource, open: (store: StateStore) => Promise<T>): Promise<T> {

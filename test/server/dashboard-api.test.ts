@@ -228,6 +228,15 @@ farmTest(
     const refused = await api.json('/api/tabs/shell', { method: 'POST', body: '{}' });
     assert.equal([refused.status, refused.body.error.code], [429, 'E_TOO_MANY_TABS']);
     assert.is(farm.tmuxSessions().length, sessions, 'no session started');
+
+    // The CLI has no limit: with 22 open, the refusal says 22, not the limit.
+    for (let i = 0; i < 2; i++) await farm.afJson(['util', ...COMMANDS]);
+    const past = await api.json('/api/tabs/shell', { method: 'POST', body: '{}' });
+    assert.is(past.status, 429);
+    assert.match(
+      past.body.error.message,
+      /^the farm has 22 tabs open; the dashboard opens at most 20: close some first/,
+    );
   },
 );
 
