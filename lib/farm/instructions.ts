@@ -2,10 +2,11 @@
 // builder's spec (and plan), task or protocol, and the architect's role. Everything
 // a prompt names is found before anything is made: a missing spec or protocol, or a
 // spec name that fits several files, is refused here.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { InvalidInputError } from '../engine/index.js';
 import { NotFoundError } from '../shared/errors.js';
+import { reallyWithin, within } from './project-file.js';
 
 /** A spec, plan or protocol name: plain words, never a path. */
 const PLAIN_NAME = /^[A-Za-z0-9][\w.-]*$/;
@@ -113,6 +114,29 @@ function checkProtocol(root: string, protocol: string): void {
   );
 }
 
+/**
+ * The files a task lists, named from the project's root: each must lie inside the
+ * project (as written, then with links followed) and exist, so the builder is never
+ * pointed at a file it cannot find, or at one outside its checkout.
+ */
+function checkTaskFiles(root: string, files: readonly string[]): void {
+  for (const file of files) {
+    const path = resolve(root, file);
+    if (!within(root, path))
+      throw new InvalidInputError(
+        `the task's file ${JSON.stringify(file)} is not inside the project ${root}: list the project's own files, named from its root. Nothing was made.`,
+      );
+    if (!existsSync(path))
+      throw new InvalidInputError(
+        `the task's file ${JSON.stringify(file)} does not exist in the project ${root} (files are named from its root). Nothing was made.`,
+      );
+    if (!reallyWithin(root, path))
+      throw new InvalidInputError(
+        `the task's file ${JSON.stringify(file)} leads outside the project ${root} (through a link): list the project's own files. Nothing was made.`,
+      );
+  }
+}
+
 /** The role file the prompt names (relative to the root), when it exists and roles are wanted. */
 function roleOf(root: string, candidates: readonly string[], withRole: boolean): string | undefined {
   return withRole ? candidates.find((path) => isFile(join(root, path))) : undefined;
@@ -138,6 +162,7 @@ export function builderInstructions(root: string, mode: InstructedMode, withRole
     }
     case 'task': {
       const files = mode.files ?? [];
+      checkTaskFiles(root, files);
       const listed =
         files.length > 0 ? `\n\nRelevant files to consider:\n${files.map((f) => `- ${f}`).join('\n')}` : '';
       const role = roleOf(root, ['codev/roles/builder.md'], withRole);

@@ -13,7 +13,8 @@ function farmFolders(root: string): string[] {
   return [...new Set([stateDir(root), join(root, STATE_DIR_NAME)])];
 }
 
-const within = (folder: string, file: string) => file.startsWith(folder.endsWith(sep) ? folder : folder + sep);
+/** Whether `file` lies inside `folder`, as written. */
+export const within = (folder: string, file: string) => file.startsWith(folder.endsWith(sep) ? folder : folder + sep);
 
 const folderHolding = (file: string, folders: readonly string[]) =>
   folders.find((folder) => file === folder || within(folder, file));
@@ -24,6 +25,12 @@ function existingRealPath(path: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether `path` exists and lies inside `root` with the links of both followed. */
+export function reallyWithin(root: string, path: string): boolean {
+  const [realRoot, real] = [existingRealPath(root), existingRealPath(path)];
+  return realRoot !== undefined && real !== undefined && within(realRoot, real);
 }
 
 /** The farm folder holding `realFile` (a path with its links resolved), the folders' own links resolved too. */

@@ -6,7 +6,7 @@
 // is made.
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import { RESUME_NOTE } from '../../lib/farm/instructions.js';
@@ -74,6 +74,8 @@ farmTest("every mode's prompt reaches the agent as its last argument, byte for b
   assert.is(taskBuilder.taskText, hostile);
   assert.not.ok(existsSync(`${marker}-1`) || existsSync(`${marker}-2`), 'nothing in the task ran');
   const withFiles = recordingAgent(farm.folder, 'files');
+  write(root, 'lib/a.ts');
+  write(root, 'test/b.ts');
   await spawnWith(farm, withFiles, ['--task', 'Tidy up', '--files', 'lib/a.ts, test/b.ts']);
   assert.equal(await withFiles.args(), [
     `${BUILDER_ROLE}Tidy up\n\nRelevant files to consider:\n- lib/a.ts\n- test/b.ts`,
@@ -96,6 +98,27 @@ farmTest("every mode's prompt reaches the agent as its last argument, byte for b
   const fromConfig: Builder = await farm.afJson(['spawn', '--task', 'from the config']);
   assert.equal(await configured.args(), [`${BUILDER_ROLE}from the config`], 'a list of words keeps its words');
   assert.is(fromConfig.type, 'task');
+});
+
+farmTest("a task's files must exist in the project: refused before anything is made", { tmux: false }, async (farm) => {
+  write(farm.project, 'lib/a.ts');
+  symlinkSync('/etc/passwd', join(farm.project, 'passwd.ts'));
+  const refusals: Array<[files: string, problem: string]> = [
+    ['nosuch.ts', '"nosuch.ts" does not exist in the project'],
+    ['lib/a.ts, lib/b.ts', '"lib/b.ts" does not exist in the project'],
+    ['../outside.ts', '"../outside.ts" is not inside the project'],
+    ['/etc/passwd', '"/etc/passwd" is not inside the project'],
+    ['passwd.ts', '"passwd.ts" leads outside the project'],
+  ];
+  for (const [files, problem] of refusals) {
+    const run = await farm.af(['spawn', '--task', 'x', '--files', files, '--builder-cmd', 'sleep 600']);
+    assert.is(run.code, 1, files);
+    assert.ok(run.stderr.startsWith(`af: error: the task's file ${problem} ${farm.project}`), run.stderr);
+    assert.ok(run.stderr.endsWith('Nothing was made. (E_INVALID_INPUT)\n'), run.stderr);
+  }
+  assert.not.ok(existsSync(join(farm.project, '.builders')), 'no worktree');
+  assert.is(farm.git('branch', '--list', 'builder/*'), '', 'no branch');
+  assert.not.ok(existsSync(join(farm.project, '.agent-farm', 'state.db')), 'no state, no port block');
 });
 
 /** The agent command as a list of words, as codev/config.json may give it. */

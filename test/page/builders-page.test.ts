@@ -19,6 +19,10 @@ farmTest(
     const agent = recordingAgent(farm.folder, 'agent');
     mkdirSync(join(farm.project, 'codev', 'specs'), { recursive: true });
     writeFileSync(join(farm.project, 'codev', 'specs', '0042-login.md'), '# Login\n');
+    // The files the task lists: a task's files must exist in the project.
+    for (const folder of ['test', 'lib']) mkdirSync(join(farm.project, folder));
+    writeFileSync(join(farm.project, 'test', 'login.test.ts'), '// the login test\n');
+    writeFileSync(join(farm.project, 'lib', 'login.ts'), '// the login\n');
     writeFileSync(
       join(farm.project, 'codev', 'config.json'),
       JSON.stringify({ shell: { architect: 'sleep 600', builder: agent.command, shell: 'sleep 600' } }),

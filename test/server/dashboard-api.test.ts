@@ -111,6 +111,7 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
   assert.equal([builder.body.id, builder.body.type, builder.body.branch], ['0042', 'spec', 'builder/0042']);
   const existing = await api.json('/api/tabs/builder', { method: 'POST', body: '{"projectId":"0042"}' });
   assert.equal([existing.status, existing.body.pid], [200, builder.body.pid]);
+  for (const file of ['a.ts', 'b.ts']) writeFileSync(join(farm.project, file), '// listed in a task\n');
   const task = await api.json('/api/tabs/builder', {
     method: 'POST',
     body: JSON.stringify({ mode: 'task', task: 'Fix "it"; $(nothing runs)', files: 'a.ts, b.ts' }),
@@ -140,6 +141,8 @@ farmTest('every route: success, refusal, and a refusal changes nothing', { tmux:
     ['POST', '/api/tabs/builder', '{"mode":"protocol","protocol":"nope"}', 404, 'E_PROTOCOL_NOT_FOUND'],
     ['POST', '/api/tabs/builder', '{"mode":"task","task":""}', 400, 'E_BAD_REQUEST'],
     ['POST', '/api/tabs/builder', '{"mode":"everything"}', 400, 'E_BAD_REQUEST'],
+    ['POST', '/api/tabs/builder', '{"mode":"task","task":"x","files":"a.ts, nosuch.ts"}', 400, 'E_INVALID_INPUT'],
+    ['POST', '/api/tabs/builder', '{"mode":"task","task":"x","files":["../outside.md"]}', 400, 'E_INVALID_INPUT'],
     ['POST', '/api/builders/0042/restart', '{}', 400, 'E_INVALID_INPUT'],
     ['POST', '/api/builders/9999/restart', '{}', 404, 'E_BUILDER_NOT_FOUND'],
     ['POST', '/api/builders/9999/cleanup', '{}', 404, 'E_BUILDER_NOT_FOUND'],
