@@ -3,10 +3,12 @@
 // and every byte typed into its terminal (<out>.input), in raw mode, as an agent's
 // TUI reads them (Ctrl-C arrives as a byte, nothing is echoed). With --paste it asks
 // for bracketed paste, as agents and readline do.
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
 
 const [out, ...args] = process.argv.slice(2);
-writeFileSync(`${out}.args.json`, JSON.stringify(args));
+// Written aside and renamed: a test that sees the file reads it whole, never empty.
+writeFileSync(`${out}.args.json.tmp`, JSON.stringify(args));
+renameSync(`${out}.args.json.tmp`, `${out}.args.json`);
 writeFileSync(`${out}.input`, '');
 if (process.stdin.isTTY) process.stdin.setRawMode(true);
 if (args.includes('--paste')) process.stdout.write('\x1b[?2004h');
