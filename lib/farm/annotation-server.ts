@@ -7,8 +7,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open, readlink, realpath } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { sep } from 'node:path';
-import { farmFolderHoldingReal } from './project-file.js';
+import { farmFolderHoldingReal, within } from './project-file.js';
 import { SECURITY_HEADERS, answerUnlessAllowed, checkRequest } from './http-guard.js';
 
 export interface ServeOptions {
@@ -31,8 +30,7 @@ export async function readServedFile(file: string, root: string): Promise<{ cont
     const realRoot = await realpath(root);
     // Where the descriptor really leads (a folder on the way may have become a link).
     const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => realpath(file));
-    if (!opened.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep))
-      return { refused: 'it now leads outside the project' };
+    if (!within(realRoot, opened)) return { refused: 'it now leads outside the project' };
     // Checked when the viewer was opened too; here again for a viewer started by hand, or a link swapped in since.
     if (farmFolderHoldingReal(root, opened)) return { refused: "it is in the farm's own folder" };
     return { content: await handle.readFile() };
