@@ -5,7 +5,7 @@ import { readDashboardRecord, runningDashboard } from '../farm/dashboard-record.
 import { farmIdentity } from '../farm/project-farm.js';
 import { endedBuilderHint } from '../farm/resume.js';
 import { action } from './action.js';
-import { paint, printJson, printLine, printTable } from './io.js';
+import { paint, printable, printJson, printLine, printTable } from './io.js';
 import { projectRoot, readRegistry, readState } from './stores.js';
 
 const liveness = <T extends { pid: number }>(entry: T): T & { alive: boolean } => ({
@@ -51,11 +51,11 @@ async function status(options: { json?: boolean }): Promise<void> {
   if (options.json) return printJson(report);
   const alive = (entry: { alive: boolean }) => (entry.alive ? paint('alive', 'green') : paint('dead', 'red'));
   printLine(
-    `${paint('project', 'bold')}  ${report.project}${report.basePort === null ? '' : `  (ports ${report.basePort}-${report.basePort + 99})`}`,
+    `${paint('project', 'bold')}  ${printable(report.project)}${report.basePort === null ? '' : `  (ports ${report.basePort}-${report.basePort + 99})`}`,
   );
   printLine(
     report.architect
-      ? `${paint('architect', 'bold')}  port ${report.architect.port}  pid ${report.architect.pid} ${alive(report.architect)}  ${report.architect.cmd}`
+      ? `${paint('architect', 'bold')}  port ${report.architect.port}  pid ${report.architect.pid} ${alive(report.architect)}  ${printable(report.architect.cmd)}`
       : `${paint('architect', 'bold')}  not running`,
   );
   printLine(
@@ -72,19 +72,19 @@ async function status(options: { json?: boolean }): Promise<void> {
   section(
     'builders',
     ['id', 'status', 'port', 'pid', 'process', 'worktree'],
-    report.builders.map((b) => [b.id, b.status, b.port, b.pid, alive(b), b.worktree]),
+    report.builders.map((b) => [printable(b.id), b.status, b.port, b.pid, alive(b), printable(b.worktree)]),
   );
   for (const builder of report.builders)
     if ('hint' in builder) printLine(`  builder ${builder.id} is not running: ${builder.hint}`);
   section(
     'utility terminals',
     ['id', 'name', 'port', 'pid', 'process'],
-    report.utils.map((u) => [u.id, u.name, u.port, u.pid, alive(u)]),
+    report.utils.map((u) => [printable(u.id), printable(u.name), u.port, u.pid, alive(u)]),
   );
   section(
     'annotations',
     ['id', 'file', 'port', 'pid', 'process'],
-    report.annotations.map((a) => [a.id, a.file, a.port, a.pid, alive(a)]),
+    report.annotations.map((a) => [printable(a.id), printable(a.file), a.port, a.pid, alive(a)]),
   );
 }
 

@@ -1,8 +1,12 @@
 // `af util --name`: a name the farm records and shows is a plain word, checked by
 // the same code as the dashboard's New shell; anything else is refused, nothing recorded.
+// A name another tool wrote into the state (the native version checks none) is shown
+// by `af status` with its control characters escaped.
 import * as assert from 'uvu/assert';
 import { test } from 'uvu';
-import { farmTest } from '../helpers/farm.js';
+import { join } from 'node:path';
+import { StateStore } from '../../lib/state/store.js';
+import { deadPid, farmTest } from '../helpers/farm.js';
 
 const REFUSED: Array<[what: string, name: string, shown: string]> = [
   ['an escape sequence and a new line', 'evil\x1b[31mRED\nline', '"evil\\u001b[31mRED\\nline"'],
@@ -20,5 +24,28 @@ for (const [what, name, shown] of REFUSED)
     );
     assert.equal((await farm.afJson(['status'])).utils, [], 'nothing recorded');
   });
+
+farmTest(
+  'a name with an escape sequence written by another tool: af status shows it escaped',
+  { tmux: false },
+  async (farm) => {
+    const store = await StateStore.open(join(farm.project, '.agent-farm', 'state.db'));
+    try {
+      await store.addUtil({
+        id: 'util-1',
+        name: 'evil\x1b[2J\x1b[31mRED\nline',
+        port: farm.basePort + 40,
+        pid: deadPid(),
+      });
+    } finally {
+      await store.close();
+    }
+    const status = await farm.af(['status']);
+    assert.is(status.code, 0, status.stderr);
+    assert.not.match(status.stdout, '\x1b', 'no escape sequence reaches the terminal');
+    const row = status.stdout.split('\n').find((line) => line.startsWith('util-1'));
+    assert.match(row ?? '', 'evil\\u001b[2J\\u001b[31mRED\\u000aline', 'the name on its row, escaped');
+  },
+);
 
 test.run();
