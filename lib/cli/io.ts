@@ -76,7 +76,7 @@ function colourful(stream: NodeJS.WriteStream): boolean {
  * neither move the cursor nor recolour the terminal, nor break a table's row.
  */
 export const printable = (text: string) =>
-  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  text.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export function paint(text: string, colour: Colour, stream: NodeJS.WriteStream = process.stdout): string {
   return colourful(stream) ? `\x1b[${COLOURS[colour]}m${text}\x1b[0m` : text;
