@@ -3,7 +3,7 @@
 // a prompt names is found before anything is made: a missing spec or protocol, or a
 // spec name that fits several files, is refused here.
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { InvalidInputError } from '../engine/index.js';
 import { NotFoundError } from '../shared/errors.js';
 import { reallyWithin, within } from './project-file.js';
@@ -166,7 +166,9 @@ export function builderInstructions(root: string, mode: InstructedMode, withRole
       const listed =
         files.length > 0 ? `\n\nRelevant files to consider:\n${files.map((f) => `- ${f}`).join('\n')}` : '';
       const role = roleOf(root, ['codev/roles/builder.md'], withRole);
-      return { prompt: `${builderRole(role)}${mode.task}${listed}`, reads: role ? [role] : [] };
+      // Named as git names them, so that the check for files the commit lacks finds them.
+      const named = files.map((file) => relative(root, resolve(root, file)));
+      return { prompt: `${builderRole(role)}${mode.task}${listed}`, reads: [...named, ...(role ? [role] : [])] };
     }
     case 'protocol': {
       checkProtocol(root, mode.protocol);

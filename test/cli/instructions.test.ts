@@ -191,6 +191,23 @@ farmTest(
     farm.git('add', 'codev');
     farm.git('commit', '-q', '-m', 'the plan');
     assert.not.match(await spawn('all committed'), 'committed', 'no note');
+
+    write(farm.project, 'src/new.ts', 'export {};\n');
+    const task = await farm.af([
+      'spawn',
+      '--task',
+      'Use it',
+      '--files',
+      './src/new.ts',
+      '--builder-cmd',
+      agent.command,
+    ]);
+    assert.is(task.code, 0, task.stderr);
+    assert.match(
+      task.stderr,
+      "src/new.ts is not committed, so builder task-1's worktree",
+      'a task file too, as git names it',
+    );
   },
 );
 
