@@ -44,8 +44,9 @@ export function farmFolderHoldingReal(root: string, realFile: string): string | 
 /**
  * `path` (absolute), checked as the native route checks it: inside the project
  * (E_FORBIDDEN) before it must exist (E_NOT_FOUND), so a refusal never tells whether a
- * path outside exists; then inside again with links followed. The farm's own folder is
- * refused the same way, before and after links.
+ * path outside exists; then inside again with links followed. A path written through a
+ * link to the project (`$PWD/…` in a linked folder) is inside when it leads there. The
+ * farm's own folder is refused the same way, before and after links.
  */
 export function shownFile(root: string, path: string): string {
   const outside = () =>
@@ -55,7 +56,7 @@ export function shownFile(root: string, path: string): string {
       path,
       `${path} is in the farm's own folder ${folder}, which holds its secret and logs; the farm never shows them (its state is in "af status" and "af db").`,
     );
-  if (!within(root, path)) throw outside();
+  if (!within(root, path) && !reallyWithin(root, path)) throw outside();
   const lexical = folderHolding(path, farmFolders(root));
   if (lexical) throw farmOwn(lexical);
   let real: string;

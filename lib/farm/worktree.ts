@@ -95,16 +95,22 @@ export interface UncommittedFile {
   state: 'not committed' | 'changed';
 }
 
-/** Which of `paths` (relative to root) the current commit lacks or holds in another version: two git calls whatever their number. */
+/**
+ * Which of `paths` (files or folders, relative to root) the current commit lacks or holds
+ * in another version: two git calls whatever their number. A folder counts by its files.
+ */
 export async function uncommittedFiles(root: string, paths: readonly string[]): Promise<UncommittedFile[]> {
   if (paths.length === 0) return [];
-  const lines = (text: string) => new Set(text.split('\n').filter(Boolean));
-  // Both list paths relative to root, as given.
-  const committed = lines(await git(root, 'ls-tree', '-r', '--name-only', 'HEAD', '--', ...paths));
-  const changed = lines(await git(root, 'diff', '--name-only', '--relative', 'HEAD', '--', ...paths));
+  // -z: names as they are, never quoted (git quotes a name with other than ASCII letters).
+  const names = (text: string) => text.split('\0').filter(Boolean);
+  // Both list the files at or under the paths, relative to root as the paths are.
+  const committed = names(await git(root, 'ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', ...paths));
+  const changed = names(await git(root, 'diff', '-z', '--name-only', '--relative', 'HEAD', '--', ...paths));
+  const covers = (files: readonly string[], path: string) =>
+    files.some((file) => file === path || file.startsWith(`${path}/`));
   return paths.flatMap((path): UncommittedFile[] => {
-    if (!committed.has(path)) return [{ path, state: 'not committed' }];
-    return changed.has(path) ? [{ path, state: 'changed' }] : [];
+    if (!covers(committed, path)) return [{ path, state: 'not committed' }];
+    return covers(changed, path) ? [{ path, state: 'changed' }] : [];
   });
 }
 

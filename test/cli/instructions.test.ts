@@ -192,6 +192,21 @@ farmTest(
     farm.git('commit', '-q', '-m', 'the plan');
     assert.not.match(await spawn('all committed'), 'committed', 'no note');
 
+    write(farm.project, 'src/na\u00efve.ts', 'export {};\n');
+    farm.git('add', 'src');
+    farm.git('commit', '-q', '-m', 'a committed folder, a name git would quote');
+    const committed = await farm.af([
+      'spawn',
+      '--task',
+      'Read',
+      '--files',
+      'src,src/na\u00efve.ts',
+      '--builder-cmd',
+      agent.command,
+    ]);
+    assert.is(committed.code, 0, committed.stderr);
+    assert.not.match(committed.stderr, 'committed', 'a committed folder and file: no note');
+    assert.is((await farm.af(['cleanup', '--project', 'task-1'])).code, 0);
     write(farm.project, 'src/new.ts', 'export {};\n');
     const task = await farm.af([
       'spawn',

@@ -154,6 +154,11 @@ farmTest(
     const outsideFile = await farm.af(['annotate', outside]);
     assert.is(outsideFile.code, 1);
     assert.match(outsideFile.stderr, 'outside the project');
+
+    // The project's own file, named through a link to the project (as $PWD/… in a linked folder): shown.
+    symlinkSync(farm.project, join(farm.folder, 'project-link'));
+    const throughLink = await farm.af(['annotate', join(farm.folder, 'project-link', 'docs-moved', 'page.md')]);
+    assert.is(throughLink.code, 0, throughLink.stderr);
   },
 );
 
