@@ -72,11 +72,12 @@ function colourful(stream: NodeJS.WriteStream): boolean {
 
 /**
  * Recorded text as a terminal should show it: control characters (an escape sequence, a
- * new line) written as \u escapes, so a name written into the state by another tool can
- * neither move the cursor nor recolour the terminal, nor break a table's row.
+ * new line) and bidirectional controls written as \u escapes, so a name written into the
+ * state by another tool can neither move the cursor, recolour the terminal, reorder what
+ * is shown, nor break a table's row.
  */
 export const printable = (text: string) =>
-  text.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  text.replace(/[\p{Cc}\p{Bidi_Control}]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 export function paint(text: string, colour: Colour, stream: NodeJS.WriteStream = process.stdout): string {
   return colourful(stream) ? `\x1b[${COLOURS[colour]}m${text}\x1b[0m` : text;

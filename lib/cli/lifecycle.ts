@@ -23,7 +23,7 @@ import { action, EXIT_FAILURE } from './action.js';
 import { announceDashboard, startDashboard, type DashboardOptions } from './dashboard.js';
 import { checkDashboardFiles } from '../farm/dashboard-launch.js';
 import { annotationViewerArgv } from '../farm/annotation-viewer-command.js';
-import { note, printError, printJson, printLine } from './io.js';
+import { note, printable, printError, printJson, printLine } from './io.js';
 import { inFarm } from './in-farm.js';
 import { projectRoot, withState } from './stores.js';
 import { textOption } from './text-option.js';
@@ -47,7 +47,8 @@ async function start(interruption: Interruption, options: FarmOptions & Dashboar
     return { result, dashboard, ended: endedBuilders(await store.getBuilders()) };
   });
   // After a reboot (or an agent that quit) the builders stay recorded: say how to pick each up again.
-  for (const builder of ended) note(`builder ${builder.id} is not running: ${endedBuilderHint(builder.id)}.`);
+  for (const builder of ended)
+    note(printable(`builder ${builder.id} is not running: ${endedBuilderHint(builder.id)}.`));
   const { architect } = result;
   if (result.alreadyRunning && result.startingElsewhere)
     note(`another "af start" (pid ${architect.pid}) is starting the architect right now; see "af status" in a moment.`);

@@ -75,7 +75,7 @@ async function status(options: { json?: boolean }): Promise<void> {
     report.builders.map((b) => [printable(b.id), b.status, b.port, b.pid, alive(b), printable(b.worktree)]),
   );
   for (const builder of report.builders)
-    if ('hint' in builder) printLine(`  builder ${builder.id} is not running: ${builder.hint}`);
+    if ('hint' in builder) printLine(printable(`  builder ${builder.id} is not running: ${builder.hint}`));
   section(
     'utility terminals',
     ['id', 'name', 'port', 'pid', 'process'],

@@ -26,16 +26,27 @@ for (const [what, name, shown] of REFUSED)
   });
 
 farmTest(
-  'a name with an escape sequence written by another tool: af status shows it escaped',
+  'names with escape sequences and bidirectional controls written by another tool: af status shows them escaped',
   { tmux: false },
   async (farm) => {
     const store = await StateStore.open(join(farm.project, '.agent-farm', 'state.db'));
     try {
       await store.addUtil({
         id: 'util-1',
-        name: 'evil\x1b[2J\x1b[31mRED\nline',
+        name: 'evil\x1b[2J\x1b[31mRED\nline\u202e',
         port: farm.basePort + 40,
         pid: deadPid(),
+      });
+      await store.upsertBuilder({
+        id: 'x\x1b[2J',
+        name: 'b',
+        port: farm.basePort + 10,
+        pid: deadPid(),
+        status: 'implementing',
+        phase: '',
+        worktree: '',
+        branch: '',
+        type: 'task',
       });
     } finally {
       await store.close();
@@ -44,7 +55,8 @@ farmTest(
     assert.is(status.code, 0, status.stderr);
     assert.not.match(status.stdout, '\x1b', 'no escape sequence reaches the terminal');
     const row = status.stdout.split('\n').find((line) => line.startsWith('util-1'));
-    assert.match(row ?? '', 'evil\\u001b[2J\\u001b[31mRED\\u000aline', 'the name on its row, escaped');
+    assert.match(row ?? '', 'evil\\u001b[2J\\u001b[31mRED\\u000aline\\u202e', 'the name on its row, escaped');
+    assert.match(status.stdout, '  builder x\\u001b[2J is not running: ', "an ended builder's line too");
   },
 );
 
