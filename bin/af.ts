@@ -15,7 +15,7 @@ import { registerSend } from '../lib/cli/send.js';
 import { towerProgram } from '../lib/cli/tower.js';
 import { registerStatus } from '../lib/cli/status.js';
 import { VERSION } from '../lib/cli/version.js';
-import { checkUsage, usageError } from '../lib/cli/usage.js';
+import { checkUsage, typedOption, usageError } from '../lib/cli/usage.js';
 import { endOutputQuietlyWhenClosed, printError } from '../lib/cli/io.js';
 import { isQueryWorker, runQueryWorker } from '../lib/cli/query-worker.js';
 import { isAnnotationViewer, runAnnotationViewer } from '../lib/cli/annotation-viewer.js';
@@ -50,11 +50,13 @@ async function main(argv: string[]): Promise<void> {
   const args = group ? [argv[0]!, argv[1]!, ...rest] : argv;
   cli.parse(args, { run: false });
   if (cli.matchedCommand) {
-    checkUsage(cli);
+    checkUsage(cli, args);
     return cli.runMatchedCommand() as Promise<void>;
   }
   if (cli.options.help || cli.options.version) return;
   if (cli.args.length > 0) throw usageError(`unknown command ${JSON.stringify(cli.args[0])}`, cli.name);
+  const option = Object.keys(cli.options).find((key) => key !== '--');
+  if (option !== undefined) throw usageError(`unknown option ${typedOption(`--${option}`, args)}`, cli.name);
   cli.outputHelp();
   if (group) process.exitCode = 1;
 }

@@ -13,6 +13,19 @@ export function usageError(problem: string, command: string): InvalidInputError 
 /** A word typed on the command line, quoted and cut short as a message shows it. */
 const shown = (word: string) => JSON.stringify(word).slice(0, 80);
 
+/**
+ * An option as the user typed it: cac names an unknown one by its key, camel-cased and
+ * without a "no-" (`--filesX` for --files-x, `--suchThing` for --no-such-thing).
+ */
+export function typedOption(key: string, argv: readonly string[]): string {
+  const keyOf = (name: string) =>
+    name.replace(/^no-/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+  const typed = argv.find(
+    (arg) => /^--?[^-]/.test(arg) && keyOf(arg.replace(/^-+/, '').split('=')[0]!) === key.replace(/^-+/, ''),
+  );
+  return typed?.split('=')[0] ?? key;
+}
+
 /** The matched command's arguments as its help shows them: `<file>`, `[sql]`. */
 const argumentsOf = (command: Command) =>
   command.args.map((arg) => (arg.required ? `<${arg.value}>` : `[${arg.value}]`)).join(' ');
@@ -21,11 +34,11 @@ const argumentsOf = (command: Command) =>
  * Refuses the matched command's line before it runs: cac's own checks (run again by
  * cac, then passing), and words beyond the arguments the command takes.
  */
-export function checkUsage(cli: CAC): void {
+export function checkUsage(cli: CAC, argv: readonly string[]): void {
   const command = cli.matchedCommand!;
   const name = `${cli.name} ${command.name}`;
   const checks: Array<[check: () => void, problem: (quoted: string) => string]> = [
-    [() => command.checkUnknownOptions(), (option) => `unknown option ${option}`],
+    [() => command.checkUnknownOptions(), (option) => `unknown option ${typedOption(option, argv)}`],
     [() => command.checkOptionValue(), (option) => `option ${option} needs a value`],
     [() => command.checkRequiredArgs(), () => `${name} needs ${argumentsOf(command)}`],
   ];
