@@ -9,6 +9,7 @@ import type { StateStore } from '../state/store.js';
 import type { Annotation, UtilTerminal } from '../state/types.js';
 import type { Farm } from './project-farm.js';
 import { NO_INTERRUPTION, type Interruption } from './interruption.js';
+import { isFarmCommandInProgress } from './farm-processes.js';
 import { prunedState } from './overview.js';
 import { shownFile } from './project-file.js';
 import { endFailedSession, launchServer, launchTerminal, stopProcess, type Launched } from './launch.js';
@@ -149,7 +150,10 @@ export async function openAnnotation(
   options: AnnotationOptions = {},
 ): Promise<OpenedAnnotation> {
   const path = shownFile(farm.root, resolve(file));
-  const existing = (await prunedState(store)).annotations.find((annotation) => annotation.file === path);
+  // A viewer another af annotate is still starting (its row names that command) is not given out: it may fail.
+  const existing = (await prunedState(store)).annotations.find(
+    (annotation) => annotation.file === path && !isFarmCommandInProgress(annotation.pid, farm.root),
+  );
   if (existing) return { annotation: existing, existing: true };
   await options.beforeNew?.();
   const reserved = await store.reserveAnnotation(

@@ -22,6 +22,7 @@ import {
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
+import { StateStore } from '../../lib/state/store.js';
 import { AF_BIN, afEnvironment } from '../helpers/af.js';
 import { tearDown, testFarm, type TestFarm } from '../helpers/farm.js';
 import { inFolder } from '../helpers/processes.js';
@@ -245,6 +246,32 @@ farmTest(
     );
     const { token } = await annotate(farm);
     assert.is((await get(replaced.port, '/', { Authorization: `Bearer ${token}` })).body, CONTENT);
+
+    // A row another af annotate is still starting (it names that command) is no viewer to give out: it may fail.
+    process.kill(replaced.pid, 'SIGKILL');
+    const blocker = join(farm.folder, 'block.cjs');
+    writeFileSync(blocker, 'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);\n');
+    const starting = spawn(process.execPath, [AF_BIN, 'annotate', 'notes.md'], {
+      cwd: farm.project,
+      env: { ...process.env, NODE_OPTIONS: `--require ${blocker}` },
+      stdio: 'ignore',
+    });
+    try {
+      const store = await StateStore.open(join(farm.project, '.agent-farm', 'state.db'));
+      await store.addAnnotation({
+        id: 'ann-starting',
+        file: join(farm.project, 'notes.md'),
+        port: farm.basePort + 59,
+        pid: starting.pid!,
+        parent: { type: 'architect' },
+      });
+      await store.close();
+      const opened = await farm.afJson(['annotate', 'notes.md']);
+      assert.is(opened.existing, undefined, 'a viewer of its own');
+      assert.is.not(opened.id, 'ann-starting');
+    } finally {
+      starting.kill('SIGKILL');
+    }
   },
 );
 
