@@ -11,7 +11,7 @@ import { carriesFarmMark, FARM_MARKER } from './farm-mark.js';
 import { openLogForAppend, readLogFrom } from './log-files.js';
 import { findExecutable } from './find-executable.js';
 import { commandArgv } from './command-line.js';
-import { tmux } from './tmux.js';
+import { paneLives, tmux } from './tmux.js';
 
 /** How long a new program must stay up to count as started: one that fails at once is reported, not recorded. */
 const SETTLE_MS = 300;
@@ -81,20 +81,33 @@ export async function launchTerminal(spec: TerminalSpec, useTmux: boolean): Prom
   return useTmux ? launchInTmux(spec, argv) : launchDetached(spec, argv, 'settle');
 }
 
+/** The new session's pane pid. */
+function newSession(spec: TerminalSpec, argv: string[]): Promise<string> {
+  // More than one word: tmux runs the argv as it is, with no shell of its own.
+  const args = ['new-session', '-d', '-s', spec.session, '-c', spec.cwd, '-P', '-F', '#{pane_pid}', ...argv];
+  // The mark in the pane's environment (tmux 3.0 on) backs up the session's name; an older tmux goes without.
+  return tmux(...args.slice(0, 4), '-e', `${FARM_MARKER}=${spec.farmId}`, ...args.slice(4)).catch((error: Error) =>
+    /unknown option|usage:/i.test(error.message) ? tmux(...args) : Promise.reject(error),
+  );
+}
+
 async function launchInTmux(spec: TerminalSpec, argv: string[]): Promise<Launched> {
-  let output: string;
-  try {
-    // More than one word: tmux runs the argv as it is, with no shell of its own.
-    const args = ['new-session', '-d', '-s', spec.session, '-c', spec.cwd, '-P', '-F', '#{pane_pid}', ...argv];
-    // The mark in the pane's environment (tmux 3.0 on) backs up the session's name; an older tmux goes without.
-    output = await tmux(...args.slice(0, 4), '-e', `${FARM_MARKER}=${spec.farmId}`, ...args.slice(4)).catch(
-      (error: Error) => (/unknown option|usage:/i.test(error.message) ? tmux(...args) : Promise.reject(error)),
-    );
-  } catch (error) {
-    if (/duplicate session/i.test(messageOf(error))) throw new SessionExistsError(spec);
-    // The client may have died (Ctrl-C reaches it too) after the server made the session.
-    await killTmuxSession(spec.session);
-    throw new LaunchError(`cannot start ${spec.label} in the tmux session ${spec.session}: ${messageOf(error)}`);
+  let output: string | undefined;
+  for (let attempt = 1; output === undefined; attempt++) {
+    try {
+      output = await newSession(spec, argv);
+    } catch (error) {
+      if (/duplicate session/i.test(messageOf(error))) {
+        // A session of that name whose program ended (its pane kept for its last screen), which the state no
+        // longer records, is a leftover: ended, and made again. One whose program runs is not this launch's.
+        if (attempt > 1 || (await paneLives(spec.session))) throw new SessionExistsError(spec);
+        await killTmuxSession(spec.session);
+        continue;
+      }
+      // The client may have died (Ctrl-C reaches it too) after the server made the session.
+      await killTmuxSession(spec.session);
+      throw new LaunchError(`cannot start ${spec.label} in the tmux session ${spec.session}: ${messageOf(error)}`);
+    }
   }
   if (spec.keepScreen) await keepScreenAfterExit(spec.session);
   const pid = Number(output.trim());

@@ -12,7 +12,7 @@ import { acquireLock, AgentFarmStateError, InvalidInputError, isProcessAlive, me
 import { MessageTooLargeError, NotFoundError, NotRunningError } from '../shared/errors.js';
 import { stateDir } from '../shared/paths.js';
 import type { DashboardState } from '../state/types.js';
-import { tmux, tmuxFed } from './tmux.js';
+import { paneLives, tmux, tmuxFed } from './tmux.js';
 import type { FarmIdentity } from './project-farm.js';
 
 /** The native limit of `--file`, and of a message. */
@@ -156,12 +156,6 @@ export async function deliver(
 }
 
 let deliveries = 0;
-
-/** Whether the session's pane runs its program (a pane kept after its program ended does not). */
-async function paneLives(session: string): Promise<boolean> {
-  const dead = await tmux('display-message', '-p', '-t', `=${session}:`, '#{pane_dead}').catch(() => undefined);
-  return dead !== undefined && dead.trim() === '0';
-}
 
 export interface SendOutcome {
   sent: string[];

@@ -31,6 +31,12 @@ export function tmux(...args: string[]): Promise<string> {
   return run(args, undefined);
 }
 
+/** Whether the session's pane runs its program (a pane kept after its program ended does not; nor a session that is gone). */
+export async function paneLives(session: string): Promise<boolean> {
+  const dead = await tmux('display-message', '-p', '-t', `=${session}:`, '#{pane_dead}').catch(() => undefined);
+  return dead !== undefined && dead.trim() === '0';
+}
+
 /** tmux with `input` on its standard input (`load-buffer -`), which no other command reads. */
 export function tmuxFed(input: string, ...args: string[]): Promise<string> {
   return run(args, input);

@@ -3,12 +3,15 @@
 // the dashboard's record, as the logs folder) is refused before the architect is
 // launched; `af db reset` names the farm's processes it leaves unrecorded, and a
 // session of the architect's name that the state no longer records is reported and
-// left running, never ended by the start that failed on it, and `af stop` ends it.
+// left running, never ended by the start that failed on it, and `af stop` ends it; one
+// whose program ended (its pane kept) is a leftover the start ends and makes again.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isProcessAlive } from '../../lib/engine/io/process-alive.js';
 import { farmTest } from '../helpers/farm.js';
+import { eventually } from '../helpers/tmux-server.js';
 
 const START = ['start', '--no-browser', '--architect-cmd', 'sleep 600'];
 
@@ -72,6 +75,16 @@ farmTest(
     assert.match(stopped.stdout, 'not recorded');
     assert.equal(farm.tmuxSessions(), []);
     assert.is((await farm.af(START)).code, 0, 'then the farm starts');
+
+    // An architect that ended (its pane kept for its last screen) when the state is reset: a leftover, made again.
+    const ended = (await farm.afJson(['status'])).architect.pid;
+    process.kill(ended, 'SIGKILL');
+    await eventually('the pane is dead', () => !isProcessAlive(ended));
+    assert.equal(farm.tmuxSessions(), [session], 'its session is kept');
+    assert.is((await farm.af(['db', 'reset', '--force'])).code, 0);
+    const restarted = await farm.af(START);
+    assert.is(restarted.code, 0, restarted.stderr);
+    assert.ok((await farm.afJson(['status'])).architect.alive, 'a new architect runs in that session');
   },
 );
 
