@@ -50,7 +50,7 @@ farmTest(
 );
 
 farmTest(
-  'the state reset while the architect ran: af start reports its session and leaves it running; af stop ends it',
+  'the state reset while the architect ran: af start reports its session and leaves it running; af stop ends it; an ended one is made again',
   { tmux: true },
   async (farm) => {
     assert.is((await farm.af(START)).code, 0);
