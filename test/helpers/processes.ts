@@ -57,23 +57,29 @@ export function runWorker(args: string[], env: Record<string, string> = {}): Pro
 export function waitForLine(child: ChildProcess, line: string, timeoutMs = 60_000): Promise<void> {
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => {
+    // Its listeners go once it is settled: a child waited on many times gathers none.
+    const settle = () => {
+      clearTimeout(timer);
       child.stdout?.off('data', onData);
+      child.off('close', onClose);
+    };
+    const timer = setTimeout(() => {
+      settle();
       reject(new Error(`no line "${line}" from the child in ${timeoutMs} ms; output so far: ${buffer}`));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       buffer += chunk;
       if (buffer.split('\n').includes(line)) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
+        settle();
         resolve();
       }
     };
-    child.stdout?.on('data', onData);
-    child.once('close', (code) => {
-      clearTimeout(timer);
+    const onClose = (code: number | null) => {
+      settle();
       reject(new Error(`child exited (${code}) before printing "${line}"; output so far: ${buffer}`));
-    });
+    };
+    child.stdout?.on('data', onData);
+    child.once('close', onClose);
   });
 }
 

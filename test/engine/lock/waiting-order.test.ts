@@ -1,8 +1,7 @@
 // When the file's lock goes, a writer that has waited long takes it before one that
 // has just begun to wait. A release wakes every waiter at once, in an order the kernel
-// keeps much the same from one release to the next: before, the same writers won every
-// hand-over, and under the bench's ten looping writers one made a single commit in
-// 1.5 s while another made 1 300. Two writer processes take turns being the old waiter.
+// keeps much the same from one release to the next, so without this the same writers
+// win every hand-over. Two writer processes take turns being the old waiter.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
@@ -15,8 +14,8 @@ import { inFolder, startWorker, waitForLine } from '../../helpers/processes.js';
 const ROUNDS = 10;
 /**
  * The order is made by pauses of 1–2 ms, not by a queue: a young waiter whose timed
- * wake-up falls just as the lock goes may still come first now and again. Before, the
- * old waiter came first in about half the rounds, as the kernel's order had it.
+ * wake-up falls just as the lock goes may still come first now and again. In the
+ * kernel's order alone the old waiter comes first in about half the rounds.
  */
 const OLD_FIRST_AT_LEAST = ROUNDS - 2;
 
