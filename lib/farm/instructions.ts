@@ -6,7 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { InvalidInputError } from '../engine/index.js';
 import { NotFoundError } from '../shared/errors.js';
-import { reallyWithin, within } from './project-file.js';
+import { farmFolderHolding, reallyWithin, within } from './project-file.js';
 
 /** A spec, plan or protocol name: plain words, never a path. */
 const PLAIN_NAME = /^[A-Za-z0-9][\w.-]*$/;
@@ -116,8 +116,8 @@ function checkProtocol(root: string, protocol: string): void {
 
 /**
  * The files a task lists, named from the project's root: each must lie inside the
- * project (as written, then with links followed) and exist, so the builder is never
- * pointed at a file it cannot find, or at one outside its checkout.
+ * project (as written, then with links followed), exist, and not be the farm's own,
+ * so the builder is never pointed at a file it cannot find, or at one outside its checkout.
  */
 function checkTaskFiles(root: string, files: readonly string[]): void {
   for (const file of files) {
@@ -133,6 +133,11 @@ function checkTaskFiles(root: string, files: readonly string[]): void {
     if (!reallyWithin(root, path))
       throw new InvalidInputError(
         `the task's file ${JSON.stringify(file)} leads outside the project ${root} (through a link): list the project's own files. Nothing was made.`,
+      );
+    const own = farmFolderHolding(root, path);
+    if (own)
+      throw new InvalidInputError(
+        `the task's file ${JSON.stringify(file)} is in the project ${root}'s farm folder ${own} (its secret, its logs), which no builder is given. Nothing was made.`,
       );
   }
 }

@@ -41,6 +41,12 @@ export function farmFolderHoldingReal(root: string, realFile: string): string | 
   );
 }
 
+/** The farm's own folder holding `path`, as written or with links followed; undefined when none does. */
+export function farmFolderHolding(root: string, path: string): string | undefined {
+  const real = existingRealPath(path);
+  return folderHolding(path, farmFolders(root)) ?? (real === undefined ? undefined : farmFolderHoldingReal(root, real));
+}
+
 /**
  * `path` (absolute), checked as the native route checks it: inside the project
  * (E_FORBIDDEN) before it must exist (E_NOT_FOUND), so a refusal never tells whether a

@@ -102,6 +102,7 @@ farmTest("every mode's prompt reaches the agent as its last argument, byte for b
 
 farmTest("a task's files must exist in the project: refused before anything is made", { tmux: false }, async (farm) => {
   write(farm.project, 'lib/a.ts');
+  write(farm.project, '.agent-farm/secret');
   symlinkSync('/etc/passwd', join(farm.project, 'passwd.ts'));
   const refusals: Array<[files: string, problem: string]> = [
     ['nosuch.ts', '"nosuch.ts" does not exist in the project'],
@@ -109,6 +110,7 @@ farmTest("a task's files must exist in the project: refused before anything is m
     ['../outside.ts', '"../outside.ts" is not inside the project'],
     ['/etc/passwd', '"/etc/passwd" is not inside the project'],
     ['passwd.ts', '"passwd.ts" leads outside the project'],
+    ['.agent-farm/secret', `".agent-farm/secret" is in the project`],
   ];
   for (const [files, problem] of refusals) {
     const run = await farm.af(['spawn', '--task', 'x', '--files', files, '--builder-cmd', 'sleep 600']);
