@@ -94,6 +94,13 @@ const REGRESSIONS: Array<Pick<FuzzCase, 'phase' | 'damage'> & { fixture: 0 | 1 }
     phase: 'fresh',
     damage: [{ file: 'state.db', kind: 'flip', offsets: [5471, 40960, 35545, 54768], masks: [35, 178, 51, 16] }],
   },
+  // (seed 1307500251) A page of bytes appended to the file under an open process, past the page count its
+  // header states: the copy took it as a page of the database, which integrity_check found never used.
+  {
+    fixture: 1,
+    phase: 'while-open',
+    damage: [{ file: 'state.db', kind: 'append', junk: Array.from({ length: 4096 }, (_, index) => index % 251) }],
+  },
 ];
 
 function makeCases(fixtures: Array<{ folder: string; sizes: Sizes }>, folder: string): FuzzCase[] {

@@ -95,6 +95,18 @@ export function trustedPageCount(image: Uint8Array): number | undefined {
   return pageCount > 0 && trusted ? pageCount : undefined;
 }
 
+/**
+ * The bytes of `image` SQLite reads as the database: a file may run past the page count
+ * its header states (bytes appended after it), and SQLite, trusting that count, reads no further.
+ */
+export function statedBytes(image: Uint8Array): Uint8Array {
+  if (image.length < HEADER_SIZE) return image;
+  const pageCount = trustedPageCount(image);
+  const pageSize = decodedPageSize(image);
+  if (pageCount === undefined || !isValidPageSize(pageSize)) return image;
+  return pageCount * pageSize < image.length ? image.subarray(0, pageCount * pageSize) : image;
+}
+
 /** A copy of header bytes 24–39: while they stay the same, SQLite keeps the pages it cached. */
 export function cacheStamp(image: Uint8Array): Uint8Array {
   return new Uint8Array(image.subarray(CHANGE_COUNTER_OFFSET, CACHE_STAMP_END));

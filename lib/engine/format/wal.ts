@@ -5,7 +5,7 @@
 // Format: https://www.sqlite.org/fileformat2.html, "The Write-Ahead Log".
 
 import { CorruptDatabaseError } from '../errors.js';
-import { inRollbackMode, isValidPageSize, markChanged, statedPageSize } from './header.js';
+import { inRollbackMode, isValidPageSize, markChanged, statedBytes, statedPageSize } from './header.js';
 import { withPages, type Pages } from './pages.js';
 
 export interface WalApplication {
@@ -54,7 +54,7 @@ export interface CommittedFrames {
 export function applyWal(image: Uint8Array, wal: Uint8Array, filePath: string): WalApplication {
   const header = readWalHeader(wal, filePath);
   // SQLite treats a log without a valid header as empty, so the database file alone is the truth.
-  if (!header) return { image: inRollbackMode(copyOf(image)), framesApplied: 0 };
+  if (!header) return { image: inRollbackMode(copyOf(statedBytes(image))), framesApplied: 0 };
 
   // A database that never got past the log has no bytes of its own yet: the log decides.
   const pageSize = image.length === 0 ? header.pageSize : statedPageSize(image, filePath);
@@ -67,7 +67,11 @@ export function applyWal(image: Uint8Array, wal: Uint8Array, filePath: string): 
 
   const committed = scanCommitted(wal, 0, header, startOf(header));
   if (committed.pageCount === 0)
-    return { image: inRollbackMode(copyOf(image)), framesApplied: 0, log: { header, end: startOf(header) } };
+    return {
+      image: inRollbackMode(copyOf(statedBytes(image))),
+      framesApplied: 0,
+      log: { header, end: startOf(header) },
+    };
   const result = inRollbackMode(
     withPages(copyOf(image), committedPages(wal, 0, committed, pageSize), committed.pageCount, pageSize),
   );
