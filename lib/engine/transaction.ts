@@ -1,7 +1,7 @@
 // Running a function inside one SQLite transaction of the memory copy, and what
 // SQLite's own errors mean: the statements around `fn`, the writes it left in the
 // in-memory file, and the errors that say the file is damaged.
-import { CorruptDatabaseError, messageOf } from './errors.js';
+import { CorruptDatabaseError, messageOf, UnknownSchemaError } from './errors.js';
 import { execute, selectOne } from './rows.js';
 import type { MemoryFile } from './sqljs/memory-file.js';
 import type { SqlDatabase } from './sqljs/types.js';
@@ -32,7 +32,7 @@ export function runInTransaction<T>(
       result = guardCorruption(filePath, () => fn(db));
     } catch (error) {
       execute(db, 'ROLLBACK');
-      throw error;
+      throw OTHER_LAYOUT.test(messageOf(error)) ? new UnknownSchemaError(filePath, [messageOf(error)]) : error;
     }
     // Even a read's COMMIT can meet a page damaged under an open process.
     guardCorruption(filePath, () => execute(db, 'COMMIT'));
@@ -57,6 +57,12 @@ export function releaseCache(db: SqlDatabase, lengthChanged: boolean): void {
   selectOne(db, 'PRAGMA schema_version'); // an access, after which the lock goes
   execute(db, 'PRAGMA locking_mode = EXCLUSIVE');
 }
+
+/**
+ * SQLite's errors that say the file's tables are not those `fn` was written for: its
+ * schema changed under this process (damaged, or altered by another program).
+ */
+const OTHER_LAYOUT = /^no such (column|table): /;
 
 /** SQLite's errors that mean the file is damaged: "malformed", "not a database", "unsupported file format"... */
 const DAMAGE = /malformed|not a database|file is encrypted|unsupported file format|same text encoding/i;

@@ -101,6 +101,15 @@ const REGRESSIONS: Array<Pick<FuzzCase, 'phase' | 'damage'> & { fixture: 0 | 1 }
     phase: 'while-open',
     damage: [{ file: 'state.db', kind: 'append', junk: Array.from({ length: 4096 }, (_, index) => index % 251) }],
   },
+  // (seed 1865511292) A column's name in the schema damaged under an open process: raw "no such column: started_at".
+  {
+    fixture: 0,
+    phase: 'while-open',
+    damage: [
+      { file: 'state.db', kind: 'flip', offsets: [25101, 8086], masks: [112, 209] },
+      { file: 'state.db-wal', kind: 'flip', offsets: [43887], masks: [14] },
+    ],
+  },
 ];
 
 function makeCases(fixtures: Array<{ folder: string; sizes: Sizes }>, folder: string): FuzzCase[] {
